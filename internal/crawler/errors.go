@@ -1,0 +1,67 @@
+package crawler
+
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrorType is the bounded classification of a job error. It is a metric
+// attribute (WorkerErrors' ErrorType dimension), so it never grows past this set.
+type ErrorType string
+
+// The error types of PRODUCT.md.
+const (
+	ErrTimeout  ErrorType = "timeout"
+	ErrDNS      ErrorType = "dns"
+	ErrConnect  ErrorType = "connect"
+	ErrTLS      ErrorType = "tls"
+	ErrHTTP4xx  ErrorType = "http_4xx"
+	ErrHTTP5xx  ErrorType = "http_5xx"
+	ErrTooLarge ErrorType = "too_large"
+	ErrBlocked  ErrorType = "blocked"
+	ErrBrowser  ErrorType = "browser"
+	ErrParse    ErrorType = "parse"
+	ErrInternal ErrorType = "internal"
+)
+
+// ErrorTypes lists every ErrorType, in a stable order.
+var ErrorTypes = []ErrorType{
+	ErrTimeout, ErrDNS, ErrConnect, ErrTLS, ErrHTTP4xx, ErrHTTP5xx,
+	ErrTooLarge, ErrBlocked, ErrBrowser, ErrParse, ErrInternal,
+}
+
+// Retryable reports whether an error of this type may succeed on a later
+// attempt. Blocked targets, client errors, oversize and unparsable pages do
+// not get better by waiting.
+func (t ErrorType) Retryable() bool {
+	switch t {
+	case ErrTimeout, ErrDNS, ErrConnect, ErrTLS, ErrHTTP5xx, ErrBrowser, ErrInternal:
+		return true
+	}
+	return false
+}
+
+// FetchError is an error with its classification. Fetchers return it so the
+// worker can record the ErrorType and decide on a retry.
+type FetchError struct {
+	Type ErrorType
+	Err  error
+}
+
+func (e *FetchError) Error() string { return fmt.Sprintf("%s: %v", e.Type, e.Err) }
+func (e *FetchError) Unwrap() error { return e.Err }
+
+// Errorf builds a FetchError of type t.
+func Errorf(t ErrorType, format string, args ...any) error {
+	return &FetchError{Type: t, Err: fmt.Errorf(format, args...)}
+}
+
+// TypeOf classifies err: the type of the first FetchError in its chain, or
+// ErrInternal.
+func TypeOf(err error) ErrorType {
+	var fe *FetchError
+	if errors.As(err, &fe) {
+		return fe.Type
+	}
+	return ErrInternal
+}

@@ -1,0 +1,87 @@
+package crawler
+
+import (
+	"time"
+)
+
+// Method says how a page is fetched.
+type Method string
+
+// The fetch methods. Auto tries plain HTTP first and falls back to the
+// browser when HTTP fails with a retryable error, returns no usable HTML or
+// finds no rank match.
+const (
+	MethodAuto    Method = "auto"
+	MethodHTTP    Method = "http"
+	MethodBrowser Method = "browser"
+)
+
+// Valid reports whether m is one of the known methods.
+func (m Method) Valid() bool {
+	return m == MethodAuto || m == MethodHTTP || m == MethodBrowser
+}
+
+// RankSpec asks for the 1-based position of the first item chosen by Selector
+// whose text or link contains Match.
+type RankSpec struct {
+	Selector string `json:"selector"`
+	Match    string `json:"match"`
+}
+
+// Job is one crawl request as it travels through the queue.
+type Job struct {
+	ID       string    `json:"id"`
+	URL      string    `json:"url"`
+	Method   Method    `json:"method"`
+	Rank     *RankSpec `json:"rank,omitempty"`
+	Schedule string    `json:"schedule,omitempty"` // name of the schedule that enqueued it, if any
+	Created  time.Time `json:"created"`
+}
+
+// Result is what a successful fetch produced.
+type Result struct {
+	FinalURL   string `json:"final_url"`
+	Status     int    `json:"status"`
+	Method     Method `json:"method"` // http or browser: the one that produced it
+	DurationMS int64  `json:"duration_ms"`
+	Title      string `json:"title"`
+	Bytes      int64  `json:"bytes"`
+	Rank       *int   `json:"rank"` // 1-based, nil when no item matched or no rank was asked
+}
+
+// State is where a job is in its life.
+type State string
+
+// The job states of the public API.
+const (
+	StateWaiting   State = "waiting"
+	StateActive    State = "active"
+	StateDelayed   State = "delayed"
+	StateCompleted State = "completed"
+	StateFailed    State = "failed"
+)
+
+// JobError is the last error of a job as the API shows it.
+type JobError struct {
+	Type    ErrorType `json:"type"`
+	Message string    `json:"message"`
+}
+
+// Status is the public view of a job: GET /v1/jobs/{id}.
+type Status struct {
+	ID       string    `json:"id"`
+	State    State     `json:"state"`
+	Attempts int       `json:"attempts"`
+	Result   *Result   `json:"result"`
+	Error    *JobError `json:"error"`
+}
+
+// QueueCounts are the queue's gauges: GET /v1/queue and the metric publisher.
+type QueueCounts struct {
+	Waiting          int64   `json:"waiting"`
+	Active           int64   `json:"active"`
+	Delayed          int64   `json:"delayed"`
+	Failed           int64   `json:"failed"`
+	Workers          int64   `json:"workers"`
+	OldestWaitingAge float64 `json:"oldest_waiting_age_seconds"`
+}
