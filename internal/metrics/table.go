@@ -1,0 +1,143 @@
+package metrics
+
+import "github.com/crawler-service/crawler/internal/crawler"
+
+// Kind is the instrument kind of a definition.
+type Kind string
+
+// The instrument kinds used by the table.
+const (
+	Counter         Kind = "counter"
+	Histogram       Kind = "histogram"
+	ObservableGauge Kind = "observable gauge"
+)
+
+// Attribute is a bounded attribute: every value it may take is listed, so the
+// number of series (and of CloudWatch custom metrics) is known in advance.
+type Attribute struct {
+	Key        string   // OpenTelemetry attribute key
+	CloudWatch string   // CloudWatch dimension name
+	Values     []string // every value it can take
+}
+
+// Definition is one row of the table.
+type Definition struct {
+	Name        string // OpenTelemetry instrument name
+	Kind        Kind
+	Unit        string // UCUM, as OpenTelemetry expects
+	Description string
+	From        string // the process that records it
+	Attributes  []Attribute
+	Buckets     []float64 // explicit histogram boundaries, for histograms
+
+	// CloudWatchName is the published CloudWatch metric name; empty means the
+	// instrument is not sent to CloudWatch (Prometheus and OTLP only).
+	CloudWatchName string
+	// DimensionSets are the default CloudWatch dimension sets, by CloudWatch
+	// dimension name. nil means one set without dimensions.
+	DimensionSets [][]string
+	// PerWorker marks metrics recorded by every worker: an opt-in WorkerId
+	// dimension multiplies their custom metrics by the number of workers.
+	PerWorker bool
+}
+
+// Attribute keys and values.
+const (
+	AttrStatus    = "crawler.job.status"
+	AttrMethod    = "crawler.job.method"
+	AttrErrorType = "error.type"
+
+	StatusSuccess = "success"
+	StatusFailed  = "failed"
+)
+
+var (
+	status    = Attribute{AttrStatus, "Status", []string{StatusSuccess, StatusFailed}}
+	method    = Attribute{AttrMethod, "Method", []string{string(crawler.MethodHTTP), string(crawler.MethodBrowser)}}
+	errorType = Attribute{AttrErrorType, "ErrorType", errorTypeValues()}
+)
+
+func errorTypeValues() []string {
+	v := make([]string, len(crawler.ErrorTypes))
+	for i, t := range crawler.ErrorTypes {
+		v[i] = string(t)
+	}
+	return v
+}
+
+// JobDurationBuckets are the boundaries, in seconds, of the job duration
+// histogram: from a fast cached page to a slow browser render.
+var JobDurationBuckets = []float64{0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5, 7.5, 10, 15, 20, 30, 45, 60, 120}
+
+// The definitions. Table lists them all.
+var (
+	QueueWaiting = Definition{
+		Name: "crawler.queue.waiting", Kind: ObservableGauge, Unit: "{job}", From: "metric-publisher",
+		Description:    "Jobs waiting to be picked up by a worker; the autoscaling trigger.",
+		CloudWatchName: "QueueWaitingJobs",
+	}
+	QueueActive = Definition{
+		Name: "crawler.queue.active", Kind: ObservableGauge, Unit: "{job}", From: "metric-publisher",
+		Description:    "Jobs being processed by a worker.",
+		CloudWatchName: "QueueActiveJobs",
+	}
+	QueueFailed = Definition{
+		Name: "crawler.queue.failed", Kind: ObservableGauge, Unit: "{job}", From: "metric-publisher",
+		Description:    "Jobs that gave up (permanent error or retries exhausted), parked and inspectable.",
+		CloudWatchName: "QueueFailedJobs",
+	}
+	QueueDelayed = Definition{
+		Name: "crawler.queue.delayed", Kind: ObservableGauge, Unit: "{job}", From: "metric-publisher",
+		Description:    "Jobs waiting for a retry backoff or a later time.",
+		CloudWatchName: "QueueDelayedJobs",
+	}
+	QueueOldestAge = Definition{
+		Name: "crawler.queue.oldest_job.age", Kind: ObservableGauge, Unit: "s", From: "metric-publisher",
+		Description:    "Seconds the oldest waiting job has waited.",
+		CloudWatchName: "QueueOldestJobAge",
+	}
+	QueueBacklogPerWorker = Definition{
+		Name: "crawler.queue.backlog_per_worker", Kind: ObservableGauge, Unit: "1", From: "metric-publisher",
+		Description:    "Waiting jobs divided by live workers (waiting jobs when no worker is live); the target-tracking metric.",
+		CloudWatchName: "QueueBacklogPerWorker",
+	}
+	QueueWorkers = Definition{
+		Name: "crawler.queue.workers", Kind: ObservableGauge, Unit: "{worker}", From: "metric-publisher",
+		Description: "Workers whose heartbeat in Redis is recent.",
+	}
+	PublisherReadErrors = Definition{
+		Name: "crawler.publisher.read.errors", Kind: Counter, Unit: "{error}", From: "metric-publisher",
+		Description: "Failed reads of the queue's counts (Redis unreachable); the gauges are not reported until a read succeeds.",
+	}
+	JobDuration = Definition{
+		Name: "crawler.worker.job.duration", Kind: Histogram, Unit: "s", From: "worker",
+		Description:    "Seconds a job attempt took, by outcome and by the method that produced it.",
+		Attributes:     []Attribute{status, method},
+		Buckets:        JobDurationBuckets,
+		CloudWatchName: "WorkerJobDuration", DimensionSets: [][]string{{"Status", "Method"}}, PerWorker: true,
+	}
+	JobsCompleted = Definition{
+		Name: "crawler.worker.jobs.completed", Kind: Counter, Unit: "{job}", From: "worker",
+		Description:    "Job attempts finished; a failed attempt that will be retried counts as failed.",
+		Attributes:     []Attribute{status},
+		CloudWatchName: "WorkerJobsCompleted", DimensionSets: [][]string{{"Status"}}, PerWorker: true,
+	}
+	WorkerErrors = Definition{
+		Name: "crawler.worker.errors", Kind: Counter, Unit: "{error}", From: "worker",
+		Description:    "Job errors by type.",
+		Attributes:     []Attribute{errorType},
+		CloudWatchName: "WorkerErrors", DimensionSets: [][]string{{"ErrorType"}}, PerWorker: true,
+	}
+	WorkerHeartbeat = Definition{
+		Name: "crawler.worker.heartbeat", Kind: Counter, Unit: "{heartbeat}", From: "worker",
+		Description:    "One per worker per HEARTBEAT_INTERVAL; a sum over a period counts live workers.",
+		CloudWatchName: "WorkerHeartbeat", PerWorker: true,
+	}
+)
+
+// Table is every metric the crawler records, in documentation order.
+var Table = []Definition{
+	QueueWaiting, QueueActive, QueueFailed, QueueDelayed, QueueOldestAge, QueueBacklogPerWorker, QueueWorkers,
+	PublisherReadErrors,
+	JobDuration, JobsCompleted, WorkerErrors, WorkerHeartbeat,
+}
