@@ -119,7 +119,7 @@ func TestNewMapperRejectsBadRules(t *testing.T) {
 	many := make([]string, 31)
 	dims := make([]Dimension, 31)
 	for i := range many {
-		many[i] = string(rune('A' + i%26)) + string(rune('a'+i/26))
+		many[i] = string(rune('A'+i%26)) + string(rune('a'+i/26))
 		dims[i] = Dimension{"a" + many[i], many[i]}
 	}
 	tests := map[string][]Rule{
