@@ -1,0 +1,187 @@
+package emf
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+)
+
+// Exporter is a metric.Exporter that also reports its own health.
+type Exporter interface {
+	metric.Exporter
+	Stats() Stats
+}
+
+// A Write that fails before writing a byte is tried again; one that wrote
+// part of a line is not, as a second copy would follow a broken line.
+const (
+	writeAttempts = 3
+	writeBackoff  = 10 * time.Millisecond
+)
+
+type exporter struct {
+	cfg  config
+	lim  limits
+	now  func() time.Time
+	mu   sync.Mutex // serializes writes, so lines never interleave
+	shut atomic.Bool
+	c    counters
+}
+
+var _ metric.Exporter = (*exporter)(nil)
+
+// New returns an exporter writing EMF lines. WithNamespace and WithMapper
+// are required.
+func New(opts ...Option) (Exporter, error) {
+	cfg, err := newConfig(opts)
+	if err != nil {
+		return nil, fmt.Errorf("emf: %w", err)
+	}
+	return &exporter{cfg: cfg, lim: defaultLimits, now: time.Now}, nil
+}
+
+// Temporality asks for deltas: a counter's value is then the interval's
+// increase, which CloudWatch sums, so no first point is lost and a restart
+// is no reset to detect. Up-down counters stay cumulative: they are levels.
+func (e *exporter) Temporality(k metric.InstrumentKind) metricdata.Temporality {
+	return metric.DeltaTemporalitySelector(k)
+}
+
+func (e *exporter) Aggregation(k metric.InstrumentKind) metric.Aggregation {
+	return metric.DefaultAggregationSelector(k)
+}
+
+// Stats returns the counters accumulated since New.
+func (e *exporter) Stats() Stats { return e.c.snapshot() }
+
+// Export writes rm as EMF lines before it returns; nothing of rm is kept.
+func (e *exporter) Export(ctx context.Context, rm *metricdata.ResourceMetrics) error {
+	if e.shut.Load() {
+		return fmt.Errorf("emf: export: %w", metric.ErrExporterShutdown)
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("emf: export: %w", err)
+	}
+	enc := e.render(rm)
+	for i, l := range enc.lines {
+		err := ctx.Err()
+		r := dropCanceled
+		if err == nil {
+			if err = e.write(ctx, enc.bytes(l)); err != nil {
+				r = dropWriteFailed
+			}
+		}
+		if err != nil {
+			for _, rest := range enc.lines[i:] {
+				e.c.drop(r, rest.datums)
+			}
+			return fmt.Errorf("emf: export: line %d of %d: %w", i+1, len(enc.lines), err)
+		}
+		e.c.documents.Add(1)
+		e.c.datums.Add(uint64(l.datums))
+	}
+	return nil
+}
+
+// render is the pure half of Export: rm to encoded lines, drops counted.
+func (e *exporter) render(rm *metricdata.ResourceMetrics) encoded {
+	items, ts := e.collect(rm)
+	e.c.drop(dropUnmapped, ts.Unmapped)
+	e.c.drop(dropNonFinite, ts.NonFinite)
+	e.c.drop(dropMissingDimension, ts.MissingDimension)
+	e.c.drop(dropUnsupported, ts.Unsupported)
+	items = e.inRange(items)
+
+	docs, bs := buildDocuments(items, e.lim)
+	e.c.propertiesSkipped.Add(uint64(bs.propertiesSkipped))
+	e.c.drop(dropNameCollision, bs.nameCollisions)
+	enc := encodeDocuments(docs, e.cfg.namespace, e.cfg.resolution, e.lim)
+	e.c.drop(dropTooLarge, enc.tooLarge)
+	return enc
+}
+
+// inRange drops points CloudWatch would reject for their time.
+func (e *exporter) inRange(items []item) []item {
+	now := e.now()
+	oldest, newest := now.Add(-maxAge), now.Add(maxFuture)
+	kept := items[:0]
+	for _, it := range items {
+		n := 1
+		if d := it.point.Dist; d != nil {
+			n = (len(d.Values) + e.lim.values - 1) / e.lim.values
+		}
+		switch t := it.point.Time; {
+		case t.Before(oldest):
+			e.c.drop(dropTooOld, n)
+		case t.After(newest):
+			e.c.drop(dropTooNew, n)
+		default:
+			kept = append(kept, it)
+		}
+	}
+	return kept
+}
+
+func (e *exporter) write(ctx context.Context, p []byte) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for attempt := 1; ; attempt++ {
+		n, err := e.cfg.writer.Write(p)
+		e.c.requests.Add(1)
+		e.c.bytes.Add(uint64(n))
+		if err == nil {
+			return nil
+		}
+		e.c.requestsFailed.Add(1)
+		if n > 0 || attempt == writeAttempts {
+			return fmt.Errorf("write (attempt %d): %w", attempt, err)
+		}
+		t := time.NewTimer(writeBackoff << (attempt - 1))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("write (attempt %d): %w; then %w", attempt, err, ctx.Err())
+		case <-t.C:
+		}
+	}
+}
+
+type flusher interface{ Flush() error }
+
+// ForceFlush flushes a buffering writer; the exporter itself holds nothing.
+func (e *exporter) ForceFlush(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("emf: flush: %w", err)
+	}
+	return e.flush()
+}
+
+// Shutdown flushes a buffering writer and makes later Exports fail. The
+// writer is not closed: it belongs to the caller.
+func (e *exporter) Shutdown(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("emf: shutdown: %w", err)
+	}
+	if e.shut.Swap(true) {
+		return nil
+	}
+	return e.flush()
+}
+
+func (e *exporter) flush() error {
+	f, ok := e.cfg.writer.(flusher)
+	if !ok {
+		return nil
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if err := f.Flush(); err != nil {
+		return fmt.Errorf("emf: flush: %w", err)
+	}
+	return nil
+}
