@@ -10,14 +10,14 @@ import (
 
 // CloudWatch's documented PutMetricData limits.
 const (
-	MaxRequestBytes    = 1 << 20
-	MaxDatums          = 1000
-	MaxValues          = 150
-	MaxDimensions      = 30
-	MaxNameLen         = 255
-	MaxDimensionValLen = 1024
-	MaxAge             = 14 * 24 * time.Hour
-	MaxAhead           = 2 * time.Hour
+	MaxRequestBytes      = 1 << 20
+	MaxDatums            = 1000
+	MaxValues            = 150
+	MaxDimensions        = 30
+	MaxNameLen           = 255
+	MaxDimensionValueLen = 1024
+	MaxAge               = 14 * 24 * time.Hour
+	MaxAhead             = 2 * time.Hour
 )
 
 // maxMagnitude is 2^360: CloudWatch rejects values beyond ±2^360.
@@ -99,8 +99,8 @@ func validateDimensions(dims []Dimension) error {
 		if n := utf8.RuneCountInString(dim.Name); n < 1 || n > MaxNameLen {
 			return fmt.Errorf("%w: Dimensions.member.%d.Name must be 1 to %d characters, got %d", ErrDimensionName, i+1, MaxNameLen, n)
 		}
-		if n := utf8.RuneCountInString(dim.Value); n < 1 || n > MaxDimensionValLen {
-			return fmt.Errorf("%w: Dimensions.member.%d.Value must be 1 to %d characters, got %d", ErrDimensionValue, i+1, MaxDimensionValLen, n)
+		if n := utf8.RuneCountInString(dim.Value); n < 1 || n > MaxDimensionValueLen {
+			return fmt.Errorf("%w: Dimensions.member.%d.Value must be 1 to %d characters, got %d", ErrDimensionValue, i+1, MaxDimensionValueLen, n)
 		}
 	}
 	return nil
