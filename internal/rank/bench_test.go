@@ -1,0 +1,55 @@
+package rank_test
+
+import (
+	"bytes"
+	"fmt"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/crawler-service/crawler/internal/crawler"
+	"github.com/crawler-service/crawler/internal/rank"
+)
+
+// serpPage builds a ~15 KB results page with ten items, the match in the
+// last one, so every item is examined.
+func serpPage() []byte {
+	var b bytes.Buffer
+	b.WriteString("<!doctype html><html><head><meta charset=utf-8><title>Search results</title>")
+	b.WriteString("<style>body{font-family:sans-serif}.r{margin:1em}</style></head><body><div id=main><ol>")
+	for i := 1; i <= 10; i++ {
+		fmt.Fprintf(&b, `<li class="r"><h3><a href="https://site%d.example.org/path/%d?ref=serp">Result number %d</a></h3>`, i, i, i)
+		fmt.Fprintf(&b, `<p class="snippet">%s</p></li>`, strings.Repeat("Lorem ipsum dolor sit amet, consectetur adipiscing elit. ", 22))
+	}
+	b.WriteString("</ol></div><footer>")
+	for b.Len() < 15*1024 {
+		b.WriteString(`<a href="/more">more</a> `)
+	}
+	b.WriteString("</footer></body></html>")
+	return b.Bytes()
+}
+
+func BenchmarkExtract(b *testing.B) {
+	page := serpPage()
+	base, _ := url.Parse("https://search.test/?q=x")
+	spec := &crawler.RankSpec{Selector: "li.r", Match: "site10.example.org"}
+	b.SetBytes(int64(len(page)))
+	b.ReportAllocs()
+	for b.Loop() {
+		got, err := rank.Extract(bytes.NewReader(page), base, spec)
+		if err != nil || got.Rank == nil || *got.Rank != 10 {
+			b.Fatalf("Extract = %+v, %v", got, err)
+		}
+	}
+}
+
+func BenchmarkExtractTitleOnly(b *testing.B) {
+	page := serpPage()
+	b.SetBytes(int64(len(page)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if got, err := rank.Extract(bytes.NewReader(page), nil, nil); err != nil || got.Title != "Search results" {
+			b.Fatalf("Extract = %+v, %v", got, err)
+		}
+	}
+}

@@ -1,0 +1,164 @@
+package rank
+
+import (
+	"net/url"
+	"strings"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+	"golang.org/x/net/idna"
+)
+
+// needle is spec.Match prepared once per page in the forms it is compared
+// in.
+type needle struct {
+	text     string // lower case, whitespace collapsed
+	isASCII  bool
+	ascii    string // IDNA ASCII form when text is a host name ("bücher.de" → "xn--bcher-kva.de")
+	hasSpace bool
+}
+
+func newNeedle(match string) needle {
+	n := needle{text: strings.ToLower(collapseSpace(match))}
+	n.hasSpace = strings.Contains(n.text, " ")
+	n.isASCII = isASCII(n.text)
+	if a, err := idna.Lookup.ToASCII(n.text); err == nil && a != n.text {
+		n.ascii = a
+	}
+	return n
+}
+
+func (n needle) matchesItem(item *html.Node, base *url.URL, buf *strings.Builder) bool {
+	if n.text == "" {
+		return true
+	}
+	buf.Reset()
+	writeText(item, buf)
+	text := buf.String()
+	// Collapsing whitespace cannot create or destroy a match for a needle
+	// without spaces, so the common case skips the extra copy.
+	if n.hasSpace {
+		text = collapseSpace(text)
+	}
+	if n.contains(text) {
+		return true
+	}
+	return n.matchesLinks(item, base)
+}
+
+func (n needle) matchesLinks(node *html.Node, base *url.URL) bool {
+	if node.Type == html.ElementNode && (node.DataAtom == atom.A || node.DataAtom == atom.Area) {
+		for _, a := range node.Attr {
+			if a.Key == "href" && a.Namespace == "" && n.matchesHref(a.Val, base) {
+				return true
+			}
+		}
+	}
+	for c := node.FirstChild; c != nil; c = c.NextSibling {
+		if n.matchesLinks(c, base) {
+			return true
+		}
+	}
+	return false
+}
+
+func (n needle) matchesHref(href string, base *url.URL) bool {
+	href = strings.TrimSpace(href)
+	if href == "" {
+		return false
+	}
+	if n.contains(href) {
+		return true
+	}
+	u, err := url.Parse(href)
+	if err != nil {
+		return false
+	}
+	if base != nil {
+		u = base.ResolveReference(u)
+	}
+	full := u.String()
+	if n.contains(full) {
+		return true
+	}
+	if dec, err := url.QueryUnescape(full); err == nil && n.contains(dec) {
+		return true
+	}
+	host := strings.ToLower(u.Hostname())
+	if host == "" {
+		return false
+	}
+	if uni, err := idna.ToUnicode(host); err == nil && uni != host && strings.Contains(uni, n.text) {
+		return true
+	}
+	return n.ascii != "" && strings.Contains(host, n.ascii)
+}
+
+func (n needle) contains(s string) bool {
+	if n.isASCII {
+		return containsFoldASCII(s, n.text)
+	}
+	return strings.Contains(strings.ToLower(s), n.text)
+}
+
+// containsFoldASCII is strings.Contains(strings.ToLower(s), needle) for a
+// lower-case ASCII needle, without copying s: item text is most of the
+// matching cost. It differs from ToLower only for U+212A KELVIN SIGN and
+// U+0130, which lower-case to ASCII letters.
+func containsFoldASCII(s, needle string) bool {
+	if needle == "" {
+		return true
+	}
+	first, firstUpper := needle[0], needle[0]
+	if first >= 'a' && first <= 'z' {
+		firstUpper = first - 'a' + 'A'
+	}
+	for i := 0; i+len(needle) <= len(s); i++ {
+		if c := s[i]; c != first && c != firstUpper {
+			continue
+		}
+		if equalFoldASCII(s[i:i+len(needle)], needle) {
+			return true
+		}
+	}
+	return false
+}
+
+func equalFoldASCII(s, lower string) bool {
+	for i := 0; i < len(lower); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return false
+		}
+	}
+	return true
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// writeText gathers the text a reader sees; script and style bodies are
+// not part of an item's text.
+func writeText(node *html.Node, b *strings.Builder) {
+	switch node.Type {
+	case html.TextNode:
+		b.WriteString(node.Data)
+		return
+	case html.ElementNode:
+		if node.DataAtom == atom.Script || node.DataAtom == atom.Style {
+			return
+		}
+	}
+	for c := node.FirstChild; c != nil; c = c.NextSibling {
+		writeText(c, b)
+	}
+}
