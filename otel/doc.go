@@ -1,0 +1,15 @@
+// Package otel sets up OpenTelemetry metrics for a Go service in one call.
+//
+// Setup builds one SDK MeterProvider whose readers are chosen by
+// configuration: a Prometheus pull endpoint on its own registry, CloudWatch
+// PutMetricData (otel/cloudwatch) and Embedded Metric Format log lines
+// (otel/emf) with delta temporality, OTLP to a Collector and the console with
+// cumulative temporality, or none; several at once. ConfigFromEnv reads the
+// OpenTelemetry standard variables (OTEL_METRICS_EXPORTER as a comma list,
+// OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES, OTEL_METRIC_EXPORT_INTERVAL,
+// OTEL_METRIC_EXPORT_TIMEOUT, OTEL_EXPORTER_OTLP_*) and the CloudWatch ones
+// through a getenv function, so a test can hand it any environment.
+//
+// The package knows nothing of the service it serves: which instrument
+// becomes which CloudWatch metric comes in Config.CloudWatchRules.
+package otel

@@ -1,0 +1,148 @@
+package otel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"go.opentelemetry.io/contrib/instrumentation/runtime"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+)
+
+// Provider is the set-up metrics pipeline.
+type Provider struct {
+	meterProvider *sdkmetric.MeterProvider
+	handler       http.Handler
+	exporters     []string
+	health        metric.Registration
+	shutdownOnce  sync.Once
+	shutdownErr   error
+}
+
+// MeterProvider is where instruments are created.
+func (p *Provider) MeterProvider() metric.MeterProvider { return p.meterProvider }
+
+// PrometheusHandler serves /metrics; nil unless the prometheus exporter is on.
+func (p *Provider) PrometheusHandler() http.Handler { return p.handler }
+
+// Exporters are the exporters running.
+func (p *Provider) Exporters() []string { return p.exporters }
+
+// ForceFlush exports what push exporters hold now.
+func (p *Provider) ForceFlush(ctx context.Context) error {
+	if err := p.meterProvider.ForceFlush(ctx); err != nil {
+		return fmt.Errorf("otel: flush: %w", err)
+	}
+	return nil
+}
+
+// Shutdown collects and exports the last interval of every push exporter,
+// then stops them. Give it a context that is not already cancelled (for
+// example context.WithoutCancel with a timeout): a stopping ECS task loses
+// what it recorded since the last export otherwise. Safe to call twice.
+func (p *Provider) Shutdown(ctx context.Context) error {
+	p.shutdownOnce.Do(func() {
+		if p.health != nil {
+			_ = p.health.Unregister()
+		}
+		if err := p.meterProvider.Shutdown(ctx); err != nil {
+			p.shutdownErr = fmt.Errorf("otel: shutdown: %w", err)
+		}
+	})
+	return p.shutdownErr
+}
+
+// SecondsBuckets are the default histogram boundaries, in seconds, for
+// histograms that bring none of their own: the SDK's defaults suit
+// milliseconds.
+var SecondsBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120}
+
+// Setup builds the metrics pipeline cfg describes. On error nothing is left
+// running.
+func Setup(ctx context.Context, cfg Config) (*Provider, error) {
+	exporters := cfg.Exporters
+	if len(exporters) == 0 {
+		exporters = []string{ExporterPrometheus}
+	}
+	res, err := newResource(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	p := &Provider{exporters: exporters}
+	b := readerBuilder{cfg: cfg, res: res}
+	var readers []sdkmetric.Reader
+	for _, name := range exporters {
+		r, err := b.reader(ctx, name)
+		if err != nil {
+			for _, r := range readers {
+				_ = r.Shutdown(ctx)
+			}
+			return nil, fmt.Errorf("otel: %s exporter: %w", name, err)
+		}
+		if r != nil {
+			readers = append(readers, r)
+		}
+	}
+	p.handler = b.promHandler
+
+	limit := cfg.CardinalityLimit
+	if limit == 0 {
+		limit = 2000
+	}
+	opts := []sdkmetric.Option{
+		sdkmetric.WithResource(res),
+		sdkmetric.WithCardinalityLimit(limit),
+		// A crawler's HTTP client talks to unbounded hosts: never a series per host.
+		sdkmetric.WithView(sdkmetric.NewView(
+			sdkmetric.Instrument{Name: "http.client.*"},
+			sdkmetric.Stream{AttributeFilter: attribute.NewDenyKeysFilter("server.address", "server.port", "url.full", "url.template")},
+		)),
+	}
+	for _, r := range readers {
+		opts = append(opts, sdkmetric.WithReader(r))
+	}
+	p.meterProvider = sdkmetric.NewMeterProvider(opts...)
+
+	if p.health, err = registerHealth(p.meterProvider, b.health); err != nil {
+		_ = p.meterProvider.Shutdown(ctx)
+		return nil, err
+	}
+	if !cfg.NoRuntimeMetrics && len(readers) > 0 {
+		if err := runtime.Start(runtime.WithMeterProvider(p.meterProvider)); err != nil {
+			_ = p.Shutdown(ctx)
+			return nil, fmt.Errorf("otel: runtime metrics: %w", err)
+		}
+	}
+	return p, nil
+}
+
+// aggregation gives histograms without boundaries of their own second-based
+// buckets; instruments' advised boundaries still take precedence.
+func aggregation(kind sdkmetric.InstrumentKind) sdkmetric.Aggregation {
+	if kind == sdkmetric.InstrumentKindHistogram {
+		return sdkmetric.AggregationExplicitBucketHistogram{Boundaries: SecondsBuckets}
+	}
+	return sdkmetric.DefaultAggregationSelector(kind)
+}
+
+func newPrometheus(b *readerBuilder) (sdkmetric.Reader, error) {
+	reg := prometheus.NewRegistry()
+	exp, err := promexporter(reg)
+	if err != nil {
+		return nil, err
+	}
+	b.promHandler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: nil, Timeout: 10 * time.Second})
+	return exp, nil
+}
+
+func stdout() *os.File { return os.Stdout }
+
+var errNoRules = errors.New("no CloudWatch rules configured: every instrument would be dropped")
