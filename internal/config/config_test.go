@@ -1,0 +1,85 @@
+package config
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestLoadDefaults(t *testing.T) {
+	t.Parallel()
+	c, err := Load(ProcessAll, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.API.Addr != "127.0.0.1:8080" || c.MetricsAddr != c.API.Addr || c.Worker.Concurrency != 4 ||
+		c.Worker.HeartbeatInterval != 5*time.Minute || c.ShutdownTimeout != 25*time.Second ||
+		c.Publisher.Interval != time.Minute || c.Scheduler.DefaultCron != "*/10 * * * *" || c.Fetch.AllowPrivate {
+		t.Errorf("defaults = %+v", c)
+	}
+	w, err := Load(ProcessWorker, env(map[string]string{"REDIS_URL": "redis://localhost:6379"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.MetricsAddr != ":9464" {
+		t.Errorf("worker metrics addr = %q", w.MetricsAddr)
+	}
+	a, err := Load(ProcessAPI, env(map[string]string{"REDIS_URL": "redis://r:6379", "API_TOKEN": "t"}))
+	if err != nil || a.API.Addr != ":8080" {
+		t.Errorf("api = %+v, %v", a.API, err)
+	}
+}
+
+func TestLoadRejects(t *testing.T) {
+	t.Parallel()
+	redis := "redis://localhost:6379"
+	tests := []struct {
+		name, process string
+		env           map[string]string
+		want          []string // substrings of the error
+	}{
+		{"unknown process", "crawl", nil, []string{"crawl", "api, worker, scheduler, metric-publisher, all"}},
+		{"worker without redis", ProcessWorker, nil, []string{"REDIS_URL is required"}},
+		{"api without token", ProcessAPI, map[string]string{"REDIS_URL": redis}, []string{"API_TOKEN", "API_AUTH=none"}},
+		{"concurrency", ProcessAll, map[string]string{"WORKER_CONCURRENCY": "zero"}, []string{"WORKER_CONCURRENCY", `"zero"`, "from 1 to 1024"}},
+		{"negative interval", ProcessAll, map[string]string{"WORKER_INTERVAL_MS": "-5"}, []string{"WORKER_INTERVAL_MS"}},
+		{"heartbeat", ProcessAll, map[string]string{"HEARTBEAT_INTERVAL": "often"}, []string{"HEARTBEAT_INTERVAL", "30s"}},
+		{"cron", ProcessAll, map[string]string{"SCHEDULER_CRON": "every day"}, []string{"SCHEDULER_CRON", "cron"}},
+		{"bool", ProcessAll, map[string]string{"CRAWL_ALLOW_PRIVATE": "yes please"}, []string{"CRAWL_ALLOW_PRIVATE", "true or false"}},
+		{"addr", ProcessAll, map[string]string{"API_ADDR": "8080"}, []string{"API_ADDR", "host:port"}},
+		{"redis scheme", ProcessAll, map[string]string{"REDIS_URL": "http://user:secret@h"}, []string{"REDIS_URL", "redis://"}},
+		{"auth", ProcessAll, map[string]string{"API_AUTH": "maybe"}, []string{"API_AUTH", "token, none"}},
+		{"two at once", ProcessAll, map[string]string{"WORKER_CONCURRENCY": "0", "METRIC_PUBLISH_INTERVAL_MS": "x"}, []string{"WORKER_CONCURRENCY", "METRIC_PUBLISH_INTERVAL_MS"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Load(tc.process, env(tc.env))
+			if err == nil {
+				t.Fatal("accepted")
+			}
+			if !errors.Is(err, ErrInvalid) {
+				t.Errorf("error %v is not ErrInvalid", err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %q", err, w)
+				}
+			}
+			if strings.Contains(err.Error(), "secret") {
+				t.Errorf("error leaks a password: %v", err)
+			}
+		})
+	}
+}
+
+func TestAPIOpenIsExplicit(t *testing.T) {
+	t.Parallel()
+	c, err := Load(ProcessAPI, env(map[string]string{"REDIS_URL": "redis://r:6379", "API_AUTH": "none"}))
+	if err != nil || !c.API.Open {
+		t.Errorf("API_AUTH=none: %+v %v", c.API, err)
+	}
+}
