@@ -1,9 +1,10 @@
 package emf
 
 import (
+	"bytes"
 	"cmp"
+	"encoding/binary"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/crawler-service/crawler/otel/cwmetric"
@@ -18,8 +19,8 @@ type item struct {
 // document is one EMF log event before encoding.
 type document struct {
 	timestamp int64         // epoch milliseconds
-	dims      []cwmetric.KV // top-level dimension members, sorted by name
-	sets      [][]string    // dimension sets, by name
+	dims      []cwmetric.KV // top-level dimension members
+	sets      [][]int       // dimension sets, as indexes into dims
 	props     []cwmetric.KV // plain properties left after collisions
 	metrics   []member      // distinct names, sorted
 }
@@ -30,9 +31,10 @@ type member struct {
 	name, unit string
 	values     []float64
 	dist       *cwmetric.Distribution
+	round      int // which of its name's chunks or parts this is
 }
 
-// datums is what one metric member counts in Stats.
+// datums is what one member counts in Stats.
 func (m member) datums() int {
 	if m.dist != nil {
 		return 1
@@ -49,191 +51,229 @@ type buildStats struct {
 	nameCollisions    int // datums dropped: a metric named like a dimension of its document
 }
 
-// group gathers the points that may share a document: same time, same
-// dimension values and sets, same properties.
-type group struct {
-	key    string
-	doc    document // template without metrics
-	unit   map[string]string
-	values map[string][]float64
-	dists  map[string][]*cwmetric.Distribution
+type keyRef struct{ start, end, item int }
+
+// builder holds the arenas of one buildDocuments call; documents point into
+// them, which saves an allocation per group and per document.
+type builder struct {
+	lim     limits
+	items   []item
+	values  []float64 // capacity fixed up front: members keep sub-slices
+	members []member  // documents keep index ranges until the end
+	ranges  [][2]int
+	scratch []member
+	docs    []document
+	st      buildStats
 }
 
-// buildDocuments groups items into documents that respect lim. Output order
+// buildDocuments groups items into documents that respect lim: one group
+// per time, dimension values, dimension sets and properties. Output order
 // depends only on the items' content, never on their order, so golden files
 // stay stable although the SDK reports data points in map order.
 func buildDocuments(items []item, lim limits) ([]document, buildStats) {
-	var st buildStats
-	groups := map[string]*group{}
-	var sb strings.Builder
+	keys := make([]keyRef, len(items))
+	arena := make([]byte, 0, 64*len(items))
 	for i := range items {
-		p := &items[i].point
-		key := groupKey(&sb, p, items[i].props)
-		g, ok := groups[key]
-		if !ok {
-			g = newGroup(key, p, items[i].props)
-			groups[key] = g
+		start := len(arena)
+		arena = appendGroupKey(arena, &items[i])
+		keys[i] = keyRef{start: start, end: len(arena), item: i}
+	}
+	slices.SortFunc(keys, func(a, b keyRef) int {
+		return cmp.Or(bytes.Compare(arena[a.start:a.end], arena[b.start:b.end]), compareItems(&items[a.item], &items[b.item]))
+	})
+	b := &builder{
+		lim:     lim,
+		items:   items,
+		values:  make([]float64, 0, len(items)),
+		members: make([]member, 0, len(items)),
+		docs:    make([]document, 0, len(items)/4+1),
+		ranges:  make([][2]int, 0, len(items)/4+1),
+	}
+	for i := 0; i < len(keys); {
+		j := i + 1
+		for j < len(keys) && bytes.Equal(arena[keys[i].start:keys[i].end], arena[keys[j].start:keys[j].end]) {
+			j++
 		}
-		if _, ok := g.unit[p.Name]; !ok {
-			g.unit[p.Name] = p.Unit
+		b.group(keys[i:j])
+		i = j
+	}
+	for i, r := range b.ranges {
+		b.docs[i].metrics = b.members[r[0]:r[1]:r[1]]
+	}
+	return b.docs, b.st
+}
+
+// appendGroupKey encodes everything a document shares, timestamp first so
+// groups sort by time. Lengths prefix the strings so no value can imitate a
+// separator; dimensions go in name order so rules listing them differently
+// still share documents.
+func appendGroupKey(b []byte, it *item) []byte {
+	p := &it.point
+	b = binary.BigEndian.AppendUint64(b, uint64(p.Time.UnixMilli())^(1<<63))
+	str := func(b []byte, s string) []byte {
+		b = binary.AppendUvarint(b, uint64(len(s)))
+		return append(b, s...)
+	}
+	for _, set := range p.Sets {
+		b = append(b, 's')
+		for _, k := range set {
+			b = str(b, p.Dimensions[k].Name)
 		}
-		if p.Dist != nil {
-			for _, part := range p.Dist.Split(lim.values) {
-				g.dists[p.Name] = append(g.dists[p.Name], &part)
+	}
+	var order [cwmetric.MaxDimensions * 2]int
+	idx := order[:0]
+	for i := range p.Dimensions {
+		idx = append(idx, i)
+	}
+	slices.SortFunc(idx, func(x, y int) int { return strings.Compare(p.Dimensions[x].Name, p.Dimensions[y].Name) })
+	for _, i := range idx {
+		b = append(b, 'd')
+		b = str(b, p.Dimensions[i].Name)
+		b = str(b, p.Dimensions[i].Value)
+	}
+	for _, kv := range it.props {
+		b = append(b, 'p')
+		b = str(b, kv.Name)
+		b = str(b, kv.Value)
+	}
+	return b
+}
+
+// compareItems orders the points of a group: by name, plain values before
+// distributions, then by value, so arrays and parts come out the same
+// whatever order the SDK used.
+func compareItems(a, b *item) int {
+	p, q := &a.point, &b.point
+	if c := strings.Compare(p.Name, q.Name); c != 0 {
+		return c
+	}
+	switch {
+	case p.Dist == nil && q.Dist == nil:
+		return cmp.Compare(p.Value, q.Value)
+	case p.Dist == nil:
+		return -1
+	case q.Dist == nil:
+		return 1
+	}
+	d, e := p.Dist, q.Dist
+	return cmp.Or(cmp.Compare(d.Min, e.Min), cmp.Compare(d.Max, e.Max), cmp.Compare(d.Count, e.Count), cmp.Compare(d.Sum, e.Sum))
+}
+
+// group appends the documents of one group. The k-th round holds the k-th
+// value chunk or distribution part of every name, so a name appears at most
+// once per document; each round is cut into documents of at most
+// lim.metrics names.
+func (b *builder) group(keys []keyRef) {
+	first := &b.items[keys[0].item]
+	tmpl := document{
+		timestamp: first.point.Time.UnixMilli(),
+		dims:      first.point.Dimensions,
+		sets:      first.point.Sets,
+		props:     first.props,
+	}
+	b.scratch = b.scratch[:0]
+	maxRound := 0
+	for i := 0; i < len(keys); {
+		name := b.items[keys[i].item].point.Name
+		j := i + 1
+		for j < len(keys) && b.items[keys[j].item].point.Name == name {
+			j++
+		}
+		if b.isDimension(&tmpl, name) {
+			for _, k := range keys[i:j] {
+				b.st.nameCollisions += b.datums(&b.items[k.item].point)
 			}
 		} else {
-			g.values[p.Name] = append(g.values[p.Name], p.Value)
+			maxRound = max(maxRound, b.slots(name, keys[i:j]))
 		}
+		i = j
 	}
-	ordered := make([]*group, 0, len(groups))
-	for _, g := range groups {
-		ordered = append(ordered, g)
+	if maxRound > 0 {
+		slices.SortStableFunc(b.scratch, func(x, y member) int { return cmp.Compare(x.round, y.round) })
 	}
-	slices.SortFunc(ordered, func(a, b *group) int {
-		return cmp.Or(cmp.Compare(a.doc.timestamp, b.doc.timestamp), strings.Compare(a.key, b.key))
-	})
-	var docs []document
-	for _, g := range ordered {
-		docs = g.documents(docs, lim, &st)
+	for i := 0; i < len(b.scratch); {
+		j := i + 1
+		for j < len(b.scratch) && j-i < b.lim.metrics && b.scratch[j].round == b.scratch[i].round {
+			j++
+		}
+		start := len(b.members)
+		b.members = append(b.members, b.scratch[i:j]...)
+		d := tmpl
+		d.props = b.keepProps(&tmpl, b.members[start:])
+		b.docs = append(b.docs, d)
+		b.ranges = append(b.ranges, [2]int{start, len(b.members)})
+		i = j
 	}
-	return docs, st
 }
 
-func newGroup(key string, p *cwmetric.Point, props []cwmetric.KV) *group {
-	g := &group{
-		key:    key,
-		unit:   map[string]string{},
-		values: map[string][]float64{},
-		dists:  map[string][]*cwmetric.Distribution{},
-	}
-	g.doc.timestamp = p.Time.UnixMilli()
-	g.doc.dims = slices.Clone(p.Dimensions)
-	slices.SortFunc(g.doc.dims, func(a, b cwmetric.KV) int { return strings.Compare(a.Name, b.Name) })
-	g.doc.sets = make([][]string, len(p.Sets))
-	for i, set := range p.Sets {
-		names := make([]string, len(set))
-		for j, k := range set {
-			names[j] = p.Dimensions[k].Name
-		}
-		g.doc.sets[i] = names
-	}
-	g.doc.props = props
-	return g
-}
-
-// groupKey encodes everything a document shares; lengths prefix the strings
-// so no value can imitate a separator.
-func groupKey(sb *strings.Builder, p *cwmetric.Point, props []cwmetric.KV) string {
-	sb.Reset()
-	str := func(s string) {
-		sb.WriteString(strconv.Itoa(len(s)))
-		sb.WriteByte(':')
-		sb.WriteString(s)
-	}
-	sb.WriteString(strconv.FormatInt(p.Time.UnixMilli(), 10))
-	sb.WriteString("|s")
-	for _, set := range p.Sets {
-		sb.WriteByte('[')
-		for _, k := range set {
-			str(p.Dimensions[k].Name)
-		}
-		sb.WriteByte(']')
-	}
-	sb.WriteString("|d")
-	dims := p.Dimensions
-	if !slices.IsSortedFunc(dims, func(a, b cwmetric.KV) int { return strings.Compare(a.Name, b.Name) }) {
-		dims = slices.Clone(dims)
-		slices.SortFunc(dims, func(a, b cwmetric.KV) int { return strings.Compare(a.Name, b.Name) })
-	}
-	for _, d := range dims {
-		str(d.Name)
-		str(d.Value)
-	}
-	sb.WriteString("|p")
-	for _, kv := range props {
-		str(kv.Name)
-		str(kv.Value)
-	}
-	return sb.String()
-}
-
-// documents appends the group's documents: the k-th document round holds
-// the k-th value chunk or distribution part of every name, so a name
-// appears at most once per document, and each round is cut into documents
-// of at most lim.metrics names.
-func (g *group) documents(docs []document, lim limits, st *buildStats) []document {
-	dimNames := map[string]bool{awsKey: true}
-	for _, d := range g.doc.dims {
-		dimNames[d.Name] = true
-	}
-	slots := map[string][]member{}
-	for name, vs := range g.values {
-		slices.Sort(vs)
-		for start := 0; start < len(vs); start += lim.values {
-			end := min(start+lim.values, len(vs))
-			slots[name] = append(slots[name], member{name: name, unit: g.unit[name], values: vs[start:end]})
+// slots appends the members of one name in a group and returns its last
+// round.
+func (b *builder) slots(name string, keys []keyRef) int {
+	unit := b.items[keys[0].item].point.Unit
+	round := 0
+	start := len(b.values)
+	for _, k := range keys {
+		if p := &b.items[k.item].point; p.Dist == nil {
+			b.values = append(b.values, p.Value)
 		}
 	}
-	for name, ds := range g.dists {
-		slices.SortStableFunc(ds, compareDist)
-		for _, d := range ds {
-			slots[name] = append(slots[name], member{name: name, unit: g.unit[name], dist: d})
-		}
+	for s := start; s < len(b.values); s += b.lim.values {
+		e := min(s+b.lim.values, len(b.values))
+		b.scratch = append(b.scratch, member{name: name, unit: unit, values: b.values[s:e:e], round: round})
+		round++
 	}
-	names := make([]string, 0, len(slots))
-	for name, ms := range slots {
-		if dimNames[name] {
-			for _, m := range ms {
-				st.nameCollisions += m.datums()
-			}
+	for _, k := range keys {
+		p := &b.items[k.item].point
+		if p.Dist == nil {
 			continue
 		}
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for round := 0; ; round++ {
-		var ms []member
-		for _, name := range names {
-			if s := slots[name]; round < len(s) {
-				ms = append(ms, s[round])
-			}
-		}
-		if len(ms) == 0 {
-			return docs
-		}
-		for start := 0; start < len(ms); start += lim.metrics {
-			d := g.doc
-			d.metrics = ms[start:min(start+lim.metrics, len(ms))]
-			d.props = keepProps(g.doc.props, dimNames, d.metrics, st)
-			docs = append(docs, d)
+		for _, part := range p.Dist.Split(b.lim.values) {
+			b.scratch = append(b.scratch, member{name: name, unit: unit, dist: &part, round: round})
+			round++
 		}
 	}
+	return round - 1
+}
+
+func (b *builder) datums(p *cwmetric.Point) int {
+	if p.Dist == nil {
+		return 1
+	}
+	return (len(p.Dist.Values) + b.lim.values - 1) / b.lim.values
+}
+
+func (b *builder) isDimension(d *document, name string) bool {
+	if name == awsKey {
+		return true
+	}
+	for _, kv := range d.dims {
+		if kv.Name == name {
+			return true
+		}
+	}
+	return false
 }
 
 // keepProps drops properties that would overwrite a dimension or metric
 // member: those carry meaning for CloudWatch, a property only for Logs.
-func keepProps(props []cwmetric.KV, dimNames map[string]bool, ms []member, st *buildStats) []cwmetric.KV {
+func (b *builder) keepProps(d *document, ms []member) []cwmetric.KV {
 	clashes := func(p cwmetric.KV) bool {
-		if dimNames[p.Name] {
+		if b.isDimension(d, p.Name) {
 			return true
 		}
 		_, found := slices.BinarySearchFunc(ms, p.Name, func(m member, n string) int { return strings.Compare(m.name, n) })
 		return found
 	}
-	if !slices.ContainsFunc(props, clashes) {
-		return props
+	if !slices.ContainsFunc(d.props, clashes) {
+		return d.props
 	}
-	kept := make([]cwmetric.KV, 0, len(props))
-	for _, p := range props {
+	kept := make([]cwmetric.KV, 0, len(d.props))
+	for _, p := range d.props {
 		if clashes(p) {
-			st.propertiesSkipped++
+			b.st.propertiesSkipped++
 			continue
 		}
 		kept = append(kept, p)
 	}
 	return kept
-}
-
-func compareDist(a, b *cwmetric.Distribution) int {
-	return cmp.Or(cmp.Compare(a.Min, b.Min), cmp.Compare(a.Max, b.Max), cmp.Compare(a.Count, b.Count), cmp.Compare(a.Sum, b.Sum))
 }

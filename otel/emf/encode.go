@@ -35,6 +35,11 @@ func encodeDocuments(docs []document, namespace string, resolution int, lim limi
 	return out
 }
 
+// reset empties e for reuse, keeping its buffer.
+func (e *encoded) reset() {
+	e.buf, e.lines, e.tooLarge = e.buf[:0], e.lines[:0], 0
+}
+
 func (e *encoded) add(d *document, namespace string, resolution int, lim limits) {
 	start := len(e.buf)
 	e.buf = appendDocument(e.buf, d, namespace, resolution)
@@ -72,11 +77,11 @@ func appendDocument(b []byte, d *document, namespace string, resolution int) []b
 			b = append(b, ',')
 		}
 		b = append(b, '[')
-		for j, name := range set {
+		for j, k := range set {
 			if j > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(b, name)
+			b = appendString(b, d.dims[k].Name)
 		}
 		b = append(b, ']')
 	}

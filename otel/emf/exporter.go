@@ -30,7 +30,9 @@ type exporter struct {
 	now  func() time.Time
 	mu   sync.Mutex // serializes writes, so lines never interleave
 	shut atomic.Bool
-	c    counters
+	// lastItems is the previous export's point count, a capacity hint.
+	lastItems atomic.Int64
+	c         counters
 }
 
 var _ metric.Exporter = (*exporter)(nil)
@@ -60,6 +62,8 @@ func (e *exporter) Aggregation(k metric.InstrumentKind) metric.Aggregation {
 func (e *exporter) Stats() Stats { return e.c.snapshot() }
 
 // Export writes rm as EMF lines before it returns; nothing of rm is kept.
+// Documents are encoded one at a time into one buffer, so memory stays at
+// the size of the translated points, not of the output.
 func (e *exporter) Export(ctx context.Context, rm *metricdata.ResourceMetrics) error {
 	if e.shut.Load() {
 		return fmt.Errorf("emf: export: %w", metric.ErrExporterShutdown)
@@ -67,29 +71,42 @@ func (e *exporter) Export(ctx context.Context, rm *metricdata.ResourceMetrics) e
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("emf: export: %w", err)
 	}
-	enc := e.render(rm)
-	for i, l := range enc.lines {
-		err := ctx.Err()
-		r := dropCanceled
-		if err == nil {
-			if err = e.write(ctx, enc.bytes(l)); err != nil {
-				r = dropWriteFailed
+	docs := e.documents(rm)
+	var enc encoded
+	written := 0
+	for i := range docs {
+		enc.reset()
+		enc.add(&docs[i], e.cfg.namespace, e.cfg.resolution, e.lim)
+		e.c.drop(dropTooLarge, enc.tooLarge)
+		for j, l := range enc.lines {
+			err := ctx.Err()
+			r := dropCanceled
+			if err == nil {
+				if err = e.write(ctx, enc.bytes(l)); err != nil {
+					r = dropWriteFailed
+				}
 			}
-		}
-		if err != nil {
-			for _, rest := range enc.lines[i:] {
-				e.c.drop(r, rest.datums)
+			if err != nil {
+				for _, rest := range enc.lines[j:] {
+					e.c.drop(r, rest.datums)
+				}
+				for _, d := range docs[i+1:] {
+					for _, m := range d.metrics {
+						e.c.drop(r, m.datums())
+					}
+				}
+				return fmt.Errorf("emf: export: after %d lines: %w", written, err)
 			}
-			return fmt.Errorf("emf: export: line %d of %d: %w", i+1, len(enc.lines), err)
+			written++
+			e.c.documents.Add(1)
+			e.c.datums.Add(uint64(l.datums))
 		}
-		e.c.documents.Add(1)
-		e.c.datums.Add(uint64(l.datums))
 	}
 	return nil
 }
 
-// render is the pure half of Export: rm to encoded lines, drops counted.
-func (e *exporter) render(rm *metricdata.ResourceMetrics) encoded {
+// documents is the pure half of Export: rm to documents, drops counted.
+func (e *exporter) documents(rm *metricdata.ResourceMetrics) []document {
 	items, ts := e.collect(rm)
 	e.c.drop(dropUnmapped, ts.Unmapped)
 	e.c.drop(dropNonFinite, ts.NonFinite)
@@ -100,9 +117,7 @@ func (e *exporter) render(rm *metricdata.ResourceMetrics) encoded {
 	docs, bs := buildDocuments(items, e.lim)
 	e.c.propertiesSkipped.Add(uint64(bs.propertiesSkipped))
 	e.c.drop(dropNameCollision, bs.nameCollisions)
-	enc := encodeDocuments(docs, e.cfg.namespace, e.cfg.resolution, e.lim)
-	e.c.drop(dropTooLarge, enc.tooLarge)
-	return enc
+	return docs
 }
 
 // inRange drops points CloudWatch would reject for their time.

@@ -123,3 +123,10 @@ func hpt(a attribute.Set, bounds []float64, values ...float64) metricdata.Histog
 	}
 	return dp
 }
+
+// render is Export without the writing: the lines it would write.
+func (e *exporter) render(rm *metricdata.ResourceMetrics) encoded {
+	enc := encodeDocuments(e.documents(rm), e.cfg.namespace, e.cfg.resolution, e.lim)
+	e.c.drop(dropTooLarge, enc.tooLarge)
+	return enc
+}

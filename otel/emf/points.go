@@ -13,7 +13,9 @@ import (
 // carries the attributes the properties come from.
 func (e *exporter) collect(rm *metricdata.ResourceMetrics) ([]item, cwmetric.Stats) {
 	base := resourceProps(rm.Resource, e.cfg.resourceProps)
-	var items []item
+	// Sized like the previous export: intervals rarely differ much.
+	items := make([]item, 0, e.lastItems.Load())
+	defer func() { e.lastItems.Store(int64(len(items))) }()
 	if len(e.cfg.attrProps) == 0 {
 		st := e.cfg.mapper.Translate(rm, func(p cwmetric.Point) {
 			items = append(items, item{point: p, props: base})
