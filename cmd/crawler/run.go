@@ -1,0 +1,73 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/crawler-service/crawler/internal/config"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// errUsage marks a command line error: exit status 2, message already printed.
+var errUsage = errors.New("usage")
+
+func exitCode(err error) int {
+	switch {
+	case err == nil:
+		return 0
+	case errors.Is(err, errUsage), errors.Is(err, config.ErrInvalid):
+		return 2
+	}
+	return 1
+}
+
+// run is the whole program: main only wires it to the process's arguments,
+// environment, output and signals, so tests can call it directly.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 {
+		switch args[0] {
+		case "version":
+			fmt.Fprintln(stdout, "crawler", version)
+			return nil
+		case "crawl":
+			return runCrawl(ctx, args[1:], getenv, stdout, stderr)
+		}
+	}
+	fs := flag.NewFlagSet("crawler", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	process := fs.String("process", config.ProcessAll, "process to run: "+strings.Join(config.Processes, ", "))
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, `Usage:
+  crawler [--process=NAME]     run the service (NAME: %s; default all)
+  crawler crawl [flags] URL... crawl URLs once and print the results
+  crawler version              print the version
+
+Configuration comes from the environment; see README.md.
+
+Flags:
+`, strings.Join(config.Processes, ", "))
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "crawler: unexpected argument %q: valid commands are crawl, version\n", fs.Arg(0))
+		return errUsage
+	}
+	cfg, err := config.Load(*process, getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, "crawler:", err)
+		return errUsage
+	}
+	return serve(ctx, cfg, getenv, stdout, stderr)
+}
