@@ -1,0 +1,136 @@
+package httpfetch
+
+import (
+	"bufio"
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"compress/zlib"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"sync"
+
+	"golang.org/x/net/html/charset"
+
+	"github.com/crawler-service/crawler/internal/crawler"
+)
+
+// acceptEncoding is what body.go can undo. Brotli would need a new module.
+const acceptEncoding = "gzip, deflate"
+
+// bufPool recycles body buffers; pages are read whole because the rank
+// extractor and the charset sniffer both need them.
+type bufPool struct{ p sync.Pool }
+
+func (b *bufPool) get() *bytes.Buffer {
+	if v, ok := b.p.Get().(*bytes.Buffer); ok {
+		v.Reset()
+		return v
+	}
+	return new(bytes.Buffer)
+}
+
+// put keeps buffers up to 1 MiB; a rare huge page should not pin memory.
+func (b *bufPool) put(buf *bytes.Buffer) {
+	if buf.Cap() <= 1<<20 {
+		b.p.Put(buf)
+	}
+}
+
+// readBody reads the decompressed body into buf, failing with too_large past
+// limit, without reading more than limit+1 bytes of it.
+func readBody(resp *http.Response, limit int64, buf *bytes.Buffer) error {
+	if resp.ContentLength > limit {
+		return crawler.Errorf(crawler.ErrTooLarge, "httpfetch: %w: Content-Length %d over %d", ErrBodyTooLarge, resp.ContentLength, limit)
+	}
+	body, err := decoder(resp)
+	if err != nil {
+		return err
+	}
+	defer body.Close()
+	if resp.ContentLength > 0 && resp.ContentLength < 4<<20 && resp.Header.Get("Content-Encoding") == "" {
+		buf.Grow(int(resp.ContentLength) + bytes.MinRead)
+	}
+	n, err := buf.ReadFrom(io.LimitReader(body, limit+1))
+	if n > limit {
+		return crawler.Errorf(crawler.ErrTooLarge, "httpfetch: %w: over %d bytes", ErrBodyTooLarge, limit)
+	}
+	if err != nil {
+		if isCorrupt(err) {
+			return crawler.Errorf(crawler.ErrParse, "httpfetch: decompress body: %w", err)
+		}
+		return fmt.Errorf("read body: %w", err)
+	}
+	return nil
+}
+
+func decoder(resp *http.Response) (io.ReadCloser, error) {
+	switch enc := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding"))); enc {
+	case "", "identity":
+		return resp.Body, nil
+	case "gzip", "x-gzip":
+		zr, err := gzip.NewReader(resp.Body)
+		if err != nil {
+			return nil, compressedErr(err)
+		}
+		return zr, nil
+	case "deflate":
+		// "deflate" is meant to be zlib-wrapped, but some servers send raw
+		// DEFLATE; the zlib header's first byte tells them apart.
+		br := bufio.NewReader(resp.Body)
+		if b, err := br.Peek(1); err == nil && b[0]&0x0f == 8 {
+			zr, err := zlib.NewReader(br)
+			if err != nil {
+				return nil, compressedErr(err)
+			}
+			return zr, nil
+		}
+		return flate.NewReader(br), nil
+	default:
+		return nil, crawler.Errorf(crawler.ErrParse, "httpfetch: %w %q", ErrContentEncoding, enc)
+	}
+}
+
+func compressedErr(err error) error {
+	if isCorrupt(err) {
+		return crawler.Errorf(crawler.ErrParse, "httpfetch: decompress body: %w", err)
+	}
+	return fmt.Errorf("read compressed body: %w", err)
+}
+
+func isCorrupt(err error) bool {
+	var ce flate.CorruptInputError
+	return errors.Is(err, gzip.ErrHeader) || errors.Is(err, gzip.ErrChecksum) || errors.Is(err, zlib.ErrHeader) ||
+		errors.Is(err, zlib.ErrChecksum) || errors.Is(err, zlib.ErrDictionary) || errors.As(err, &ce)
+}
+
+// isHTML decides from Content-Type, or by sniffing when there is none.
+func isHTML(contentType string, body []byte) bool {
+	if contentType == "" {
+		contentType = http.DetectContentType(body)
+	}
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return false
+	}
+	return mt == "text/html" || mt == "application/xhtml+xml"
+}
+
+// toUTF8 converts body to UTF-8 by the charset named in Content-Type, a BOM
+// or a <meta> tag in the first 1024 bytes, as browsers do; UTF-8 input is
+// returned as is.
+func toUTF8(body []byte, contentType string) []byte {
+	enc, name, _ := charset.DetermineEncoding(body, contentType)
+	if name == "utf-8" || enc == nil {
+		return body
+	}
+	out, err := enc.NewDecoder().Bytes(body)
+	if err != nil {
+		return body
+	}
+	return out
+}

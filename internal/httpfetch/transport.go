@@ -1,0 +1,164 @@
+package httpfetch
+
+import (
+	"context"
+	"crypto/tls"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"net/url"
+	"sync/atomic"
+	"time"
+
+)
+
+// jobState travels in the request context of one job: which proxy the job
+// was given, and which proxy address the transport is about to dial.
+type jobState struct {
+	proxy      *url.URL             // from Config.Proxies; nil: the environment's
+	proxyAddr  atomic.Pointer[string] // host:port of the proxy chosen for the latest request
+	skipRobots bool                 // the robots.txt request itself
+}
+
+type jobStateKey struct{}
+
+func withJobState(ctx context.Context, js *jobState) context.Context {
+	return context.WithValue(ctx, jobStateKey{}, js)
+}
+
+func jobStateFrom(ctx context.Context) *jobState {
+	js, _ := ctx.Value(jobStateKey{}).(*jobState)
+	return js
+}
+
+func (f *Fetcher) newTransport() *http.Transport {
+	return &http.Transport{
+		Proxy:                  f.proxyFor,
+		DialContext:            f.dial,
+		ForceAttemptHTTP2:      true,
+		MaxIdleConns:           f.cfg.MaxIdleConns,
+		MaxIdleConnsPerHost:    f.cfg.MaxIdleConnsPerHost,
+		IdleConnTimeout:        90 * time.Second,
+		TLSHandshakeTimeout:    2 * f.cfg.ConnectTimeout,
+		ExpectContinueTimeout:  time.Second,
+		MaxResponseHeaderBytes: 1 << 20,
+		// Compression is negotiated and undone in body.go, where the
+		// decompressed size can be bounded and deflate is handled too.
+		DisableCompression: true,
+		ReadBufferSize:     32 << 10,
+		TLSClientConfig:    &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: f.cfg.RootCAs},
+	}
+}
+
+// dial checks every address it connects to against the policy (in the
+// dialer's Control hook, after DNS, before connect), except the proxy this
+// very request was routed through: proxies are trusted configuration, and
+// their targets were checked in proxyFor before the request left.
+func (f *Fetcher) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	if js := jobStateFrom(ctx); js != nil {
+		if p := js.proxyAddr.Load(); p != nil && *p == addr {
+			return f.proxyDialer.DialContext(ctx, network, addr)
+		}
+	}
+	return f.guardedDialer.DialContext(ctx, network, addr)
+}
+
+// proxyFor is the transport's Proxy hook. When a request goes through a
+// proxy the dial reaches only the proxy, so the target is resolved and
+// checked here instead; a proxy that resolves the name differently (DNS
+// rebinding between the two lookups) is the one gap, and the proxy is ours.
+func (f *Fetcher) proxyFor(req *http.Request) (*url.URL, error) {
+	js := jobStateFrom(req.Context())
+	var p *url.URL
+	if js != nil && js.proxy != nil {
+		p = js.proxy
+	} else if len(f.proxies) == 0 {
+		var err error
+		if p, err = http.ProxyFromEnvironment(req); err != nil {
+			return nil, err
+		}
+	}
+	if js != nil {
+		addr := ""
+		if p != nil {
+			addr = canonicalAddr(p)
+		}
+		js.proxyAddr.Store(&addr)
+	}
+	if p == nil {
+		return nil, nil
+	}
+	if err := f.checkTarget(req.Context(), req.URL.Hostname()); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// checkTarget applies the policy to every address host resolves to.
+func (f *Fetcher) checkTarget(ctx context.Context, host string) error {
+	if ip, err := netip.ParseAddr(host); err == nil {
+		return f.cfg.Policy.CheckAddr(ip)
+	}
+	addrs, err := f.cfg.Resolver.LookupNetIP(ctx, "ip", host)
+	if err != nil {
+		return fmt.Errorf("httpfetch: resolve %s before proxying: %w", host, err)
+	}
+	for _, a := range addrs {
+		if err := f.cfg.Policy.CheckAddr(a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pickProxy rotates through Config.Proxies, one per job.
+func (f *Fetcher) pickProxy() *url.URL {
+	if len(f.proxies) == 0 {
+		return nil
+	}
+	return f.proxies[(f.nextProxy.Add(1)-1)%uint64(len(f.proxies))]
+}
+
+func parseProxies(raw []string) ([]*url.URL, error) {
+	out := make([]*url.URL, 0, len(raw))
+	for _, r := range raw {
+		u, err := url.Parse(r)
+		if err != nil {
+			return nil, fmt.Errorf("httpfetch: proxy: %w", err)
+		}
+		switch u.Scheme {
+		case "http", "https", "socks5", "socks5h":
+		default:
+			return nil, fmt.Errorf("httpfetch: proxy %s: scheme must be http, https or socks5", redact(u))
+		}
+		if u.Host == "" {
+			return nil, fmt.Errorf("httpfetch: proxy %q: missing host", redact(u))
+		}
+		out = append(out, u)
+	}
+	return out, nil
+}
+
+// canonicalAddr is the host:port net/http dials for a proxy URL.
+func canonicalAddr(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		switch u.Scheme {
+		case "http":
+			port = "80"
+		case "https":
+			port = "443"
+		default:
+			port = "1080"
+		}
+	}
+	return net.JoinHostPort(u.Hostname(), port)
+}
+
+func newDialers(cfg Config) (guarded, plain *net.Dialer) {
+	plain = &net.Dialer{Timeout: cfg.ConnectTimeout, KeepAlive: 30 * time.Second, Resolver: cfg.Resolver}
+	guarded = &net.Dialer{Timeout: cfg.ConnectTimeout, KeepAlive: 30 * time.Second, Resolver: cfg.Resolver,
+		Control: cfg.Policy.Control}
+	return guarded, plain
+}
