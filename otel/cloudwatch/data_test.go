@@ -114,3 +114,11 @@ func mixed(ts time.Time) *metricdata.ResourceMetrics {
 		}},
 	)
 }
+
+// longValued is one gauge series whose dimension value is long enough to
+// need a wider CBOR string head.
+func longValued(ts time.Time, value string) metricdata.Metrics {
+	return metricdata.Metrics{Name: "series.value", Unit: "By", Data: metricdata.Gauge[float64]{
+		DataPoints: []metricdata.DataPoint[float64]{{Attributes: attribute.NewSet(attribute.String("series", value)), Time: ts, Value: 1e100}},
+	}}
+}

@@ -70,9 +70,10 @@ func newExporter(t testing.TB, api API, opts ...Option) *exporter {
 
 // pipeline drives exp with a real SDK: the hour-long interval never
 // fires, so every export is an explicit ForceFlush or Shutdown.
-func pipeline(t *testing.T, exp sdkmetric.Exporter) *sdkmetric.MeterProvider {
+func pipeline(t *testing.T, exp sdkmetric.Exporter, opts ...sdkmetric.Option) *sdkmetric.MeterProvider {
 	t.Helper()
-	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewPeriodicReader(exp, sdkmetric.WithInterval(time.Hour))))
+	opts = append(opts, sdkmetric.WithReader(sdkmetric.NewPeriodicReader(exp, sdkmetric.WithInterval(time.Hour))))
+	mp := sdkmetric.NewMeterProvider(opts...)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
@@ -113,3 +114,5 @@ func ctxTimeout(t *testing.T, d time.Duration) context.Context {
 	t.Cleanup(cancel)
 	return ctx
 }
+
+func (e *exporter) queueCap() int { return e.queue.capacity() }

@@ -65,3 +65,10 @@ func (q *queue) keep(ds []types.MetricDatum) (dropped int) {
 	q.items = items
 	return dropped
 }
+
+// capacity is what the queue holds memory for; tests check it stays bounded.
+func (q *queue) capacity() int {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return cap(q.items)
+}

@@ -28,7 +28,7 @@ const maxValue = 0x1p360
 // mutable memory (attribute strings are immutable), so the datums may
 // outlive the Export call.
 func translate(m *cwmetric.Mapper, rm *metricdata.ResourceMetrics, res *int32) ([]types.MetricDatum, cwmetric.Stats, int) {
-	var out []types.MetricDatum
+	out := make([]types.MetricDatum, 0, dataPoints(rm))
 	invalid := 0
 	st := m.Translate(rm, func(p cwmetric.Point) {
 		var bad int
@@ -38,19 +38,55 @@ func translate(m *cwmetric.Mapper, rm *metricdata.ResourceMetrics, res *int32) (
 	return out, st, invalid
 }
 
+// dataPoints counts the data points of rm: the number of datums when each
+// metric has one dimension set, so out grows at most a few times.
+func dataPoints(rm *metricdata.ResourceMetrics) int {
+	n := 0
+	for _, sm := range rm.ScopeMetrics {
+		for _, m := range sm.Metrics {
+			switch a := m.Data.(type) {
+			case metricdata.Sum[int64]:
+				n += len(a.DataPoints)
+			case metricdata.Sum[float64]:
+				n += len(a.DataPoints)
+			case metricdata.Gauge[int64]:
+				n += len(a.DataPoints)
+			case metricdata.Gauge[float64]:
+				n += len(a.DataPoints)
+			case metricdata.Histogram[int64]:
+				n += len(a.DataPoints)
+			case metricdata.Histogram[float64]:
+				n += len(a.DataPoints)
+			case metricdata.ExponentialHistogram[int64]:
+				n += len(a.DataPoints)
+			case metricdata.ExponentialHistogram[float64]:
+				n += len(a.DataPoints)
+			}
+		}
+	}
+	return n
+}
+
+// shared holds what the datums of one point have in common, in one
+// allocation.
+type shared struct {
+	name  string
+	time  time.Time
+	value float64
+}
+
 // appendDatums appends one datum per dimension set of p, or per part of at
 // most 150 values of its distribution, and returns how many failed
 // validation and were left out. Datums of one point share their name,
 // timestamp and value pointers: nothing ever writes through them.
 func appendDatums(dst []types.MetricDatum, p cwmetric.Point, res *int32) ([]types.MetricDatum, int) {
-	name := &p.Name
-	ts := &p.Time
-	base := types.MetricDatum{MetricName: name, Timestamp: ts, Unit: types.StandardUnit(p.Unit), StorageResolution: res}
+	sh := &shared{name: p.Name, time: p.Time, value: p.Value}
+	base := types.MetricDatum{MetricName: &sh.name, Timestamp: &sh.time, Unit: types.StandardUnit(p.Unit), StorageResolution: res}
 	var parts []cwmetric.Distribution
 	if p.Dist != nil {
 		parts = p.Dist.Split(maxDistValues)
 	} else {
-		base.Value = &p.Value
+		base.Value = &sh.value
 	}
 	invalid := 0
 	for i := range p.Sets {
