@@ -112,7 +112,7 @@ func (b *readerBuilder) otlp(ctx context.Context) (sdkmetric.Exporter, error) {
 
 func (b *readerBuilder) mapper() (*cwmetric.Mapper, error) {
 	if len(b.cfg.CloudWatch.Rules) == 0 {
-		return nil, errNoRules
+		return nil, ErrNoRules
 	}
 	return cwmetric.NewMapper(b.cfg.CloudWatch.Rules, cwmetric.WithResourceDimensions(b.cfg.CloudWatch.ResourceDimensions...))
 }

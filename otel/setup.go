@@ -2,7 +2,6 @@ package otel
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"os"
@@ -68,9 +67,9 @@ var SecondsBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
 // Setup builds the metrics pipeline cfg describes. On error nothing is left
 // running.
 func Setup(ctx context.Context, cfg Config) (*Provider, error) {
-	exporters := cfg.Exporters
-	if len(exporters) == 0 {
-		exporters = []string{ExporterPrometheus}
+	exporters, err := normalizeExporters(cfg.Exporters)
+	if err != nil {
+		return nil, fmt.Errorf("otel: setup: %w", err)
 	}
 	res, err := newResource(ctx, cfg)
 	if err != nil {
@@ -145,4 +144,3 @@ func newPrometheus(b *readerBuilder) (sdkmetric.Reader, error) {
 
 func stdout() *os.File { return os.Stdout }
 
-var errNoRules = errors.New("no CloudWatch rules configured: every instrument would be dropped")
