@@ -10,15 +10,14 @@ import (
 	"net/url"
 	"sync/atomic"
 	"time"
-
 )
 
 // jobState travels in the request context of one job: which proxy the job
 // was given, and which proxy address the transport is about to dial.
 type jobState struct {
-	proxy      *url.URL             // from Config.Proxies; nil: the environment's
+	proxy      *url.URL               // from Config.Proxies; nil: the environment's
 	proxyAddr  atomic.Pointer[string] // host:port of the proxy chosen for the latest request
-	skipRobots bool                 // the robots.txt request itself
+	skipRobots bool                   // the robots.txt request itself
 }
 
 type jobStateKey struct{}

@@ -1,0 +1,157 @@
+package httpfetch_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/crawler-service/crawler/internal/crawler"
+	"github.com/crawler-service/crawler/internal/httpfetch"
+)
+
+// inFlight counts concurrent requests at a server and keeps the maximum.
+type inFlight struct {
+	now, peak atomic.Int64
+	starts    chan time.Time
+}
+
+func (c *inFlight) handler(hold time.Duration) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := c.now.Add(1)
+		defer c.now.Add(-1)
+		for {
+			p := c.peak.Load()
+			if n <= p || c.peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		if c.starts != nil {
+			c.starts <- time.Now()
+		}
+		time.Sleep(hold)
+		htmlHandler(pageHTML("t"))(w, r)
+	})
+}
+
+func TestPerHostConcurrency(t *testing.T) {
+	t.Parallel()
+	var c inFlight
+	srv := serve(t, c.handler(30*time.Millisecond))
+	f := newFetcher(t, httpfetch.Config{Policy: allowPrivate, PerHostConcurrency: 2})
+	var wg sync.WaitGroup
+	errs := make(chan error, 10)
+	for range 10 {
+		wg.Go(func() {
+			_, err := f.Fetch(t.Context(), crawler.Job{URL: srv.URL})
+			errs <- err
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatalf("Fetch: %v", err)
+		}
+	}
+	if p := c.peak.Load(); p != 2 {
+		t.Fatalf("peak in flight at the server = %d, want 2", p)
+	}
+}
+
+func TestPerHostGap(t *testing.T) {
+	t.Parallel()
+	const gap = 40 * time.Millisecond
+	c := inFlight{starts: make(chan time.Time, 5)}
+	srv := serve(t, c.handler(0))
+	f := newFetcher(t, httpfetch.Config{Policy: allowPrivate, PerHostConcurrency: 5, PerHostGap: gap})
+	var wg sync.WaitGroup
+	for range 5 {
+		wg.Go(func() {
+			if _, err := f.Fetch(t.Context(), crawler.Job{URL: srv.URL}); err != nil {
+				t.Errorf("Fetch: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	close(c.starts)
+	var first, prev time.Time
+	for s := range c.starts {
+		// Connection set-up makes arrivals jitter a little around the
+		// reserved start times, hence the slack.
+		if !prev.IsZero() && s.Sub(prev) < gap/2 {
+			t.Fatalf("two request starts %s apart, want about %s", s.Sub(prev), gap)
+		}
+		if first.IsZero() {
+			first = s
+		}
+		prev = s
+	}
+	if span := prev.Sub(first); span < 4*gap-10*time.Millisecond {
+		t.Fatalf("5 requests arrived within %s, want at least 4 gaps of %s", span, gap)
+	}
+}
+
+func TestHostLimiter(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		run  func(t *testing.T, l httpfetch.HostLimiter)
+	}{
+		{"hosts do not share slots", func(t *testing.T, l httpfetch.HostLimiter) {
+			r1, err := l.Acquire(t.Context(), "a.example")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r1()
+			ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+			defer cancel()
+			r2, err := l.Acquire(ctx, "b.example")
+			if err != nil {
+				t.Fatalf("second host waited: %v", err)
+			}
+			r2()
+		}},
+		{"a full host waits until ctx ends", func(t *testing.T, l httpfetch.HostLimiter) {
+			r1, err := l.Acquire(t.Context(), "a.example")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Millisecond)
+			defer cancel()
+			if _, err := l.Acquire(ctx, "a.example"); !errors.Is(err, context.DeadlineExceeded) {
+				t.Fatalf("Acquire on a full host = %v, want deadline exceeded", err)
+			}
+			r1()
+			r1() // release is idempotent: the slot is not freed twice
+			r2, err := l.Acquire(t.Context(), "a.example")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx2, cancel2 := context.WithTimeout(t.Context(), 30*time.Millisecond)
+			defer cancel2()
+			if _, err := l.Acquire(ctx2, "a.example"); err == nil {
+				t.Fatal("a double release freed a second slot")
+			}
+			r2()
+		}},
+		{"many hosts", func(t *testing.T, l httpfetch.HostLimiter) {
+			for i := range 5000 {
+				r, err := l.Acquire(t.Context(), "h"+string(rune('a'+i%26))+time.Duration(i).String())
+				if err != nil {
+					t.Fatal(err)
+				}
+				r()
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tt.run(t, httpfetch.NewHostLimiter(1, 0))
+		})
+	}
+}
