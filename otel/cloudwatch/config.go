@@ -1,7 +1,6 @@
 package cloudwatch
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -15,20 +14,18 @@ import (
 
 // Defaults of the options that have one.
 const (
-	DefaultStorageResolution  = 60
-	DefaultMaxConcurrency     = 4
-	DefaultMaxBufferedDatums  = 20000
+	DefaultStorageResolution = 60
+	DefaultMaxConcurrency    = 4
+	DefaultMaxBufferedDatums = 20000
+)
+
+// What CloudWatch accepts.
+const (
 	maxNamespaceLen           = 255
 	reservedNamespacePrefix   = "AWS/"
 	standardStorageResolution = 60
 	highStorageResolution     = 1
 )
-
-// API is the part of the CloudWatch client the exporter uses;
-// *cloudwatch.Client satisfies it.
-type API interface {
-	PutMetricData(ctx context.Context, in *cw.PutMetricDataInput, optFns ...func(*cw.Options)) (*cw.PutMetricDataOutput, error)
-}
 
 type config struct {
 	client        API

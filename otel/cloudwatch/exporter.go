@@ -4,9 +4,16 @@ import (
 	"context"
 	"fmt"
 
+	cw "github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 )
+
+// API is the part of the CloudWatch client the exporter uses;
+// *cloudwatch.Client satisfies it.
+type API interface {
+	PutMetricData(ctx context.Context, in *cw.PutMetricDataInput, optFns ...func(*cw.Options)) (*cw.PutMetricDataOutput, error)
+}
 
 // Exporter is an sdk/metric Exporter that also reports its own health.
 type Exporter interface {
@@ -92,6 +99,7 @@ func (e *exporter) Shutdown(ctx context.Context) error {
 	return nil
 }
 
+// Stats reads the counters; the buffered count is taken under the queue lock.
 func (e *exporter) Stats() Stats {
 	s := e.stats.snapshot()
 	s.Buffered = e.queue.len()

@@ -20,6 +20,9 @@ func (e *exporter) flush(ctx context.Context, fresh []types.MetricDatum) error {
 	select {
 	case e.sending <- struct{}{}:
 	case <-ctx.Done():
+		if len(fresh) == 0 {
+			return ctx.Err()
+		}
 		e.keep(fresh)
 		return fmt.Errorf("%w: %d datums: %w", ErrNotDelivered, len(fresh), ctx.Err())
 	}
