@@ -1,8 +1,9 @@
 package cwmetric
 
 import (
+	"cmp"
 	"math"
-	"sort"
+	"slices"
 )
 
 // Distribution is a set of raw values with counts, the only form from which
@@ -123,7 +124,7 @@ func FromHistogram(bounds []float64, bucketCounts []uint64, count uint64, sum, m
 		}
 	}
 
-	sort.SliceStable(es, func(i, j int) bool { return es[i].v < es[j].v })
+	slices.SortStableFunc(es, func(a, b entry) int { return cmp.Compare(a.v, b.v) })
 	for _, e := range es {
 		if n := len(d.Values); n > 0 && d.Values[n-1] == e.v {
 			d.Counts[n-1] += e.c
@@ -179,6 +180,12 @@ func (d Distribution) Split(n int) []Distribution {
 		}
 		parts = append(parts, p)
 	}
+	// The last part absorbs rounding so the parts' sums add up to d.Sum.
+	var rest float64
+	for _, p := range parts[:len(parts)-1] {
+		rest += p.Sum
+	}
+	parts[len(parts)-1].Sum = d.Sum - rest
 	return parts
 }
 
