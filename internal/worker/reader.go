@@ -1,0 +1,105 @@
+package worker
+
+import (
+	"context"
+	"time"
+
+	"github.com/crawler-service/crawler/internal/queue"
+)
+
+// Read error backoff: from a blip to a Redis restart without hammering it.
+const (
+	readBackoffMin = 100 * time.Millisecond
+	readBackoffMax = 5 * time.Second
+)
+
+// readLoop fills free slots until ctx ends. One reader serves every slot:
+// it reads as many jobs as there are free slots in one call, so a busy
+// queue costs one round trip per batch rather than one per job.
+func (w *Worker) readLoop(ctx context.Context) {
+	backoff := readBackoffMin
+	for {
+		n, ok := w.acquireSlots(ctx)
+		if !ok {
+			return
+		}
+		ds, err := w.read(ctx, n)
+		if ctx.Err() != nil {
+			// Read was not cancelled (a cancelled XREADGROUP may lose a
+			// delivered reply), so it may have brought jobs after the stop.
+			w.giveBack(ds)
+			w.freeSlots(n)
+			return
+		}
+		if err != nil {
+			w.freeSlots(n)
+			w.log.Warn("queue read failed; retrying", "error", err, "backoff", backoff)
+			if !sleepCtx(ctx.Done(), backoff) {
+				return
+			}
+			backoff = min(2*backoff, readBackoffMax)
+			continue
+		}
+		backoff = readBackoffMin
+		for _, d := range ds {
+			w.jobs.Add(1)
+			go w.slot(ctx, d)
+		}
+		w.freeSlots(n - len(ds))
+	}
+}
+
+// read calls Read on a context that outlives ctx by the read's own block,
+// so a stop never drops jobs Redis has already handed over, while a hung
+// Redis still cannot hold shutdown for long.
+func (w *Worker) read(ctx context.Context, n int) ([]queue.Delivery, error) {
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), readBlock+redisOpTimeout)
+	defer cancel()
+	return w.q.Read(rctx, w.cfg.ID, n, readBlock)
+}
+
+// acquireSlots waits for one free slot, then takes every other free one.
+func (w *Worker) acquireSlots(ctx context.Context) (int, bool) {
+	select {
+	case w.slots <- struct{}{}:
+	case <-ctx.Done():
+		return 0, false
+	}
+	n := 1
+	for n < w.cfg.Concurrency {
+		select {
+		case w.slots <- struct{}{}:
+			n++
+		default:
+			return n, true
+		}
+	}
+	return n, true
+}
+
+func (w *Worker) freeSlots(n int) {
+	for range n {
+		<-w.slots
+	}
+}
+
+// giveBack releases deliveries read during shutdown.
+func (w *Worker) giveBack(ds []queue.Delivery) {
+	if len(ds) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(w.redis, redisOpTimeout)
+	defer cancel()
+	if err := w.q.Release(ctx, ds); err != nil {
+		// They come back to another worker when their lease runs out.
+		w.log.Warn("release jobs read during shutdown", "count", len(ds), "error", err)
+	}
+}
+
+// slot runs one job, then holds its slot for the politeness interval.
+func (w *Worker) slot(ctx context.Context, d queue.Delivery) {
+	defer w.jobs.Done()
+	defer func() { <-w.slots }()
+	w.process(d)
+	sleepCtx(ctx.Done(), w.cfg.Interval)
+}
