@@ -1,0 +1,101 @@
+package schedule
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Store keeps schedules in one Redis hash, name → JSON. A hash makes
+// create-if-absent one atomic HSETNX and the scheduler's per-tick read one
+// HGETALL.
+type Store struct {
+	rdb redis.UniversalClient
+	key string
+}
+
+// NewStore returns a Store under "{prefix}:schedules"; an empty prefix
+// means "crawler". It does no I/O.
+func NewStore(rdb redis.UniversalClient, prefix string) *Store {
+	if prefix == "" {
+		prefix = "crawler"
+	}
+	return &Store{rdb: rdb, key: prefix + ":schedules"}
+}
+
+// Put creates s, or returns ErrExists if its name is taken. A zero Created
+// becomes now. It returns the schedule as stored.
+func (st *Store) Put(ctx context.Context, s Schedule) (Schedule, error) {
+	if err := s.Validate(); err != nil {
+		return Schedule{}, fmt.Errorf("schedule: put %q: %w", s.Name, err)
+	}
+	if s.Created.IsZero() {
+		s.Created = time.Now()
+	}
+	s.Created = s.Created.UTC().Truncate(time.Millisecond)
+	b, err := json.Marshal(s)
+	if err != nil {
+		return Schedule{}, fmt.Errorf("schedule: put %q: encode: %w", s.Name, err)
+	}
+	created, err := st.rdb.HSetNX(ctx, st.key, s.Name, b).Result()
+	if err != nil {
+		return Schedule{}, fmt.Errorf("schedule: put %q: %w", s.Name, err)
+	}
+	if !created {
+		return Schedule{}, fmt.Errorf("schedule: put %q: %w", s.Name, ErrExists)
+	}
+	return s, nil
+}
+
+// Get returns one schedule or ErrNotFound.
+func (st *Store) Get(ctx context.Context, name string) (Schedule, error) {
+	raw, err := st.rdb.HGet(ctx, st.key, name).Result()
+	if errors.Is(err, redis.Nil) {
+		return Schedule{}, fmt.Errorf("schedule: get %q: %w", name, ErrNotFound)
+	}
+	if err != nil {
+		return Schedule{}, fmt.Errorf("schedule: get %q: %w", name, err)
+	}
+	var s Schedule
+	if err := json.Unmarshal([]byte(raw), &s); err != nil {
+		return Schedule{}, fmt.Errorf("schedule: get %q: decode: %w", name, err)
+	}
+	return s, nil
+}
+
+// List returns every schedule, sorted by name.
+func (st *Store) List(ctx context.Context) ([]Schedule, error) {
+	all, err := st.rdb.HGetAll(ctx, st.key).Result()
+	if err != nil {
+		return nil, fmt.Errorf("schedule: list: %w", err)
+	}
+	out := make([]Schedule, 0, len(all))
+	for name, raw := range all {
+		var s Schedule
+		if err := json.Unmarshal([]byte(raw), &s); err != nil {
+			return nil, fmt.Errorf("schedule: list: decode %q: %w", name, err)
+		}
+		out = append(out, s)
+	}
+	slices.SortFunc(out, func(a, b Schedule) int { return strings.Compare(a.Name, b.Name) })
+	return out, nil
+}
+
+// Delete removes one schedule or returns ErrNotFound. Its recent results
+// are the queue's, in a capped list this store does not touch.
+func (st *Store) Delete(ctx context.Context, name string) error {
+	n, err := st.rdb.HDel(ctx, st.key, name).Result()
+	if err != nil {
+		return fmt.Errorf("schedule: delete %q: %w", name, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("schedule: delete %q: %w", name, ErrNotFound)
+	}
+	return nil
+}
