@@ -3,14 +3,17 @@ package otel
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	cw "github.com/aws/aws-sdk-go-v2/service/cloudwatch"
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/otlptranslator"
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetricgrpc"
 	"go.opentelemetry.io/otel/exporters/otlp/otlpmetric/otlpmetrichttp"
 	promexp "go.opentelemetry.io/otel/exporters/prometheus"
@@ -81,6 +84,9 @@ func promexporter(reg *prometheus.Registry) (sdkmetric.Reader, error) {
 	return promexp.New(
 		promexp.WithRegisterer(reg),
 		promexp.WithoutScopeInfo(),
+		// Explicit: the exporter's default follows a process-wide name
+		// validation setting and may turn to UTF-8 names with dots.
+		promexp.WithTranslationStrategy(otlptranslator.UnderscoreEscapingWithSuffixes),
 		promexp.WithAggregationSelector(aggregation),
 	)
 }
@@ -164,7 +170,7 @@ func (b *readerBuilder) cloudWatch(ctx context.Context) (sdkmetric.Reader, error
 		return nil, err
 	}
 	b.health = append(b.health, cloudWatchHealth{exp})
-	return b.periodic(exp), nil
+	return b.periodic(secondsHistograms{exp}), nil
 }
 
 func (b *readerBuilder) emf() (sdkmetric.Reader, error) {
@@ -176,13 +182,24 @@ func (b *readerBuilder) emf() (sdkmetric.Reader, error) {
 	if w := b.cfg.EMF.Writer; w != nil {
 		opts = append(opts, emf.WithWriter(w))
 	}
-	for attr, name := range b.cfg.EMF.Properties {
-		opts = append(opts, emf.WithProperties(cwmetric.Dimension{Attribute: attr, Name: name}))
+	// Sorted: map order would make the property order of lines vary.
+	for _, attr := range slices.Sorted(maps.Keys(b.cfg.EMF.Properties)) {
+		opts = append(opts, emf.WithProperties(cwmetric.Dimension{Attribute: attr, Name: b.cfg.EMF.Properties[attr]}))
 	}
 	exp, err := emf.New(opts...)
 	if err != nil {
 		return nil, err
 	}
 	b.health = append(b.health, emfHealth{exp})
-	return b.periodic(exp), nil
+	return b.periodic(secondsHistograms{exp}), nil
+}
+
+// secondsHistograms gives a CloudWatch-bound exporter the same histogram
+// boundaries as the other readers. With the SDK's defaults, meant for
+// milliseconds, every job under 5 s would share one bucket and CloudWatch's
+// percentiles of a duration would be meaningless.
+type secondsHistograms struct{ sdkmetric.Exporter }
+
+func (secondsHistograms) Aggregation(k sdkmetric.InstrumentKind) sdkmetric.Aggregation {
+	return aggregation(k)
 }

@@ -10,6 +10,7 @@ import (
 
 	ec2 "go.opentelemetry.io/contrib/detectors/aws/ec2/v2"
 	"go.opentelemetry.io/contrib/detectors/aws/ecs"
+	otelapi "go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/sdk/resource"
 	semconv "go.opentelemetry.io/otel/semconv/v1.37.0"
@@ -18,8 +19,9 @@ import (
 // newResource describes the process: service name, version and instance,
 // the caller's attributes, and what the configured AWS detectors find. The
 // detectors run only when asked (off AWS the EC2 one waits on IMDS) and
-// within DetectTimeout; a detector that fails is logged by the caller's
-// choice of detectors, not fatal: the process runs without those attributes.
+// within DetectTimeout. A detector that fails is not fatal, since metrics
+// without a task ARN beat no metrics: the error goes to OpenTelemetry's
+// error handler and the process runs without those attributes.
 func newResource(ctx context.Context, cfg Config) (*resource.Resource, error) {
 	name := cfg.ServiceName
 	if name == "" {
@@ -42,7 +44,7 @@ func newResource(ctx context.Context, cfg Config) (*resource.Resource, error) {
 		case "ec2":
 			detectors = append(detectors, ec2.NewResourceDetector())
 		default:
-			return nil, fmt.Errorf("otel: unknown resource detector %q: valid are ecs, ec2", d)
+			return nil, fmt.Errorf("otel: %w %q: valid are ecs, ec2", ErrUnknownDetector, d)
 		}
 	}
 	timeout := cfg.DetectTimeout
@@ -56,10 +58,12 @@ func newResource(ctx context.Context, cfg Config) (*resource.Resource, error) {
 		resource.WithTelemetrySDK(),
 		resource.WithAttributes(attrs...), // last: the service's own values win
 	)
-	if err != nil && res == nil {
-		return nil, fmt.Errorf("otel: resource: %w", err)
+	if err != nil {
+		otelapi.Handle(fmt.Errorf("otel: resource detectors %v: %w", cfg.Detectors, err))
 	}
-	// A partial resource (a detector timed out) is still worth running with.
+	if res == nil { // resource.New returns one even on error; be sure
+		res = resource.NewSchemaless(attrs...)
+	}
 	return res, nil
 }
 

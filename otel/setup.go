@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	dto "github.com/prometheus/client_model/go"
 	"go.opentelemetry.io/contrib/instrumentation/runtime"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -138,9 +141,34 @@ func newPrometheus(b *readerBuilder) (sdkmetric.Reader, error) {
 	if err != nil {
 		return nil, err
 	}
-	b.promHandler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{ErrorLog: nil, Timeout: 10 * time.Second})
+	// Rename the families whose OpenTelemetry name translates into one
+	// Prometheus's linter (promtool check metrics) rejects: a gauge ending in
+	// _count reads as half of a histogram. go_goroutines is the name
+	// client_golang has always used, so existing dashboards keep working.
+	// Only this endpoint is affected; OTLP keeps the semantic-convention name.
+	g := renamingGatherer{Gatherer: reg, names: map[string]string{"go_goroutine_count": "go_goroutines"}}
+	b.promHandler = promhttp.HandlerFor(g, promhttp.HandlerOpts{Timeout: 10 * time.Second})
 	return exp, nil
 }
 
-func stdout() *os.File { return os.Stdout }
+type renamingGatherer struct {
+	prometheus.Gatherer
+	names map[string]string
+}
 
+func (g renamingGatherer) Gather() ([]*dto.MetricFamily, error) {
+	mfs, err := g.Gatherer.Gather()
+	renamed := false
+	for _, mf := range mfs {
+		if to, ok := g.names[mf.GetName()]; ok {
+			mf.Name = &to
+			renamed = true
+		}
+	}
+	if renamed { // keep the registry's sorted order
+		slices.SortFunc(mfs, func(a, b *dto.MetricFamily) int { return strings.Compare(a.GetName(), b.GetName()) })
+	}
+	return mfs, err
+}
+
+func stdout() *os.File { return os.Stdout }
