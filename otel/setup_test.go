@@ -232,8 +232,11 @@ func TestSetupErrors(t *testing.T) {
 			contains: []string{`"gcp"`, "ecs, ec2"},
 		},
 		{
-			name:     "bad namespace",
-			change:   func(c *otel.Config) { c.Exporters = []string{"otlp", "cloudwatch"}; c.CloudWatch.Namespace = "AWS/Lambda" },
+			name: "bad namespace",
+			change: func(c *otel.Config) {
+				c.Exporters = []string{"otlp", "cloudwatch"}
+				c.CloudWatch.Namespace = "AWS/Lambda"
+			},
 			contains: []string{"cloudwatch exporter", "namespace"},
 		},
 		{
@@ -242,8 +245,11 @@ func TestSetupErrors(t *testing.T) {
 			contains: []string{"emf exporter", "storage resolution"},
 		},
 		{
-			name:     "bad rule",
-			change:   func(c *otel.Config) { c.Exporters = []string{"cloudwatch"}; c.CloudWatch.Rules[0].DimensionSets = [][]string{{"Nope"}} },
+			name: "bad rule",
+			change: func(c *otel.Config) {
+				c.Exporters = []string{"cloudwatch"}
+				c.CloudWatch.Rules[0].DimensionSets = [][]string{{"Nope"}}
+			},
 			contains: []string{"cloudwatch exporter"},
 		},
 	}
