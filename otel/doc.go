@@ -10,6 +10,13 @@
 // OTEL_METRIC_EXPORT_TIMEOUT, OTEL_EXPORTER_OTLP_*) and the CloudWatch ones
 // through a getenv function, so a test can hand it any environment.
 //
+// The Prometheus endpoint has a registry of its own, no otel_scope_* labels,
+// and passes promtool check metrics. Histograms that advise no boundaries get
+// SecondsBuckets in every reader, CloudWatch and EMF included, so histograms
+// in other units should advise their own. The semantic-convention HTTP client
+// metrics lose server.address and server.port: a crawler talks to unbounded
+// hosts.
+//
 // The package knows nothing of the service it serves: which instrument
 // becomes which CloudWatch metric comes in Config.CloudWatchRules.
 package otel
