@@ -1,0 +1,78 @@
+package queue
+
+import "time"
+
+// MaxBatch is the largest number of jobs one Enqueue accepts.
+const MaxBatch = 10_000
+
+// Config tunes a Queue. Every zero field means the default named on it.
+type Config struct {
+	// Prefix starts every key, as "{Prefix}:…". Zero means "crawler".
+	Prefix string
+
+	// Lease is how long a delivery may stay idle (not completed, failed or
+	// extended) before another worker reclaims it. Zero means 30s.
+	Lease time.Duration
+
+	// ReclaimEvery is how often Read looks for deliveries whose lease ran
+	// out. Recovery of a dead worker's job takes at most Lease+ReclaimEvery
+	// plus one Read's block. Zero means 5s.
+	ReclaimEvery time.Duration
+
+	// PromoteEvery is how often Read moves due retries from the delayed set
+	// into the stream; it also caps how long one Read blocks. Zero means 1s.
+	PromoteEvery time.Duration
+
+	// MaxDeliveries parks a job that was delivered this many times without
+	// being completed or failed (a job that kills its worker). Zero means 5.
+	MaxDeliveries int
+
+	// MaxAttempts is how many attempts a job gets before a retryable
+	// failure parks it. Zero means 5.
+	MaxAttempts int
+
+	// BackoffBase and BackoffMax shape the retry delay: a uniformly random
+	// duration up to min(BackoffMax, BackoffBase·2^(attempt-1)) ("full
+	// jitter"). Zero means 1s and 5m.
+	BackoffBase time.Duration
+	BackoffMax  time.Duration
+
+	// RecordTTL is how long a job's record (and its place in the failed set)
+	// is kept after the job ends. Zero means 24h.
+	RecordTTL time.Duration
+
+	// IdempotencyWindow is how long an idempotency key maps to its first
+	// job. Zero means 24h.
+	IdempotencyWindow time.Duration
+
+	// ResultsPerSchedule caps the list of recent results kept per schedule.
+	// Zero means 100.
+	ResultsPerSchedule int
+}
+
+func (c Config) withDefaults() Config {
+	def := func(d *time.Duration, v time.Duration) {
+		if *d <= 0 {
+			*d = v
+		}
+	}
+	defInt := func(n *int, v int) {
+		if *n <= 0 {
+			*n = v
+		}
+	}
+	if c.Prefix == "" {
+		c.Prefix = "crawler"
+	}
+	def(&c.Lease, 30*time.Second)
+	def(&c.ReclaimEvery, 5*time.Second)
+	def(&c.PromoteEvery, time.Second)
+	defInt(&c.MaxDeliveries, 5)
+	defInt(&c.MaxAttempts, 5)
+	def(&c.BackoffBase, time.Second)
+	def(&c.BackoffMax, 5*time.Minute)
+	def(&c.RecordTTL, 24*time.Hour)
+	def(&c.IdempotencyWindow, 24*time.Hour)
+	defInt(&c.ResultsPerSchedule, 100)
+	return c
+}

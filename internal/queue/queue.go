@@ -1,0 +1,131 @@
+package queue
+
+import (
+	"context"
+	"embed"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+//go:embed scripts/*.lua
+var scriptFS embed.FS
+
+// scripts are the Lua scripts, loaded once per Queue. EVALSHA falls back to
+// EVAL when the server's script cache is empty (after a restart).
+type scripts struct {
+	enqueue, promote, reclaim, extend, fail, release, status, counts, heartbeat *redis.Script
+}
+
+func loadScripts() scripts {
+	load := func(name string) *redis.Script {
+		src, err := scriptFS.ReadFile("scripts/" + name + ".lua")
+		if err != nil {
+			panic(fmt.Sprintf("queue: embedded script %s: %v", name, err)) // a build defect, not a runtime state
+		}
+		return redis.NewScript(string(src))
+	}
+	return scripts{
+		enqueue:   load("enqueue"),
+		promote:   load("promote"),
+		reclaim:   load("reclaim"),
+		extend:    load("extend"),
+		fail:      load("fail"),
+		release:   load("release"),
+		status:    load("status"),
+		counts:    load("counts"),
+		heartbeat: load("heartbeat"),
+	}
+}
+
+// Queue is a job queue on one Redis. It is safe for concurrent use and owns
+// no goroutines, so it needs no Close; the caller owns rdb.
+type Queue struct {
+	rdb     redis.UniversalClient
+	cfg     Config
+	keys    keys
+	scripts scripts
+	ids     idGen
+
+	groupMu     sync.Mutex // one creator at a time; the others wait for it
+	groupReady  atomic.Bool
+	nextPromote atomic.Int64 // unix nanos; Read promotes when past it
+	nextReclaim atomic.Int64
+
+	rounds *rounds // shared round trips of Complete and Read
+}
+
+// New returns a Queue on rdb. It does no I/O: the consumer group is created
+// on first use, and again if Redis lost it.
+func New(rdb redis.UniversalClient, cfg Config) *Queue {
+	cfg = cfg.withDefaults()
+	return &Queue{
+		rdb: rdb, cfg: cfg, keys: newKeys(cfg.Prefix), scripts: loadScripts(),
+		rounds: newRounds(),
+	}
+}
+
+// Config returns the configuration in use, defaults filled in.
+func (q *Queue) Config() Config { return q.cfg }
+
+// Ping reports whether Redis answers, for readiness checks.
+func (q *Queue) Ping(ctx context.Context) error {
+	if err := q.rdb.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("queue: ping: %w", err)
+	}
+	return nil
+}
+
+// ensureGroup creates the stream and its group. The group starts at the
+// stream's beginning so jobs enqueued before any worker came are delivered.
+func (q *Queue) ensureGroup(ctx context.Context) error {
+	if q.groupReady.Load() {
+		return nil
+	}
+	q.groupMu.Lock()
+	defer q.groupMu.Unlock()
+	if q.groupReady.Load() {
+		return nil
+	}
+	err := q.rdb.XGroupCreateMkStream(ctx, q.keys.stream, group, "0").Err()
+	if err != nil && !redis.HasErrorPrefix(err, "BUSYGROUP") {
+		return err
+	}
+	q.groupReady.Store(true)
+	return nil
+}
+
+// withGroup runs op, and once more after re-creating the group if Redis
+// lost it (a restart without persistence, a FLUSHALL).
+func (q *Queue) withGroup(ctx context.Context, op func() error) error {
+	if err := q.ensureGroup(ctx); err != nil {
+		return err
+	}
+	err := op()
+	if err == nil || !isNoGroup(err) {
+		return err
+	}
+	q.groupReady.Store(false)
+	if err := q.ensureGroup(ctx); err != nil {
+		return err
+	}
+	return op()
+}
+
+func isNoGroup(err error) bool { return err != nil && strings.Contains(err.Error(), "NOGROUP") }
+
+// due reports whether a periodic task is due and, if so, claims it until
+// every from now, so concurrent readers run it once.
+func due(next *atomic.Int64, now time.Time, every time.Duration) bool {
+	n := next.Load()
+	if now.UnixNano() < n {
+		return false
+	}
+	return next.CompareAndSwap(n, now.Add(every).UnixNano())
+}
+
+func ms(d time.Duration) int64 { return d.Milliseconds() }

@@ -1,0 +1,173 @@
+package queue
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/crawler-service/crawler/internal/crawler"
+)
+
+// promoteLimit bounds the retries one promotion moves, keeping the script short.
+const promoteLimit = 1000
+
+// Delivery is one job handed to one consumer. Give it back to Complete,
+// Fail, Extend or Release.
+type Delivery struct {
+	Job crawler.Job
+	// Attempt counts from 1 and grows with each retry after Fail; a
+	// redelivery after a crashed worker keeps the number.
+	Attempt int
+	// StreamID is the stream entry; a retry gets a new one.
+	StreamID string
+	// Consumer is who holds the delivery.
+	Consumer string
+}
+
+// Read returns up to n jobs for consumer, waiting up to block for the
+// first (not at all when block <= 0). It also does the queue's periodic
+// work, each at most once per interval across the readers of this Queue:
+// it promotes due retries and reclaims deliveries whose lease ran out
+// (parking those delivered MaxDeliveries times). Reclaimed jobs come first.
+// block is capped at PromoteEvery and ReclaimEvery so that periodic work
+// happens even on an idle queue; callers simply read in a loop.
+func (q *Queue) Read(ctx context.Context, consumer string, n int, block time.Duration) ([]Delivery, error) {
+	n = min(max(n, 1), MaxBatch)
+	now := time.Now()
+	if due(&q.nextPromote, now, q.cfg.PromoteEvery) {
+		if err := q.promote(ctx); err != nil {
+			q.nextPromote.Store(0) // try again on the next read
+			return nil, fmt.Errorf("queue: read: promote retries: %w", err)
+		}
+	}
+	if due(&q.nextReclaim, now, q.cfg.ReclaimEvery) {
+		ds, err := q.reclaim(ctx, consumer, n)
+		if err != nil {
+			q.nextReclaim.Store(0)
+			return nil, fmt.Errorf("queue: read: reclaim for %s: %w", consumer, err)
+		}
+		if len(ds) == n {
+			q.nextReclaim.Store(0) // there may be more
+		}
+		if len(ds) > 0 {
+			return ds, nil
+		}
+	}
+
+	// First a read that shares its round trip with other callers; only if
+	// the stream has nothing for us, a blocking read of our own.
+	var msgs []redis.XMessage
+	err := q.withGroup(ctx, func() error {
+		var err error
+		msgs, err = q.awaitRead(ctx, &readReq{consumer: consumer, n: n, out: make(chan readResult, 1)})
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("queue: read for %s: %w", consumer, err)
+	}
+	block = min(block, q.cfg.PromoteEvery, q.cfg.ReclaimEvery)
+	if len(msgs) == 0 && block > 0 {
+		if msgs, err = q.readBlocking(ctx, consumer, n, block); err != nil {
+			return nil, fmt.Errorf("queue: read for %s: %w", consumer, err)
+		}
+	}
+	ds := make([]Delivery, 0, len(msgs))
+	for _, m := range msgs {
+		ds = q.appendDelivery(ctx, ds, consumer, m.ID, m.Values)
+	}
+	return ds, nil
+}
+
+func (q *Queue) readBlocking(ctx context.Context, consumer string, n int, block time.Duration) ([]redis.XMessage, error) {
+	var streams []redis.XStream
+	err := q.withGroup(ctx, func() error {
+		var err error
+		streams, err = q.rdb.XReadGroup(ctx, &redis.XReadGroupArgs{
+			Group: group, Consumer: consumer, Streams: []string{q.keys.stream, ">"},
+			Count: int64(n), Block: block,
+		}).Result()
+		return err
+	})
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
+	}
+	var msgs []redis.XMessage
+	for _, s := range streams {
+		msgs = append(msgs, s.Messages...)
+	}
+	return msgs, err
+}
+
+func (q *Queue) promote(ctx context.Context) error {
+	return q.scripts.promote.Run(ctx, q.rdb,
+		[]string{q.keys.delayed, q.keys.stream, q.keys.failed},
+		q.keys.base, promoteLimit).Err()
+}
+
+// consumerDropIdle is how long a consumer that holds nothing may stay in
+// the group; each worker process brings a new consumer name.
+const consumerDropIdle = time.Hour
+
+func (q *Queue) reclaim(ctx context.Context, consumer string, n int) ([]Delivery, error) {
+	var res []any
+	err := q.withGroup(ctx, func() error {
+		var err error
+		res, err = q.scripts.reclaim.Run(ctx, q.rdb, []string{q.keys.stream, q.keys.failed},
+			q.keys.base, group, consumer, ms(q.cfg.Lease), q.cfg.MaxDeliveries, n,
+			ms(q.cfg.RecordTTL), ms(consumerDropIdle), q.cfg.ResultsPerSchedule).Slice()
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(res) != 2 {
+		return nil, fmt.Errorf("reclaim script: unexpected reply %v", res)
+	}
+	entries, _ := res[0].([]any)
+	var ds []Delivery
+	for _, e := range entries {
+		pair, ok := e.([]any)
+		if !ok || len(pair) != 2 {
+			continue
+		}
+		id, _ := pair[0].(string)
+		flat, _ := pair[1].([]any)
+		values := make(map[string]any, len(flat)/2)
+		for i := 0; i+1 < len(flat); i += 2 {
+			k, _ := flat[i].(string)
+			values[k] = flat[i+1]
+		}
+		ds = q.appendDelivery(ctx, ds, consumer, id, values)
+	}
+	return ds, nil
+}
+
+// appendDelivery decodes one stream entry. An entry that cannot be decoded
+// would only come back after every lease, so it is parked at once.
+func (q *Queue) appendDelivery(ctx context.Context, ds []Delivery, consumer, sid string, v map[string]any) []Delivery {
+	d := Delivery{StreamID: sid, Consumer: consumer}
+	id, _ := v["i"].(string)
+	a, _ := v["a"].(string)
+	j, _ := v["j"].(string)
+	d.Job.ID = id
+	if id == "" {
+		d.Job.ID = sid // so a parked entry still has a record to look at
+	}
+	attempt, err := strconv.Atoi(a)
+	if err == nil {
+		d.Attempt = attempt
+		err = json.Unmarshal([]byte(j), &d.Job)
+	}
+	if err != nil || id == "" {
+		// Best effort: if parking fails too, the entry is reclaimed after
+		// its lease and parked by MaxDeliveries.
+		_, _ = q.Fail(ctx, d, crawler.Errorf(crawler.ErrInternal, "queue: undecodable stream entry %s: %v", sid, err), false)
+		return ds
+	}
+	return append(ds, d)
+}

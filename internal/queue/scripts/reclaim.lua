@@ -1,0 +1,85 @@
+-- Housekeeping run by one reader every ReclaimEvery: parks deliveries that
+-- reached MaxDeliveries, reclaims deliveries whose lease ran out for the
+-- calling consumer, forgets failed jobs past their TTL, drops consumers that
+-- hold nothing and have long been idle, and trims acknowledged entries a
+-- broken connection may have left behind.
+-- KEYS[1] stream, KEYS[2] failed
+-- ARGV[1] key base, ARGV[2] group, ARGV[3] consumer, ARGV[4] lease (ms),
+-- ARGV[5] max deliveries, ARGV[6] most entries to claim, ARGV[7] record TTL (ms),
+-- ARGV[8] idle time (ms) after which an empty consumer is dropped,
+-- ARGV[9] most results per schedule.
+-- Returns {claimed entries, parked ids}.
+local stream, failed = KEYS[1], KEYS[2]
+local base, group, consumer = ARGV[1], ARGV[2], ARGV[3]
+local lease, maxd, count = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
+local ttl, dropIdle, perSchedule = tonumber(ARGV[7]), tonumber(ARGV[8]), tonumber(ARGV[9])
+local t = redis.call('TIME')
+local now = t[1] * 1000 + math.floor(t[2] / 1000)
+
+local function field(flat, name)
+  for i = 1, #flat, 2 do
+    if flat[i] == name then return flat[i + 1] end
+  end
+  return nil
+end
+
+local function idless(a, b)
+  local am, as = string.match(a, '^(%d+)-(%d+)$')
+  local bm, bs = string.match(b, '^(%d+)-(%d+)$')
+  am, bm = tonumber(am), tonumber(bm)
+  if am ~= bm then return am < bm end
+  return tonumber(as) < tonumber(bs)
+end
+
+local parked = {}
+for _, p in ipairs(redis.call('XPENDING', stream, group, 'IDLE', lease, '-', '+', 100)) do
+  local sid, n = p[1], p[4]
+  if n >= maxd then
+    local e = redis.call('XRANGE', stream, sid, sid)
+    redis.call('XACK', stream, group, sid)
+    redis.call('XDEL', stream, sid)
+    if e[1] then
+      local f = e[1][2]
+      local id, a = field(f, 'i') or sid, field(f, 'a') or '1'
+      local msg = 'delivered ' .. n .. ' times without finishing; its worker may crash on it'
+      local key = base .. 'job:' .. id
+      redis.call('HSET', key, 'state', 'failed', 'attempts', a, 'etype', 'internal', 'emsg', msg)
+      redis.call('PEXPIRE', key, ttl)
+      redis.call('ZADD', failed, now, id)
+      local ok, job = pcall(cjson.decode, field(f, 'j') or '')
+      if ok and type(job) == 'table' and type(job.schedule) == 'string' and job.schedule ~= '' then
+        local list = base .. 'schedule:' .. job.schedule .. ':results'
+        redis.call('LPUSH', list, cjson.encode({id = id, state = 'failed', attempts = tonumber(a),
+          error = {type = 'internal', message = msg}, finished_ms = now}))
+        redis.call('LTRIM', list, 0, perSchedule - 1)
+      end
+      parked[#parked + 1] = id
+    end
+  end
+end
+
+local claimed = redis.call('XAUTOCLAIM', stream, group, consumer, lease, '0-0', 'COUNT', count)
+
+redis.call('ZREMRANGEBYSCORE', failed, '-inf', now - ttl)
+
+for _, c in ipairs(redis.call('XINFO', 'CONSUMERS', stream, group)) do
+  local name, pending, idle = field(c, 'name'), field(c, 'pending'), field(c, 'idle')
+  if pending == 0 and idle > dropIdle and name ~= consumer then
+    redis.call('XGROUP', 'DELCONSUMER', stream, group, name)
+  end
+end
+
+-- Every entry before the group's last delivered id was delivered, so one
+-- that is not pending was acknowledged and can go.
+local last = nil
+for _, g in ipairs(redis.call('XINFO', 'GROUPS', stream)) do
+  if field(g, 'name') == group then last = field(g, 'last-delivered-id') end
+end
+if last then
+  local summary = redis.call('XPENDING', stream, group)
+  local minid = last
+  if summary[1] > 0 and idless(summary[2], last) then minid = summary[2] end
+  redis.call('XTRIM', stream, 'MINID', minid)
+end
+
+return {claimed[2], parked}

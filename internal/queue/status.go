@@ -1,0 +1,70 @@
+package queue
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/crawler-service/crawler/internal/crawler"
+)
+
+// Status returns the public view of one job, or ErrNotFound when the id is
+// unknown or its record has expired.
+func (q *Queue) Status(ctx context.Context, id string) (crawler.Status, error) {
+	res, err := q.scripts.status.RunRO(ctx, q.rdb, []string{q.keys.job(id), q.keys.stream}, group).StringSlice()
+	if errors.Is(err, redis.Nil) {
+		return crawler.Status{}, fmt.Errorf("queue: status %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return crawler.Status{}, fmt.Errorf("queue: status %s: %w", id, err)
+	}
+	if len(res) != 5 {
+		return crawler.Status{}, fmt.Errorf("queue: status %s: unexpected reply %q", id, res)
+	}
+	st := crawler.Status{ID: id, State: crawler.State(res[0])}
+	st.Attempts, _ = strconv.Atoi(res[1])
+	if st.State == crawler.StateActive {
+		st.Attempts++ // the record counts finished attempts; this one is running
+	}
+	if res[2] != "" {
+		var r crawler.Result
+		if err := json.Unmarshal([]byte(res[2]), &r); err != nil {
+			return crawler.Status{}, fmt.Errorf("queue: status %s: decode result: %w", id, err)
+		}
+		st.Result = &r
+	}
+	if res[3] != "" {
+		st.Error = &crawler.JobError{Type: crawler.ErrorType(res[3]), Message: res[4]}
+	}
+	return st, nil
+}
+
+// Counts returns the queue's gauges in one round trip, without scanning:
+// waiting from the group's lag, active from its pending count, delayed and
+// failed from ZCARD, workers from the heartbeat ZSET, and the oldest
+// waiting job's age from its stream entry id.
+func (q *Queue) Counts(ctx context.Context) (crawler.QueueCounts, error) {
+	res, err := q.scripts.counts.RunRO(ctx, q.rdb,
+		[]string{q.keys.stream, q.keys.delayed, q.keys.failed, q.keys.workers}, group).Slice()
+	if err != nil {
+		return crawler.QueueCounts{}, fmt.Errorf("queue: counts: %w", err)
+	}
+	if len(res) != 7 {
+		return crawler.QueueCounts{}, fmt.Errorf("queue: counts: unexpected reply %v", res)
+	}
+	n := func(i int) int64 { v, _ := res[i].(int64); return v }
+	c := crawler.QueueCounts{Waiting: n(0), Active: n(1), Delayed: n(2), Failed: n(3), Workers: n(4)}
+	if oldest, _ := res[5].(string); oldest != "" {
+		msPart, _, _ := strings.Cut(oldest, "-")
+		if t, err := strconv.ParseInt(msPart, 10, 64); err == nil {
+			c.OldestWaitingAge = max(0, time.Duration(n(6)-t)*time.Millisecond).Seconds()
+		}
+	}
+	return c, nil
+}
