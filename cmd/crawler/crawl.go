@@ -146,6 +146,7 @@ func crawlOne(ctx context.Context, f crawler.Fetcher, rec *metrics.Worker, job c
 		return line
 	}
 	rec.JobDone(ctx, seconds, res.Method, "", true)
+	res.FinalURL = redactURL(res.FinalURL) // printed output follows the log rule: no query strings
 	line.Result = &res
 	return line
 }

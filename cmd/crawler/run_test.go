@@ -1,0 +1,258 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// syncBuffer is a bytes.Buffer safe for the logger and the test at once.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// site serves a search-like page whose third item links to the target.
+func site(t *testing.T) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, `<html><head><title>Results %s</title></head><body><ul>
+<li class="item"><a href="https://one.example/">one</a></li>
+<li class="item"><a href="https://two.example/">two</a></li>
+<li class="item"><a href="https://target.example/page">target</a></li>
+</ul></body></html>`, r.URL.Path)
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+func envOf(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+
+func TestCommandLineErrors(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		args     []string
+		env      map[string]string
+		wantCode int
+		wantErr  string
+	}{
+		{"unknown flag", []string{"--bogus"}, nil, 2, "flag provided but not defined"},
+		{"unknown process", []string{"--process=crawl"}, nil, 2, "api, worker, scheduler, metric-publisher, all"},
+		{"stray argument", []string{"serve"}, nil, 2, "valid commands are crawl, version"},
+		{"worker without redis", []string{"--process=worker"}, nil, 2, "REDIS_URL is required"},
+		{"bad variable", nil, map[string]string{"WORKER_CONCURRENCY": "lots"}, 2, "WORKER_CONCURRENCY"},
+		{"unknown exporter", nil, map[string]string{"OTEL_METRICS_EXPORTER": "statsd", "API_ADDR": "127.0.0.1:0"}, 2, "prometheus, cloudwatch, emf, otlp, console, none"},
+		{"crawl without urls", []string{"crawl"}, nil, 2, "at least one URL"},
+		{"crawl bad method", []string{"crawl", "--method=ftp", "http://x/"}, nil, 2, "http, browser, auto"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var out, errOut syncBuffer
+			err := run(context.Background(), tc.args, envOf(tc.env), &out, &errOut)
+			if code := exitCode(err); code != tc.wantCode {
+				t.Errorf("exit code %d, want %d (err %v)", code, tc.wantCode, err)
+			}
+			if !strings.Contains(errOut.String()+fmt.Sprint(err), tc.wantErr) {
+				t.Errorf("stderr %q does not mention %q", errOut.String(), tc.wantErr)
+			}
+		})
+	}
+}
+
+func TestVersionAndHelp(t *testing.T) {
+	t.Parallel()
+	var out, errOut syncBuffer
+	if err := run(context.Background(), []string{"version"}, envOf(nil), &out, &errOut); err != nil || !strings.HasPrefix(out.String(), "crawler ") {
+		t.Errorf("version: %q %v", out.String(), err)
+	}
+	if err := run(context.Background(), []string{"--help"}, envOf(nil), &out, &errOut); err != nil || !strings.Contains(errOut.String(), "--process") {
+		t.Errorf("help: %q %v", errOut.String(), err)
+	}
+}
+
+func TestCrawlJSON(t *testing.T) {
+	t.Parallel()
+	s := site(t)
+	var out, errOut syncBuffer
+	err := run(context.Background(), []string{"crawl", "--json", "--allow-private", "--selector", "li.item", "--match", "target.example",
+		s.URL + "/a?secret=1", "http://169.254.169.254/latest/meta-data/"}, envOf(nil), &out, &errOut)
+	if err != nil {
+		t.Fatalf("crawl: %v (%s)", err, errOut.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 3 {
+		t.Fatalf("want 2 results and a summary, got %q", out.String())
+	}
+	var first, second crawlLine
+	_ = json.Unmarshal([]byte(lines[0]), &first)
+	_ = json.Unmarshal([]byte(lines[1]), &second)
+	if first.Result == nil || first.Result.Rank == nil || *first.Result.Rank != 3 || first.Result.Title != "Results /a" {
+		t.Errorf("first = %s", lines[0])
+	}
+	if strings.Contains(lines[0], "secret") {
+		t.Errorf("a query string was printed: %s", lines[0])
+	}
+	// --allow-private allows loopback, but the metadata address is link-local and still refused.
+	if second.Error == nil || second.Error.Type != "blocked" {
+		t.Errorf("metadata address not blocked: %s", lines[1])
+	}
+	if !strings.Contains(lines[2], `"summary"`) {
+		t.Errorf("no summary: %s", lines[2])
+	}
+}
+
+// TestAllEndToEnd runs every process in one on the embedded Redis, posts a
+// batch against a local site, waits for the ranks, reads /metrics and stops
+// on cancel as SIGTERM would.
+func TestAllEndToEnd(t *testing.T) {
+	t.Parallel()
+	s := site(t)
+	addr := freeAddr(t)
+	env := map[string]string{
+		"API_ADDR": addr, "API_TOKEN": "test-token", "CRAWL_ALLOW_PRIVATE": "true",
+		"METRIC_PUBLISH_INTERVAL_MS": "200", "WORKER_CONCURRENCY": "4", "SHUTDOWN_TIMEOUT": "5s",
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut syncBuffer
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, nil, envOf(env), &out, &errOut) }()
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("run returned %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Error("run did not stop within 30s of cancel")
+		}
+		if t.Failed() {
+			t.Logf("stderr:\n%s", errOut.String())
+		}
+	})
+	base := "http://" + addr
+	waitFor(t, 20*time.Second, func() bool {
+		resp, err := http.Get(base + "/healthz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == 200
+	})
+	if !strings.Contains(errOut.String(), "EMBEDDED") {
+		t.Errorf("the embedded Redis was not announced: %s", errOut.String())
+	}
+
+	do := func(method, path, body, token string) (int, []byte) {
+		req, _ := http.NewRequest(method, base+path, strings.NewReader(body))
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, b
+	}
+	if code, _ := do("POST", "/v1/jobs", `{"url":"`+s.URL+`/"}`, ""); code != 401 {
+		t.Errorf("no token: %d, want 401", code)
+	}
+	var batch strings.Builder
+	batch.WriteString(`{"jobs":[`)
+	const n = 20
+	for i := range n {
+		if i > 0 {
+			batch.WriteString(",")
+		}
+		fmt.Fprintf(&batch, `{"url":"%s/q%d","method":"http","rank":{"selector":"li.item","match":"target.example"}}`, s.URL, i)
+	}
+	batch.WriteString("]}")
+	code, body := do("POST", "/v1/jobs", batch.String(), "test-token")
+	if code != 202 {
+		t.Fatalf("batch: %d %s", code, body)
+	}
+	var ids struct{ IDs []string }
+	if err := json.Unmarshal(body, &ids); err != nil || len(ids.IDs) != n {
+		t.Fatalf("batch answer %s", body)
+	}
+	for _, id := range ids.IDs {
+		var st struct {
+			State  string
+			Result struct {
+				Rank   *int
+				Method string
+			}
+		}
+		waitFor(t, 20*time.Second, func() bool {
+			_, b := do("GET", "/v1/jobs/"+id, "", "test-token")
+			_ = json.Unmarshal(b, &st)
+			return st.State == "completed" || st.State == "failed"
+		})
+		if st.State != "completed" || st.Result.Rank == nil || *st.Result.Rank != 3 || st.Result.Method != "http" {
+			t.Errorf("job %s: %+v", id, st)
+		}
+	}
+	var metricsText string
+	waitFor(t, 10*time.Second, func() bool {
+		_, b := do("GET", "/metrics", "", "")
+		metricsText = string(b)
+		return strings.Contains(metricsText, "crawler_queue_waiting")
+	})
+	for _, want := range []string{
+		`crawler_worker_jobs_completed_total{crawler_job_status="success"`,
+		"crawler_worker_job_duration_seconds_bucket",
+		"crawler_queue_waiting",
+		"crawler_queue_workers",
+	} {
+		if !strings.Contains(metricsText, want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}
+
+func waitFor(t *testing.T, within time.Duration, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("condition not met within %s", within)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/crawler-service/crawler/internal/api"
+	"github.com/crawler-service/crawler/internal/config"
+	"github.com/crawler-service/crawler/internal/metrics"
+	"github.com/crawler-service/crawler/internal/publisher"
+	"github.com/crawler-service/crawler/internal/queue"
+	"github.com/crawler-service/crawler/internal/schedule"
+	"github.com/crawler-service/crawler/internal/scheduler"
+	"github.com/crawler-service/crawler/internal/worker"
+)
+
+// serve runs the configured process(es) until ctx ends, then shuts down in
+// this order:
+//
+//	stop intake (API stops accepting, workers stop reading, scheduler and
+//	publisher stop) → drain (in-flight jobs finish within SHUTDOWN_TIMEOUT)
+//	→ give back leftovers (workers release unfinished jobs to the queue) →
+//	flush metrics (fresh context, so the last interval reaches CloudWatch) →
+//	close fetchers (browser) → close Redis.
+func serve(ctx context.Context, cfg config.Config, getenv func(string) string, stdout, stderr io.Writer) error {
+	log := newLogger(cfg.LogFormat, stderr)
+	instanceID := newInstanceID()
+	log = log.With("process", cfg.Process, "instance", instanceID)
+
+	rdb, closeRedis, err := openRedis(ctx, cfg.RedisURL, log)
+	if err != nil {
+		return err
+	}
+	defer closeRedis()
+
+	mp, err := setupMetrics(ctx, cfg.Process, instanceID, getenv)
+	if err != nil {
+		return fmt.Errorf("%w: %w", config.ErrInvalid, err)
+	}
+	defer func() {
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		if err := mp.Shutdown(fctx); err != nil {
+			log.Error("flushing metrics", "err", err)
+		}
+	}()
+
+	q := queue.New(rdb, queue.Config{Lease: cfg.Worker.Lease, MaxAttempts: cfg.Worker.MaxAttempts})
+	has := func(p string) bool { return cfg.Process == config.ProcessAll || cfg.Process == p }
+	g, gctx := errgroup.WithContext(ctx)
+
+	if has(config.ProcessAPI) {
+		token := cfg.API.Token
+		if token == "" && !cfg.API.Open {
+			token = newToken()
+			fmt.Fprintf(stdout, "API token (shown once): %s\n", token)
+		}
+		schedules := schedule.NewStore(rdb, "crawler")
+		handler := api.New(api.Config{Token: token, Open: cfg.API.Open, Policy: policy(cfg.Fetch)}, api.Deps{
+			Jobs: q, Schedules: schedules, Metrics: mp.PrometheusHandler(), MeterProvider: mp.MeterProvider(), Logger: log,
+		})
+		if err := listen(gctx, g, cfg.API.Addr, handler, log, "api"); err != nil {
+			return err
+		}
+	}
+	if cfg.Process != config.ProcessAPI && cfg.Process != config.ProcessAll && mp.PrometheusHandler() != nil {
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", mp.PrometheusHandler())
+		mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
+		if err := listen(gctx, g, cfg.MetricsAddr, mux, log, "metrics"); err != nil {
+			return err
+		}
+	}
+	if has(config.ProcessWorker) {
+		f, err := newFetcher(ctx, cfg, nil)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		rec, err := metrics.NewWorker(mp.MeterProvider())
+		if err != nil {
+			return err
+		}
+		w, err := worker.New(worker.Config{
+			ID: instanceID, Concurrency: cfg.Worker.Concurrency, Interval: cfg.Worker.Interval,
+			HeartbeatInterval: cfg.Worker.HeartbeatInterval, Lease: cfg.Worker.Lease, DrainTimeout: cfg.ShutdownTimeout,
+		}, worker.Deps{Queue: q, HTTP: f.http, Browser: f.browser, Metrics: rec, Logger: log})
+		if err != nil {
+			return err
+		}
+		g.Go(func() error { return w.Run(gctx) })
+	}
+	if has(config.ProcessScheduler) {
+		s, err := scheduler.New(scheduler.Config{DefaultCron: cfg.Scheduler.DefaultCron}, schedule.NewStore(rdb, "crawler"), q, rdb, log)
+		if err != nil {
+			return err
+		}
+		g.Go(func() error { return s.Run(gctx) })
+	}
+	if has(config.ProcessPublisher) {
+		p, err := publisher.New(publisher.Config{Interval: cfg.Publisher.Interval}, q, mp.MeterProvider(), log)
+		if err != nil {
+			return err
+		}
+		defer p.Close()
+		g.Go(func() error { return p.Run(gctx) })
+	}
+	log.Info("started", "exporters", mp.Exporters())
+	err = g.Wait()
+	log.Info("stopped", "err", err)
+	if errors.Is(err, context.Canceled) {
+		return nil
+	}
+	return err
+}
+
+// listen serves h on addr until ctx ends, then stops accepting and lets
+// requests in flight finish.
+func listen(ctx context.Context, g *errgroup.Group, addr string, h http.Handler, log *slog.Logger, name string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("%s: listen %s: %w", name, addr, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	log.Info("listening", "server", name, "addr", ln.Addr().String())
+	g.Go(func() error {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return fmt.Errorf("%s: %w", name, err)
+		}
+		return nil
+	})
+	g.Go(func() error {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		return srv.Shutdown(sctx)
+	})
+	return nil
+}
+
+func newInstanceID() string {
+	host, _ := os.Hostname()
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:]))
+}
+
+func newToken() string {
+	var b [24]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
