@@ -35,7 +35,9 @@ type Config struct {
 	Lease time.Duration
 	// DrainTimeout is how long in-flight jobs may run on after Run's
 	// context ends before they are cancelled and given back. Run returns
-	// within about DrainTimeout+5s. Zero means 15s.
+	// within about DrainTimeout+5s (the last read, two short grace periods
+	// for cancelled jobs, the liveness removal), so set it that far below
+	// SHUTDOWN_TIMEOUT. Zero means 15s.
 	DrainTimeout time.Duration
 }
 

@@ -37,7 +37,7 @@ type env struct {
 }
 
 // testQueueConfig makes retries and reclaims fast enough for tests.
-func testQueueConfig(t *testing.T) queue.Config {
+func testQueueConfig(t testing.TB) queue.Config {
 	return queue.Config{
 		Prefix:       strings.ReplaceAll(t.Name(), "/", "_"),
 		Lease:        3 * time.Second,
@@ -49,7 +49,7 @@ func testQueueConfig(t *testing.T) queue.Config {
 	}
 }
 
-func newEnv(t *testing.T, qcfg queue.Config) *env {
+func newEnv(t testing.TB, qcfg queue.Config) *env {
 	t.Helper()
 	srv := redistest.Start(t)
 	r := sdkmetric.NewManualReader()
@@ -74,7 +74,7 @@ func (e *env) deps() worker.Deps {
 
 // start runs a worker until the test ends or the returned stop is called;
 // stop waits for Run and fails the test if it returns an error or hangs.
-func start(t *testing.T, cfg worker.Config, deps worker.Deps) (w *worker.Worker, stop func() time.Duration) {
+func start(t testing.TB, cfg worker.Config, deps worker.Deps) (w *worker.Worker, stop func() time.Duration) {
 	t.Helper()
 	w, err := worker.New(cfg, deps)
 	if err != nil {
@@ -105,7 +105,7 @@ func start(t *testing.T, cfg worker.Config, deps worker.Deps) (w *worker.Worker,
 	return w, stop
 }
 
-func enqueue(t *testing.T, q *queue.Queue, jobs ...crawler.Job) []string {
+func enqueue(t testing.TB, q *queue.Queue, jobs ...crawler.Job) []string {
 	t.Helper()
 	reqs := make([]queue.EnqueueRequest, len(jobs))
 	for i, j := range jobs {
@@ -161,7 +161,7 @@ func counts(t *testing.T, q *queue.Queue) crawler.QueueCounts {
 }
 
 // site serves HTML pages: /page/N has a title and three ranked items.
-func site(t *testing.T, extra http.Handler) *httptest.Server {
+func site(t testing.TB, extra http.Handler) *httptest.Server {
 	t.Helper()
 	mux := http.NewServeMux()
 	mux.HandleFunc("/page/", func(w http.ResponseWriter, r *http.Request) {

@@ -81,7 +81,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	defer hardStop()
 	redisBase, stopRedis := context.WithCancel(base)
 	defer stopRedis()
-	w.stopping, w.jobBase, w.redis = ctx.Done(), jobBase, redisBase
+	w.jobBase, w.redis = jobBase, redisBase
 	w.slots = make(chan struct{}, w.cfg.Concurrency)
 
 	hkStop := make(chan struct{})
@@ -109,7 +109,7 @@ func (w *Worker) Run(ctx context.Context) error {
 			w.releaseLeft()
 		}
 	}
-	stopRedis()
+	stopRedis() // ends outcome retries against an unreachable Redis
 	close(hkStop)
 	<-hkDone
 
