@@ -50,7 +50,9 @@ func run(args []string) error {
 	n := fs.Int("n", 20000, "jobs")
 	conc := fs.Int("c", 50, "jobs in flight")
 	batch := fs.Int("batch", 1000, "jobs per Enqueue")
-	perRead := fs.Int("per-read", 0, "jobs per Read: 1 makes every slot read for itself; 0 lets one reader fill free slots")
+	mode := fs.String("mode", "reader", "reader: one reader fills free slots, a slot is held until Complete returns; "+
+		"early: the same, but a slot frees when its job's handler returns and Complete is awaited off the slot; "+
+		"slots: every slot reads one job for itself")
 	phase := fs.Duration("phase-timeout", 2*time.Minute, "bound on each phase")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -62,7 +64,10 @@ func run(args []string) error {
 	if err := q.Ping(ctx); err != nil {
 		return err
 	}
-	r := report{Name: "crawler-queue", Jobs: *n, Concurrency: *conc}
+	if *mode != "reader" && *mode != "early" && *mode != "slots" {
+		return fmt.Errorf("unknown -mode %q (reader, early, slots)", *mode)
+	}
+	r := report{Name: "crawler-queue/" + *mode, Jobs: *n, Concurrency: *conc}
 	r.IdleRSSMB = idleRSS()
 	if err := rdb.ConfigResetStat(ctx).Err(); err != nil {
 		return err
@@ -86,7 +91,7 @@ func run(args []string) error {
 	pctx, cancel = context.WithTimeout(ctx, *phase)
 	defer cancel()
 	start = time.Now()
-	if err := process(pctx, q, *n, *conc, *perRead); err != nil {
+	if err := process(pctx, q, *n, *conc, *mode); err != nil {
 		return err
 	}
 	r.ProcessPerSec = float64(*n) / time.Since(start).Seconds()
@@ -101,10 +106,9 @@ func run(args []string) error {
 	return json.NewEncoder(os.Stdout).Encode(r)
 }
 
-// process runs no-op jobs with conc in flight until n are done. With
-// perRead 1 every slot reads for itself; otherwise one reader fills the
-// free slots, as the worker does.
-func process(ctx context.Context, q *queue.Queue, n, conc, perRead int) error {
+// process runs no-op jobs with conc slots until n are done; see -mode.
+// Every mode reads as one consumer, like one worker process.
+func process(ctx context.Context, q *queue.Queue, n, conc int, mode string) error {
 	var done atomic.Int64
 	var wg sync.WaitGroup
 	errc := make(chan error, conc+1)
@@ -116,11 +120,11 @@ func process(ctx context.Context, q *queue.Queue, n, conc, perRead int) error {
 		done.Add(1)
 		return true
 	}
-	if perRead == 1 {
-		for s := range conc {
+	if mode == "slots" {
+		for range conc {
 			wg.Go(func() {
 				for done.Load() < int64(n) && ctx.Err() == nil {
-					ds, err := q.Read(ctx, "slot-"+strconv.Itoa(s), 1, 100*time.Millisecond)
+					ds, err := q.Read(ctx, "bench", 1, 100*time.Millisecond)
 					if err != nil {
 						errc <- err
 						return
@@ -156,7 +160,7 @@ func process(ctx context.Context, q *queue.Queue, n, conc, perRead int) error {
 					break more
 				}
 			}
-			ds, err := q.Read(ctx, "reader", k, 100*time.Millisecond)
+			ds, err := q.Read(ctx, "bench", k, 100*time.Millisecond)
 			if err != nil {
 				return err
 			}
@@ -165,8 +169,13 @@ func process(ctx context.Context, q *queue.Queue, n, conc, perRead int) error {
 			}
 			for _, d := range ds {
 				wg.Go(func() {
-					defer func() { free <- struct{}{} }()
+					if mode == "early" {
+						free <- struct{}{} // the no-op handler has returned
+						job(d)
+						return
+					}
 					job(d)
+					free <- struct{}{}
 				})
 			}
 		}

@@ -42,11 +42,32 @@ cp "$here/bullmq.js" "$work/"
 echo "# bullmq $(node -p "require('$work/node_modules/bullmq/package.json').version")" >&2
 (cd "$root" && go build -o "$work/queuebench" ./bench/queue)
 
+results="$work/results.jsonl"
 for round in $(seq "$ROUNDS"); do
   redis-cli -p "$port" flushall >/dev/null
-  (cd "$work" && timeout 300 node --expose-gc bullmq.js "$port" "$N" "$C" "$BATCH")
-  redis-cli -p "$port" flushall >/dev/null
-  timeout 300 "$work/queuebench" -addr "127.0.0.1:$port" -n "$N" -c "$C" -batch "$BATCH"
-  redis-cli -p "$port" flushall >/dev/null
-  timeout 300 "$work/queuebench" -addr "127.0.0.1:$port" -n "$N" -c "$C" -batch "$BATCH" -per-read 1 | sed 's/"crawler-queue"/"crawler-queue (each slot reads)"/'
+  (cd "$work" && timeout 300 node --expose-gc bullmq.js "$port" "$N" "$C" "$BATCH") | tee -a "$results"
+  for mode in reader early slots; do
+    redis-cli -p "$port" flushall >/dev/null
+    timeout 300 "$work/queuebench" -addr "127.0.0.1:$port" -n "$N" -c "$C" -batch "$BATCH" -mode "$mode" | tee -a "$results"
+  done
 done
+
+# Ratios against BullMQ in the same round, then the median over rounds.
+python3 - "$results" <<'PY'
+import json, statistics, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+rounds, cur = [], None
+for r in rows:
+    if r["name"] == "bullmq":
+        cur = {"bullmq": r}
+        rounds.append(cur)
+    else:
+        cur[r["name"]] = r
+print(f"\n{'':24s} {'enqueue/s':>10s} {'processed/s':>12s} {'cmds/job':>9s} {'idle MB':>8s} {'peak MB':>8s}   x BullMQ enqueue, processing (median of {len(rounds)})")
+for name in rounds[0]:
+    rs = [rd[name] for rd in rounds]
+    med = lambda k: statistics.median(r[k] for r in rs)
+    ratio = lambda k: statistics.median(rd[name][k] / rd["bullmq"][k] for rd in rounds)
+    print(f"{name:24s} {med('enqueue_per_s'):10.0f} {med('processed_per_s'):12.0f} {med('commands_per_job'):9.2f} "
+          f"{med('idle_rss_after_mb'):8.1f} {med('peak_rss_mb'):8.1f}   {ratio('enqueue_per_s'):5.1f}x {ratio('processed_per_s'):5.1f}x")
+PY

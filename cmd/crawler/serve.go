@@ -92,9 +92,12 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, s
 		if err != nil {
 			return err
 		}
+		// The worker returns within about DrainTimeout + 5 s (release, liveness):
+		// keep the whole under SHUTDOWN_TIMEOUT.
+		drain := max(cfg.ShutdownTimeout-5*time.Second, time.Second)
 		w, err := worker.New(worker.Config{
 			ID: instanceID, Concurrency: cfg.Worker.Concurrency, Interval: cfg.Worker.Interval,
-			HeartbeatInterval: cfg.Worker.HeartbeatInterval, Lease: cfg.Worker.Lease, DrainTimeout: cfg.ShutdownTimeout,
+			HeartbeatInterval: cfg.Worker.HeartbeatInterval, Lease: q.Config().Lease, DrainTimeout: drain,
 		}, worker.Deps{Queue: q, HTTP: f.http, Browser: f.browser, Metrics: rec, Logger: log})
 		if err != nil {
 			return err

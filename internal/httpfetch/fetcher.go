@@ -1,7 +1,6 @@
 package httpfetch
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -148,7 +147,7 @@ func (f *Fetcher) fetch(ctx context.Context, target *url.URL, spec *crawler.Rank
 		return nil
 	}
 	body := toUTF8(buf.Bytes(), page.ContentType)
-	got, err := rank.Extract(bytes.NewReader(body), final, spec)
+	got, err := rank.Extract(body, final, spec)
 	if err != nil {
 		return err
 	}

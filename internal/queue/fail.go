@@ -47,11 +47,15 @@ func (q *Queue) Fail(ctx context.Context, d Delivery, cause error, retryable boo
 			return "", fmt.Errorf("queue: fail %s: encode schedule result: %w", d.Job.ID, err)
 		}
 	}
+	rec, err := json.Marshal(record{State: state, Attempts: d.Attempt, Error: &crawler.JobError{Type: etype, Message: msg}})
+	if err != nil {
+		return "", fmt.Errorf("queue: fail %s: encode record: %w", d.Job.ID, err)
+	}
 	member := fmt.Sprintf("%s %d %s", d.Job.ID, d.Attempt+1, job)
 	got, err := q.scripts.fail.Run(ctx, q.rdb,
 		[]string{q.keys.stream, q.keys.delayed, q.keys.failed, q.keys.job(d.Job.ID), q.keys.schedule(d.Job.Schedule)},
 		group, d.Consumer, d.StreamID, d.Job.ID, string(state), ms(q.backoff(d.Attempt)), member,
-		d.Attempt, string(etype), msg, ms(q.cfg.RecordTTL), entry, q.cfg.ResultsPerSchedule,
+		rec, entry, q.cfg.ResultsPerSchedule, ms(q.cfg.RecordTTL),
 	).Text()
 	if err != nil {
 		return "", fmt.Errorf("queue: fail %s: %w", d.Job.ID, err)

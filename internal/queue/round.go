@@ -6,8 +6,6 @@ import (
 	"sync"
 
 	"github.com/redis/go-redis/v9"
-
-	"github.com/crawler-service/crawler/internal/crawler"
 )
 
 // roundBatch bounds how many completions share one round trip.
@@ -32,7 +30,8 @@ type rounds struct {
 
 type completion struct {
 	d      Delivery
-	result crawler.Result
+	record []byte     // encoded by the caller, in parallel, not by the round's sender
+	entry  []byte     // schedule result, or nil
 	done   chan error // buffered, so the sender never waits
 }
 
@@ -136,16 +135,14 @@ func (q *Queue) sendRound(ctx context.Context) {
 	}
 
 	// The round carries other callers' work: one caller's cancellation
-	// must not fail it.
+	// must not fail it. MULTI makes the round all or nothing: a server
+	// refusing writes (out of memory) aborts every record and every
+	// acknowledgement together, so no job is acknowledged without its record.
 	ctx = context.WithoutCancel(ctx)
 	var commitCmds []redis.Cmder
-	var buildErr error
-	_, _ = q.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+	_, txErr := q.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		if n > 0 {
-			commitCmds, buildErr = q.addCommits(ctx, p, commits)
-			if buildErr != nil {
-				return buildErr
-			}
+			commitCmds = q.addCommits(ctx, p, commits)
 		}
 		for _, cr := range byConsumer {
 			cr.cmd = p.XReadGroup(ctx, &redis.XReadGroupArgs{
@@ -156,7 +153,7 @@ func (q *Queue) sendRound(ctx context.Context) {
 		return nil
 	})
 
-	commitErr := buildErr
+	commitErr := txErr
 	for _, c := range commitCmds {
 		if commitErr != nil {
 			break
@@ -168,16 +165,15 @@ func (q *Queue) sendRound(ctx context.Context) {
 	}
 	for _, cr := range byConsumer {
 		var msgs []redis.XMessage
-		err := buildErr
-		if err == nil {
-			var streams []redis.XStream
-			streams, err = cr.cmd.Result()
-			if errors.Is(err, redis.Nil) {
-				err = nil
-			}
-			for _, s := range streams {
-				msgs = append(msgs, s.Messages...)
-			}
+		streams, err := cr.cmd.Result()
+		if err == nil && txErr != nil {
+			err = txErr
+		}
+		if errors.Is(err, redis.Nil) {
+			err = nil
+		}
+		for _, s := range streams {
+			msgs = append(msgs, s.Messages...)
 		}
 		for _, req := range cr.reqs {
 			k := min(req.n, len(msgs))

@@ -17,30 +17,26 @@ import (
 // Status returns the public view of one job, or ErrNotFound when the id is
 // unknown or its record has expired.
 func (q *Queue) Status(ctx context.Context, id string) (crawler.Status, error) {
-	res, err := q.scripts.status.RunRO(ctx, q.rdb, []string{q.keys.job(id), q.keys.stream}, group).StringSlice()
+	res, err := q.scripts.status.RunRO(ctx, q.rdb, []string{q.keys.job(id), q.keys.stream}, group).Slice()
 	if errors.Is(err, redis.Nil) {
 		return crawler.Status{}, fmt.Errorf("queue: status %s: %w", id, ErrNotFound)
 	}
 	if err != nil {
 		return crawler.Status{}, fmt.Errorf("queue: status %s: %w", id, err)
 	}
-	if len(res) != 5 {
-		return crawler.Status{}, fmt.Errorf("queue: status %s: unexpected reply %q", id, res)
+	if len(res) != 2 {
+		return crawler.Status{}, fmt.Errorf("queue: status %s: unexpected reply %v", id, res)
 	}
-	st := crawler.Status{ID: id, State: crawler.State(res[0])}
-	st.Attempts, _ = strconv.Atoi(res[1])
-	if st.State == crawler.StateActive {
+	raw, _ := res[0].(string)
+	held, _ := res[1].(int64)
+	var rec record
+	if err := json.Unmarshal([]byte(raw), &rec); err != nil {
+		return crawler.Status{}, fmt.Errorf("queue: status %s: decode record: %w", id, err)
+	}
+	st := crawler.Status{ID: id, State: rec.State, Attempts: rec.Attempts, Result: rec.Result, Error: rec.Error}
+	if held == 1 {
+		st.State = crawler.StateActive
 		st.Attempts++ // the record counts finished attempts; this one is running
-	}
-	if res[2] != "" {
-		var r crawler.Result
-		if err := json.Unmarshal([]byte(res[2]), &r); err != nil {
-			return crawler.Status{}, fmt.Errorf("queue: status %s: decode result: %w", id, err)
-		}
-		st.Result = &r
-	}
-	if res[3] != "" {
-		st.Error = &crawler.JobError{Type: crawler.ErrorType(res[3]), Message: res[4]}
 	}
 	return st, nil
 }

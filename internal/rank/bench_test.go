@@ -1,4 +1,4 @@
-package rank_test
+package rank
 
 import (
 	"bytes"
@@ -8,7 +8,6 @@ import (
 	"testing"
 
 	"github.com/crawler-service/crawler/internal/crawler"
-	"github.com/crawler-service/crawler/internal/rank"
 )
 
 // serpPage builds a ~15 KB results page with ten items, the match in the
@@ -36,7 +35,7 @@ func BenchmarkExtract(b *testing.B) {
 	b.SetBytes(int64(len(page)))
 	b.ReportAllocs()
 	for b.Loop() {
-		got, err := rank.Extract(bytes.NewReader(page), base, spec)
+		got, err := Extract(page, base, spec)
 		if err != nil || got.Rank == nil || *got.Rank != 10 {
 			b.Fatalf("Extract = %+v, %v", got, err)
 		}
@@ -48,8 +47,24 @@ func BenchmarkExtractTitleOnly(b *testing.B) {
 	b.SetBytes(int64(len(page)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if got, err := rank.Extract(bytes.NewReader(page), nil, nil); err != nil || got.Title != "Search results" {
+		if got, err := Extract(page, nil, nil); err != nil || got.Title != "Search results" {
 			b.Fatalf("Extract = %+v, %v", got, err)
+		}
+	}
+}
+
+// BenchmarkExtractTree is the same page through the tree parser, the path
+// pages that do not stream take.
+func BenchmarkExtractTree(b *testing.B) {
+	page := serpPage()
+	base, _ := url.Parse("https://search.test/?q=x")
+	sel, _ := compile("li.r")
+	n := newNeedle("site10.example.org")
+	b.SetBytes(int64(len(page)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if got, err := treeExtract(page, base, sel, n); err != nil || got.Rank == nil || *got.Rank != 10 {
+			b.Fatalf("treeExtract = %+v, %v", got, err)
 		}
 	}
 }

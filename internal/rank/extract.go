@@ -1,6 +1,8 @@
 package rank
 
 import (
+	"bytes"
+	"errors"
 	"io"
 	"net/url"
 	"strings"
@@ -19,7 +21,7 @@ type Page struct {
 	Items int    // items the selector chose; 0 often means the list is rendered by script
 }
 
-// Extract reads UTF-8 HTML from r. With a nil spec it only looks for the
+// Extract reads a UTF-8 HTML page. With a nil spec it only looks for the
 // title, which needs no document tree. baseURL (the page's final URL, may be
 // nil) resolves relative links before they are compared with spec.Match.
 //
@@ -28,9 +30,13 @@ type Page struct {
 // contains spec.Match case-insensitively. An empty Match matches the first
 // item. A selector that does not compile is a parse error wrapping
 // ErrInvalidSelector.
-func Extract(r io.Reader, baseURL *url.URL, spec *crawler.RankSpec) (Page, error) {
+//
+// Well-formed pages and selectors that look only at an element and its
+// ancestors are read in one streaming pass; anything else gets the full
+// HTML5 tree. Both give the same answer.
+func Extract(page []byte, baseURL *url.URL, spec *crawler.RankSpec) (Page, error) {
 	if spec == nil {
-		title, err := scanTitle(r)
+		title, err := scanTitle(bytes.NewReader(page))
 		if err != nil {
 			return Page{}, crawler.Errorf(crawler.ErrParse, "rank: read html: %w", err)
 		}
@@ -40,11 +46,25 @@ func Extract(r io.Reader, baseURL *url.URL, spec *crawler.RankSpec) (Page, error
 	if err != nil {
 		return Page{}, &crawler.FetchError{Type: crawler.ErrParse, Err: err}
 	}
-	doc, err := html.Parse(r)
+	n := newNeedle(spec.Match)
+	if keys, ok := streamKeys(spec.Selector); ok {
+		p, err := streamExtract(page, baseURL, sel, keys, n)
+		if err == nil {
+			return p, nil
+		}
+		if !errors.Is(err, errFallback) {
+			return Page{}, crawler.Errorf(crawler.ErrParse, "rank: read html: %w", err)
+		}
+	}
+	return treeExtract(page, baseURL, sel, n)
+}
+
+func treeExtract(page []byte, base *url.URL, sel cascadia.SelectorGroup, n needle) (Page, error) {
+	doc, err := html.Parse(bytes.NewReader(page))
 	if err != nil {
 		return Page{}, crawler.Errorf(crawler.ErrParse, "rank: parse html: %w", err)
 	}
-	return rankDoc(doc, baseURL, sel, newNeedle(spec.Match)), nil
+	return rankDoc(doc, base, sel, n), nil
 }
 
 func rankDoc(doc *html.Node, base *url.URL, sel cascadia.SelectorGroup, n needle) Page {

@@ -50,7 +50,7 @@ func TestExtract(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			page, err := rank.Extract(strings.NewReader(tt.page), base, &crawler.RankSpec{Selector: tt.selector, Match: tt.match})
+			page, err := rank.Extract([]byte(tt.page), base, &crawler.RankSpec{Selector: tt.selector, Match: tt.match})
 			if err != nil {
 				t.Fatalf("Extract: %v", err)
 			}
@@ -85,7 +85,7 @@ func TestExtractTitleOnly(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			page, err := rank.Extract(strings.NewReader(tt.page), nil, nil)
+			page, err := rank.Extract([]byte(tt.page), nil, nil)
 			if err != nil {
 				t.Fatalf("Extract: %v", err)
 			}
@@ -104,7 +104,7 @@ func TestInvalidSelector(t *testing.T) {
 			if err := rank.ValidateSelector(sel); !errors.Is(err, rank.ErrInvalidSelector) {
 				t.Fatalf("ValidateSelector(%q) = %v, want ErrInvalidSelector", sel, err)
 			}
-			_, err := rank.Extract(strings.NewReader("<p>x</p>"), nil, &crawler.RankSpec{Selector: sel, Match: "x"})
+			_, err := rank.Extract([]byte("<p>x</p>"), nil, &crawler.RankSpec{Selector: sel, Match: "x"})
 			if crawler.TypeOf(err) != crawler.ErrParse || !errors.Is(err, rank.ErrInvalidSelector) {
 				t.Fatalf("Extract error = %v, want parse wrapping ErrInvalidSelector", err)
 			}
@@ -123,7 +123,7 @@ func FuzzExtract(f *testing.F) {
 	f.Add(`<table><tr><td>1<td>2</table>`, "td:nth-last-child(2n+1)", "2")
 	base, _ := url.Parse("https://base.test/dir/")
 	f.Fuzz(func(t *testing.T, page, selector, match string) {
-		got, err := rank.Extract(strings.NewReader(page), base, &crawler.RankSpec{Selector: selector, Match: match})
+		got, err := rank.Extract([]byte(page), base, &crawler.RankSpec{Selector: selector, Match: match})
 		if err != nil {
 			if crawler.TypeOf(err) != crawler.ErrParse {
 				t.Fatalf("error %v is not of type parse", err)
@@ -136,7 +136,7 @@ func FuzzExtract(f *testing.F) {
 		if got.Rank != nil && (*got.Rank < 1 || *got.Rank > got.Items) {
 			t.Fatalf("Rank %d outside 1..%d", *got.Rank, got.Items)
 		}
-		if _, err := rank.Extract(strings.NewReader(page), nil, nil); err != nil {
+		if _, err := rank.Extract([]byte(page), nil, nil); err != nil {
 			t.Fatalf("title-only Extract: %v", err)
 		}
 	})

@@ -35,15 +35,26 @@ func (n needle) matchesItem(item *html.Node, base *url.URL, buf *strings.Builder
 	buf.Reset()
 	writeText(item, buf)
 	text := buf.String()
+	if len(text) > maxItemText {
+		text = text[:maxItemText]
+	}
+	return n.matchesText(text) || n.matchesLinks(item, base)
+}
+
+// maxItemText bounds the text searched in one item. Nested items repeat
+// their text in every ancestor item, so without a bound a page of nested
+// items costs time quadratic in its size; a real result item is far
+// shorter.
+const maxItemText = 256 << 10
+
+// matchesText reports whether an item's text contains the needle.
+func (n needle) matchesText(text string) bool {
 	// Collapsing whitespace cannot create or destroy a match for a needle
 	// without spaces, so the common case skips the extra copy.
 	if n.hasSpace {
 		text = collapseSpace(text)
 	}
-	if n.contains(text) {
-		return true
-	}
-	return n.matchesLinks(item, base)
+	return n.contains(text)
 }
 
 func (n needle) matchesLinks(node *html.Node, base *url.URL) bool {
@@ -149,6 +160,9 @@ func isASCII(s string) bool {
 // writeText gathers the text a reader sees; script and style bodies are
 // not part of an item's text.
 func writeText(node *html.Node, b *strings.Builder) {
+	if b.Len() >= maxItemText {
+		return
+	}
 	switch node.Type {
 	case html.TextNode:
 		b.WriteString(node.Data)

@@ -20,7 +20,11 @@ import (
 	"github.com/crawler-service/crawler/internal/schedule"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// go-redis retries a failed dial from a goroutine that sleeps up to a
+// second before noticing its pool is closed; tests that kill Redis leave one.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m, goleak.IgnoreAnyFunction("github.com/redis/go-redis/v9/internal/pool.(*ConnPool).tryDial"))
+}
 
 // fakeClock is a clock the test moves by hand, shared by replicas.
 type fakeClock struct {

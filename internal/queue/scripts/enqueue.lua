@@ -16,7 +16,7 @@ for i = 3, #ARGV, 3 do
     out[#out + 1] = first
   else
     local sid = redis.call('XADD', stream, '*', 'i', id, 'a', '1', 'j', job)
-    redis.call('HSET', base .. 'job:' .. id, 'state', 'waiting', 'sid', sid, 'attempts', '0')
+    redis.call('SET', base .. 'job:' .. id, '{"state":"waiting","sid":"' .. sid .. '","attempts":0}')
     out[#out + 1] = id
   end
 end

@@ -9,7 +9,11 @@ for _, m in ipairs(due) do
   local id, a, j = string.match(m, '^(%S+) (%d+) (.*)$')
   if id then
     local sid = redis.call('XADD', KEYS[2], '*', 'i', id, 'a', a, 'j', j)
-    redis.call('HSET', ARGV[1] .. 'job:' .. id, 'state', 'waiting', 'sid', sid)
+    local key = ARGV[1] .. 'job:' .. id
+    local raw = redis.call('GET', key)
+    local rec = raw and cjson.decode(raw) or {attempts = tonumber(a) - 1}
+    rec.state, rec.sid = 'waiting', sid
+    redis.call('SET', key, cjson.encode(rec))
   else
     -- Not ours to understand, but never dropped: park it where people look.
     redis.call('ZADD', KEYS[3], now, m)

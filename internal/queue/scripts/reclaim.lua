@@ -42,9 +42,8 @@ for _, p in ipairs(redis.call('XPENDING', stream, group, 'IDLE', lease, '-', '+'
       local f = e[1][2]
       local id, a = field(f, 'i') or sid, field(f, 'a') or '1'
       local msg = 'delivered ' .. n .. ' times without finishing; its worker may crash on it'
-      local key = base .. 'job:' .. id
-      redis.call('HSET', key, 'state', 'failed', 'attempts', a, 'etype', 'internal', 'emsg', msg)
-      redis.call('PEXPIRE', key, ttl)
+      redis.call('SET', base .. 'job:' .. id, cjson.encode({state = 'failed', attempts = tonumber(a),
+        error = {type = 'internal', message = msg}}), 'PX', ttl)
       redis.call('ZADD', failed, now, id)
       local ok, job = pcall(cjson.decode, field(f, 'j') or '')
       if ok and type(job) == 'table' and type(job.schedule) == 'string' and job.schedule ~= '' then

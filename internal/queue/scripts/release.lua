@@ -16,7 +16,11 @@ for i = 3, #ARGV, 2 do
       local nsid = redis.call('XADD', stream, '*', unpack(f))
       for j = 1, #f, 2 do
         if f[j] == 'i' then
-          redis.call('HSET', base .. 'job:' .. f[j + 1], 'state', 'waiting', 'sid', nsid)
+          local key = base .. 'job:' .. f[j + 1]
+          local raw = redis.call('GET', key)
+          local rec = raw and cjson.decode(raw) or {attempts = 0}
+          rec.state, rec.sid = 'waiting', nsid
+          redis.call('SET', key, cjson.encode(rec))
         end
       end
     end
