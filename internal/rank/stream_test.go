@@ -1,0 +1,214 @@
+package rank
+
+import (
+	"errors"
+	"fmt"
+	"flag"
+	"math/rand/v2"
+	"net/url"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// agree runs both readers and fails when the streaming one answers
+// differently from the tree parser. It reports whether streaming answered.
+func agree(t *testing.T, page, selector, match string) bool {
+	t.Helper()
+	keys, ok := streamKeys(selector)
+	if !ok {
+		return false
+	}
+	sel, err := compile(selector)
+	if err != nil {
+		return false
+	}
+	base, _ := url.Parse("https://base.test/dir/page")
+	n := newNeedle(match)
+	got, err := streamExtract([]byte(page), base, sel, keys, n)
+	if errors.Is(err, errFallback) {
+		return false
+	}
+	if err != nil {
+		t.Fatalf("streamExtract(%q, %q): %v", page, selector, err)
+	}
+	want, err := treeExtract([]byte(page), base, sel, n)
+	if err != nil {
+		t.Fatalf("treeExtract: %v", err)
+	}
+	if !reflect.DeepEqual(describe(got), describe(want)) {
+		t.Fatalf("page %q selector %q match %q:\nstream %s\ntree   %s", page, selector, match, describe(got), describe(want))
+	}
+	return true
+}
+
+func describe(p Page) string {
+	r := "nil"
+	if p.Rank != nil {
+		r = fmt.Sprint(*p.Rank)
+	}
+	return fmt.Sprintf("title=%q items=%d rank=%s", p.Title, p.Items, r)
+}
+
+func TestStreamAgreesWithTree(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, page, selector, match string
+		streams                     bool // the streaming reader is expected to answer
+	}{
+		{"serp", string(serpPage()), "li.r", "site7.example.org", true},
+		{"serp descendant", string(serpPage()), "div#main ol > li.r h3 a", "result number 4", true},
+		{"group", `<ul><li class=a>1</li><li class=b>2</li></ul>`, "li.b, li.a", "2", true},
+		{"nested items", `<div class=i>outer <div class=i>inner x</div></div>`, "div.i", "inner", true},
+		{"not", `<ul><li class="r ad">ad x</li><li class=r>x</li></ul>`, "li.r:not(.ad)", "x", true},
+		{"attribute", `<a href="/a" data-k=v>1</a><a href="https://t.example/b">2</a>`, "a[href^='https']", "t.example", true},
+		{"body attrs", `<html><body class=serp><p class=i>x</p></body></html>`, "body.serp .i", "x", true},
+		{"body chosen", `<body><p>x</p></body>`, "body", "x", false},
+		{"head items", `<head><meta name=a><link rel=x href=/y></head><body></body>`, "link", "base.test/y", true},
+		{"title in body", `<p class=i>a<title>T &amp; t</title></p>`, ".i", "t & t", true},
+		{"script text excluded", `<div class=i><script>var x="needle"</script>y</div>`, ".i", "needle", true},
+		{"entities and NUL", "<p class=i>caf&eacute;\x00 bar</p>", ".i", "café bar", true},
+		{"void item", `<div><img class=i src=x><area class=i href="https://m.example/"></div>`, ".i", "m.example", true},
+		{"unclosed at EOF", `<div class=i>text`, ".i", "text", true},
+		{"unclosed li", `<ul><li class=i>a<li class=i>b</ul>`, ".i", "b", true},
+		{"unclosed li over div", `<ul><li class=i><div>a<li class=i>b</ul>`, ".i", "a", true},
+		{"unclosed li over formatting", `<ul><li class=i><b>a<li class=i>b</ul>`, ".i", "b", false},
+		{"unclosed dd dt", `<dl><dt class=i>a<dd class=i>b<dt class=i>c</dl>`, ".i", "c", true},
+		{"p closed by div", `<p class=i>a<div>b</div>`, ".i", "b", true},
+		{"p closed by p", `<p class=i>a<p class=i>b`, ".i", "b", true},
+		{"p closed by end div", `<div class=i><p>a</div><p class=i>b`, ".i", "a", true},
+		{"formatting closed by end div", `<div class=i><b>a</div>b`, ".i", "a", false},
+		{"p under formatting closed by div", `<p class=i><b>a<div>b</div>`, ".i", "b", false},
+		{"heading end closes other level", `<h2 class=i><p>a</h3>b`, ".i", "a", true},
+		{"table", `<table><tr><td class=i>x</td></tr></table>`, ".i", "x", false},
+		{"misnested", `<b><i class=i>x</b>y</i>`, ".i", "y", false},
+		{"nested a", `<a class=i href=/1>a<a class=i href=/2>b</a>`, ".i", "/2", false},
+		{"stray end tag", `<div class=i>a</span>b</div>`, ".i", "b", false},
+		{"stray p end", `<div class=i>a</p>b</div>`, ".i", "b", false},
+		{"svg", `<svg><title>s</title></svg><p class=i>x</p>`, ".i", "x", false},
+		{"sibling combinator", `<p class=a>1</p><p class=b>2</p>`, ".a + .b", "2", false},
+		{"heading in heading", `<h1 class=i>a<h2 class=i>b</h2>`, ".i", "b", true},
+		{"nested list ok", `<ul><li class=i>a<ul><li class=i>b</li></ul></li></ul>`, ".i", "b", true},
+		{"head then text", `<head><title>t</title></head>  x<p class=i>y</p>`, ".i", "y", true},
+		{"meta after head", `<head></head><meta class=i><p>x</p>`, ".i", "", false},
+		{"html attrs later", `<p class=i>x</p><html lang=en>`, "html[lang=en] .i", "x", false},
+		{"html attrs first", `<html lang=en><p class=i>x</p>`, "html[lang=en] .i", "x", true},
+		{"form in form", `<form><form class=i>x</form></form>`, ".i", "x", false},
+		{"self-closing div", `<div class=i/>x<p>y</p>`, ".i", "y", true},
+		{"noscript raw", `<div class=i><noscript><p>hidden</p></noscript></div>`, ".i", "<p>hidden", true},
+		{"case-insensitive tags", `<DIV CLASS=i><A HREF="/X">Y</A></DIV>`, "div.i", "base.test/x", true},
+		{"empty match", `<p>a</p><p class=i>b</p>`, ".i", "", true},
+		{"end body then more", `<body><p class=i>a</p></body><p class=i>b</p>`, ".i", "b", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if streamed := agree(t, tt.page, tt.selector, tt.match); streamed != tt.streams {
+				t.Fatalf("streaming answered = %v, want %v", streamed, tt.streams)
+			}
+		})
+	}
+}
+
+func FuzzStreamAgrees(f *testing.F) {
+	f.Add(string(serpPage()), "li.r", "site3")
+	f.Add(`<ul><li class=a><a href="/x">1</a></li></ul>`, "ul > li.a", "base.test/x")
+	f.Add(`<head><title>t</title><body class=b><div id=m><p>x</p></div>`, "body.b #m p", "x")
+	f.Add(`<p class=i>a<b>b</b>c</p><p class=i>d</p>`, ".i", "bc")
+	f.Add(`<div><span class=i>x</span></div><div><span class=i>y</span>`, "div .i:not([x])", "y")
+	f.Add("<title>a\x00b</title><p class=i>\r\nq</p>", ".i", "q")
+	f.Fuzz(func(t *testing.T, page, selector, match string) {
+		agree(t, page, selector, match)
+	})
+}
+
+var genRuns = flag.Int("rank.genruns", 20000, "pages TestStreamAgreesOnGeneratedPages generates")
+
+// treePage writes a mostly well-formed page: nested elements, with the end
+// tags HTML lets authors omit (p, li, dd, dt) sometimes left out.
+func treePage(rng *rand.Rand, classes, words []string) string {
+	var b strings.Builder
+	b.WriteString("<!doctype html><html><head><title>" + words[rng.IntN(len(words))] + "</title></head><body>")
+	var node func(depth int)
+	node = func(depth int) {
+		blocks := []string{"div", "ul", "li", "p", "section", "h2", "dl", "dt", "dd", "nav"}
+		inlines := []string{"a", "span", "b", "em", "small", "img", "br"}
+		for range 1 + rng.IntN(4) {
+			if rng.IntN(3) == 0 || depth > 5 {
+				b.WriteString(words[rng.IntN(len(words))])
+				continue
+			}
+			tag := blocks[rng.IntN(len(blocks))]
+			if depth > 2 && rng.IntN(2) == 0 {
+				tag = inlines[rng.IntN(len(inlines))]
+			}
+			b.WriteString("<" + tag)
+			if rng.IntN(2) == 0 {
+				b.WriteString(` class="` + classes[rng.IntN(len(classes))] + `"`)
+			}
+			if tag == "a" {
+				b.WriteString(` href="https://` + words[rng.IntN(3)] + `/x"`)
+			}
+			b.WriteString(">")
+			if tag == "img" || tag == "br" {
+				continue
+			}
+			node(depth + 1)
+			optional := tag == "p" || tag == "li" || tag == "dd" || tag == "dt"
+			if !optional || rng.IntN(3) != 0 {
+				b.WriteString("</" + tag + ">")
+			}
+		}
+	}
+	node(0)
+	b.WriteString("</body></html>")
+	return b.String()
+}
+
+// TestStreamAgreesOnGeneratedPages throws markup soup built from the tags
+// pages really use, closed or not, at both readers.
+func TestStreamAgreesOnGeneratedPages(t *testing.T) {
+	t.Parallel()
+	tags := []string{"div", "p", "ul", "ol", "li", "a", "b", "i", "span", "h2", "h3", "dl", "dt", "dd",
+		"section", "article", "em", "strong", "br", "img", "hr", "button", "form", "title", "script",
+		"table", "td", "select", "nav", "header", "small", "html", "head", "body"}
+	classes := []string{"i", "r", "ad", "g"}
+	selectors := []string{".i", "li.i", "div .i", "ul > li", "a[href]", ".r a", "div.i, li.r",
+		"li:not(.ad)", "body .g", "[class=r]", "h2 a", "p"}
+	words := []string{"x", "example.com", "Foo", "bar baz", "&amp;", "\n", " ", "é"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	var streamed int
+	runs := *genRuns
+	for range runs {
+		var b strings.Builder
+		for range 1 + rng.IntN(40) {
+			tag := tags[rng.IntN(len(tags))]
+			switch rng.IntN(4) {
+			case 0:
+				b.WriteString("</" + tag + ">")
+			case 1:
+				b.WriteString(words[rng.IntN(len(words))])
+			default:
+				b.WriteString("<" + tag)
+				if rng.IntN(2) == 0 {
+					b.WriteString(` class="` + classes[rng.IntN(len(classes))] + `"`)
+				}
+				if tag == "a" {
+					b.WriteString(` href="/` + words[rng.IntN(3)] + `"`)
+				}
+				b.WriteString(">")
+			}
+		}
+		page := b.String()
+		if rng.IntN(2) == 0 {
+			page = treePage(rng, classes, words)
+		}
+		if agree(t, page, selectors[rng.IntN(len(selectors))], words[rng.IntN(4)]) {
+			streamed++
+		}
+	}
+	if streamed < runs/10 {
+		t.Fatalf("only %d of %d generated pages streamed; the test exercises too little", streamed, runs)
+	}
+	t.Logf("%d of %d generated pages streamed", streamed, runs)
+}
