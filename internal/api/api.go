@@ -1,0 +1,102 @@
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/crawler-service/crawler/internal/crawler"
+	"github.com/crawler-service/crawler/internal/netguard"
+	"github.com/crawler-service/crawler/internal/queue"
+	"github.com/crawler-service/crawler/internal/schedule"
+)
+
+// DefaultMaxBodyBytes fits a full batch: 10,000 jobs at ~800 bytes each.
+const DefaultMaxBodyBytes = 8 << 20
+
+// Config is the API's own settings. Every zero field means the default
+// named on it.
+type Config struct {
+	// Token is the bearer token every /v1 request must carry. Empty with
+	// Open false refuses every /v1 request: an unset token never means
+	// "no auth".
+	Token string
+	// Open turns authentication off (API_AUTH=none).
+	Open bool
+	// MaxBodyBytes bounds a request body. Zero means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// MaxBatch bounds the jobs of one POST /v1/jobs. Zero, or anything
+	// above it, means queue.MaxBatch (10,000).
+	MaxBatch int
+	// Policy decides which URLs may be crawled; the worker's dialer applies
+	// the same policy again to the addresses names resolve to.
+	Policy netguard.Policy
+}
+
+func (c Config) withDefaults() Config {
+	if c.MaxBodyBytes <= 0 {
+		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.MaxBatch <= 0 || c.MaxBatch > queue.MaxBatch {
+		c.MaxBatch = queue.MaxBatch
+	}
+	return c
+}
+
+// Jobs is what the API needs of the queue; *queue.Queue satisfies it.
+type Jobs interface {
+	Enqueue(ctx context.Context, reqs []queue.EnqueueRequest) ([]string, error)
+	Status(ctx context.Context, id string) (crawler.Status, error)
+	Counts(ctx context.Context) (crawler.QueueCounts, error)
+	ScheduleResults(ctx context.Context, name string, n int) ([]queue.ScheduleResult, error)
+	Ping(ctx context.Context) error
+}
+
+// Schedules is what the API needs of the schedule store; *schedule.Store
+// satisfies it.
+type Schedules interface {
+	Put(ctx context.Context, s schedule.Schedule) (schedule.Schedule, error)
+	Get(ctx context.Context, name string) (schedule.Schedule, error)
+	List(ctx context.Context) ([]schedule.Schedule, error)
+	Delete(ctx context.Context, name string) error
+}
+
+// Deps are the API's collaborators.
+type Deps struct {
+	Jobs      Jobs
+	Schedules Schedules
+	// Metrics serves GET /metrics (the Prometheus exporter); nil answers 404.
+	Metrics http.Handler
+	// MeterProvider receives the HTTP server metrics of the OpenTelemetry
+	// contrib instrumentation; nil means no instrumentation.
+	MeterProvider metric.MeterProvider
+	// Logger nil means slog.Default().
+	Logger *slog.Logger
+}
+
+type server struct {
+	cfg  Config
+	deps Deps
+	log  *slog.Logger
+}
+
+// New returns the API's handler. Serving it (addresses, timeouts, TLS,
+// shutdown) is the caller's business.
+func New(cfg Config, deps Deps) http.Handler {
+	s := &server{cfg: cfg.withDefaults(), deps: deps, log: deps.Logger}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	var h http.Handler = s.routes()
+	h = s.recoverPanics(h)
+	h = s.logRequests(h)
+	if deps.MeterProvider != nil {
+		// Outermost, so its duration covers everything, and after the mux
+		// has run, so http.route is the matched pattern (a bounded value).
+		h = otelhttp.NewHandler(h, "crawler-api", otelhttp.WithMeterProvider(deps.MeterProvider))
+	}
+	return h
+}

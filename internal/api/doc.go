@@ -1,0 +1,7 @@
+// Package api is the crawler's HTTP API of PRODUCT.md: jobs, the queue's
+// counts, schedules and their results, and the health, readiness and
+// metrics endpoints. It validates every request before anything reaches
+// Redis, answers errors as {"error": {"code", "message", "fields"}} with a
+// 4xx status for anything the client can fix, and never shows a stack
+// trace. The routes are in routes.go; errors map to statuses in errors.go.
+package api

@@ -1,0 +1,134 @@
+package api
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+
+	"github.com/crawler-service/crawler/internal/crawler"
+	"github.com/crawler-service/crawler/internal/netguard"
+	"github.com/crawler-service/crawler/internal/queue"
+)
+
+// createJobsRequest is one job, or a batch under "jobs".
+type createJobsRequest struct {
+	URL            string            `json:"url"`
+	Method         crawler.Method    `json:"method"`
+	Rank           *crawler.RankSpec `json:"rank"`
+	IdempotencyKey string            `json:"idempotency_key"`
+	Jobs           []jobInput        `json:"jobs"`
+}
+
+// validate checks the request's shape and every job in it, filling in
+// defaults, and returns the jobs in input order. Batch fields are named
+// "jobs[3].url".
+func (req *createJobsRequest) validate(policy netguard.Policy, maxBatch int) ([]jobInput, error) {
+	var fe fieldErrors
+	if req.Jobs == nil {
+		in := jobInput{URL: req.URL, Method: req.Method, Rank: req.Rank, IdempotencyKey: req.IdempotencyKey}
+		in.validate(policy, "", &fe)
+		return []jobInput{in}, fe.err()
+	}
+	switch {
+	case req.URL != "" || req.Method != "" || req.Rank != nil || req.IdempotencyKey != "":
+		fe.add("jobs", "send one job or a jobs list, not both")
+	case len(req.Jobs) == 0:
+		fe.add("jobs", "must hold at least one job")
+	case len(req.Jobs) > maxBatch:
+		fe.add("jobs", "at most %d jobs per request, got %d", maxBatch, len(req.Jobs))
+	default:
+		for i := range req.Jobs {
+			req.Jobs[i].validate(policy, "jobs["+strconv.Itoa(i)+"].", &fe)
+		}
+	}
+	return req.Jobs, fe.err()
+}
+
+// enqueueRequest makes a queue request. Client keys live under "api:" so
+// no client can collide with the scheduler's "schedule:" keys.
+func enqueueRequest(in jobInput) queue.EnqueueRequest {
+	r := queue.EnqueueRequest{Job: crawler.Job{URL: in.URL, Method: in.Method, Rank: in.Rank}}
+	if in.IdempotencyKey != "" {
+		r.IdempotencyKey = "api:" + in.IdempotencyKey
+	}
+	return r
+}
+
+func (s *server) handleCreateJobs() http.Handler {
+	type oneResponse struct {
+		ID string `json:"id"`
+	}
+	type batchResponse struct {
+		IDs []string `json:"ids"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req createJobsRequest
+		if err := s.decode(w, r, &req); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		inputs, err := req.validate(s.cfg.Policy, s.cfg.MaxBatch)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		reqs := make([]queue.EnqueueRequest, len(inputs))
+		for i, in := range inputs {
+			reqs[i] = enqueueRequest(in)
+		}
+		ids, err := s.deps.Jobs.Enqueue(r.Context(), reqs)
+		if err == nil && len(ids) != len(reqs) {
+			err = fmt.Errorf("api: enqueue %d jobs: got %d ids", len(reqs), len(ids))
+		}
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if req.Jobs == nil {
+			writeJSON(w, http.StatusAccepted, oneResponse{ID: ids[0]})
+			return
+		}
+		writeJSON(w, http.StatusAccepted, batchResponse{IDs: ids})
+	})
+}
+
+func (s *server) handleGetJob() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.PathValue("id")
+		if !validJobID(id) {
+			s.writeError(w, r, queue.ErrNotFound) // no id of that shape was ever issued
+			return
+		}
+		st, err := s.deps.Jobs.Status(r.Context(), id)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, st)
+	})
+}
+
+func (s *server) handleQueue() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := s.deps.Jobs.Counts(r.Context())
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, c)
+	})
+}
+
+// validJobID accepts the queue's ids (26 lower-case base32 characters)
+// with room to change their length, and keeps junk out of Redis keys.
+func validJobID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,152 @@
+package api
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/crawler-service/crawler/internal/netguard"
+	"github.com/crawler-service/crawler/internal/queue"
+	"github.com/crawler-service/crawler/internal/schedule"
+)
+
+// Bounds of GET /v1/schedules/{name}/results?limit=N.
+const (
+	defaultResults = 20
+	maxResults     = 100
+)
+
+// scheduleInput is the body of POST /v1/schedules. An empty cron means the
+// scheduler's default (SCHEDULER_CRON).
+type scheduleInput struct {
+	Name string   `json:"name"`
+	Cron string   `json:"cron"`
+	Job  *jobSpec `json:"job"`
+}
+
+// validate checks the schedule, filling in the job's default method.
+func (in *scheduleInput) validate(policy netguard.Policy) error {
+	var fe fieldErrors
+	for _, err := range []error{schedule.ValidateName(in.Name), schedule.ValidateCron(in.Cron)} {
+		var ie *schedule.InvalidError
+		if errors.As(err, &ie) {
+			fe.add(ie.Field, "%s", ie.Reason)
+		}
+	}
+	if in.Job == nil {
+		fe.add("job", "required: the job each fire enqueues")
+	} else {
+		in.Job.validate(policy, "job.", &fe)
+	}
+	return fe.err()
+}
+
+func (s *server) handleCreateSchedule() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var in scheduleInput
+		if err := s.decode(w, r, &in); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if err := in.validate(s.cfg.Policy); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		created, err := s.deps.Schedules.Put(r.Context(), schedule.Schedule{
+			Name: in.Name, Cron: in.Cron,
+			Job: schedule.Job{URL: in.Job.URL, Method: in.Job.Method, Rank: in.Job.Rank},
+		})
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		w.Header().Set("Location", "/v1/schedules/"+url.PathEscape(created.Name))
+		writeJSON(w, http.StatusCreated, created)
+	})
+}
+
+func (s *server) handleListSchedules() http.Handler {
+	type response struct {
+		Schedules []schedule.Schedule `json:"schedules"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		list, err := s.deps.Schedules.List(r.Context())
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if list == nil {
+			list = []schedule.Schedule{}
+		}
+		writeJSON(w, http.StatusOK, response{Schedules: list})
+	})
+}
+
+func (s *server) handleGetSchedule() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		sch, err := s.schedule(r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, sch)
+	})
+}
+
+func (s *server) handleDeleteSchedule() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := r.PathValue("name")
+		if schedule.ValidateName(name) != nil {
+			s.writeError(w, r, schedule.ErrNotFound)
+			return
+		}
+		if err := s.deps.Schedules.Delete(r.Context(), name); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+func (s *server) handleScheduleResults() http.Handler {
+	type response struct {
+		Results []queue.ScheduleResult `json:"results"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		limit := defaultResults
+		if v := r.URL.Query().Get("limit"); v != "" {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 1 || n > maxResults {
+				s.writeError(w, r, &Error{Code: codeInvalid, Message: "bad limit",
+					Fields: map[string]string{"limit": "must be a whole number from 1 to " + strconv.Itoa(maxResults)}})
+				return
+			}
+			limit = n
+		}
+		sch, err := s.schedule(r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		results, err := s.deps.Jobs.ScheduleResults(r.Context(), sch.Name, limit)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if results == nil {
+			results = []queue.ScheduleResult{}
+		}
+		writeJSON(w, http.StatusOK, response{Results: results})
+	})
+}
+
+// schedule loads the schedule the path names; a name that could never
+// have been stored is simply not found.
+func (s *server) schedule(r *http.Request) (schedule.Schedule, error) {
+	name := r.PathValue("name")
+	if schedule.ValidateName(name) != nil {
+		return schedule.Schedule{}, schedule.ErrNotFound
+	}
+	return s.deps.Schedules.Get(r.Context(), name)
+}
