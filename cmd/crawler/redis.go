@@ -18,6 +18,12 @@ func openRedis(ctx context.Context, url string, log *slog.Logger) (redis.Univers
 		if err != nil {
 			return nil, nil, fmt.Errorf("REDIS_URL: %w", err)
 		}
+		// Fail fast when Redis is down: /readyz and the API answer 503 within
+		// their deadlines instead of waiting on go-redis's default dial retries.
+		if opts.DialTimeout == 0 {
+			opts.DialTimeout = time.Second
+		}
+		opts.DialerRetries = 1
 		rdb := redis.NewClient(opts)
 		return rdb, func() { _ = rdb.Close() }, nil
 	}
