@@ -21,6 +21,7 @@ import (
 	"os/exec"
 	"runtime"
 	"runtime/pprof"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -45,9 +46,11 @@ type Report struct {
 	PeakRSSMB   float64 `json:"peak_rss_mb"`
 	// CPUms is user+system CPU per page, server included: on a shared
 	// machine it is steadier than pages/s.
-	CPUms float64 `json:"cpu_ms_per_page"`
-	MBPerSec    float64 `json:"mb_per_sec"`
+	CPUms    float64 `json:"cpu_ms_per_page"`
+	MBPerSec float64 `json:"mb_per_sec"`
 }
+
+type workload struct{ pages, size, links, conc int }
 
 func main() {
 	if err := run(os.Args[1:], os.Stdout); err != nil {
@@ -58,17 +61,19 @@ func main() {
 
 func run(args []string, stdout io.Writer) error {
 	fs := flag.NewFlagSet("crawl", flag.ContinueOnError)
-	mode := fs.String("mode", "all", "all, bare or httpfetch")
+	mode := fs.String("mode", "all", "all (every client, as a table), bare or httpfetch (one, as JSON)")
 	pages := fs.Int("pages", 10000, "pages to fetch")
 	size := fs.Int("size", 15*1024, "bytes per page")
 	links := fs.Int("links", 10, "links per page")
 	conc := fs.Int("concurrency", 32, "requests in flight")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of a single -mode run here")
+	rounds := fs.Int("rounds", 3, "rounds of -mode all")
+	colly := fs.String("colly", "", "path of the built bench/crawl/colly program, to compare with Colly")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *mode == "all" {
-		return runAll(args, stdout)
+		return runAll(workload{*pages, *size, *links, *conc}, *rounds, *colly, stdout)
 	}
 	s := site.New(*pages, *size, *links)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -202,33 +207,76 @@ func peakRSSMB() float64 {
 	return 0
 }
 
-// runAll runs each client in a child process of this binary and prints a
-// table, so one client's heap does not inflate the other's RSS.
-func runAll(args []string, stdout io.Writer) error {
+// runAll runs each client in a child process (this binary, or the Colly
+// program), so one client's heap does not inflate another's RSS. Rounds
+// are interleaved and medians reported, which keeps a shared machine's
+// changing load from favouring whichever client ran in a quiet moment.
+func runAll(w workload, rounds int, colly string, stdout io.Writer) error {
 	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "%d CPUs (GOMAXPROCS %d), %s\n", runtime.NumCPU(), runtime.GOMAXPROCS(0), strings.Join(args, " "))
-	fmt.Fprintf(stdout, "%-10s %8s %10s %8s %8s %9s %10s %7s\n", "client", "pages", "pages/s", "MB/s", "seconds", "peak RSS", "CPU/page", "errors")
-	for _, mode := range []string{"bare", "httpfetch"} {
-		cmd := exec.Command(self, append([]string{"-mode", mode}, args...)...)
-		cmd.Stderr = os.Stderr
-		out, err := cmd.Output()
-		if err != nil {
-			return fmt.Errorf("%s: %w", mode, err)
-		}
-		var rep Report
-		sc := bufio.NewScanner(bytes.NewReader(out))
-		for sc.Scan() {
-			if err := json.Unmarshal(sc.Bytes(), &rep); err == nil {
-				break
+	args := []string{"-pages", strconv.Itoa(w.pages), "-size", strconv.Itoa(w.size),
+		"-links", strconv.Itoa(w.links), "-concurrency", strconv.Itoa(w.conc)}
+	clients := []struct{ name, bin string }{{"bare", self}, {"httpfetch", self}}
+	if colly != "" {
+		clients = append(clients, struct{ name, bin string }{"colly", colly})
+	}
+	reports := make(map[string][]Report)
+	for range max(rounds, 1) {
+		for _, c := range clients {
+			cargs := args
+			if c.bin == self {
+				cargs = append([]string{"-mode", c.name}, args...)
 			}
+			rep, err := runChild(c.bin, cargs)
+			if err != nil {
+				return fmt.Errorf("%s: %w", c.name, err)
+			}
+			reports[c.name] = append(reports[c.name], rep)
 		}
-		if rep.Client == "" {
-			return errors.New(mode + ": no report")
+	}
+	fmt.Fprintf(stdout, "%d CPUs (GOMAXPROCS %d); %d pages of %d bytes, %d links each, concurrency %d; median of %d rounds\n",
+		runtime.NumCPU(), runtime.GOMAXPROCS(0), w.pages, w.size, w.links, w.conc, max(rounds, 1))
+	fmt.Fprintf(stdout, "%-10s %10s %8s %10s %10s %7s\n", "client", "pages/s", "MB/s", "peak RSS", "CPU/page", "errors")
+	for _, c := range clients {
+		reps := reports[c.name]
+		var errs int64
+		var rss float64
+		for _, r := range reps {
+			errs += r.Errors
+			rss = max(rss, r.PeakRSSMB)
 		}
-		fmt.Fprintf(stdout, "%-10s %8d %10.0f %8.1f %8.2f %6.1f MB %7.3f ms %7d\n", rep.Client, rep.Pages, rep.PagesPerSec, rep.MBPerSec, rep.Seconds, rep.PeakRSSMB, rep.CPUms, rep.Errors)
+		fmt.Fprintf(stdout, "%-10s %10.0f %8.1f %7.1f MB %7.3f ms %7d\n", c.name,
+			median(reps, func(r Report) float64 { return r.PagesPerSec }),
+			median(reps, func(r Report) float64 { return r.MBPerSec }), rss,
+			median(reps, func(r Report) float64 { return r.CPUms }), errs)
 	}
 	return nil
+}
+
+func runChild(bin string, args []string) (Report, error) {
+	cmd := exec.Command(bin, args...)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return Report{}, err
+	}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		var rep Report
+		if err := json.Unmarshal(sc.Bytes(), &rep); err == nil && rep.Client != "" {
+			return rep, nil
+		}
+	}
+	return Report{}, errors.New("no report on stdout")
+}
+
+func median(reps []Report, f func(Report) float64) float64 {
+	v := make([]float64, len(reps))
+	for i, r := range reps {
+		v[i] = f(r)
+	}
+	slices.Sort(v)
+	return v[len(v)/2]
 }

@@ -100,6 +100,11 @@ func (s *streamer) run() error {
 			}
 			return nil
 		case html.TextToken:
+			// Most of a page is text no item or title holds; decoding
+			// it (entities, newlines) would be most of the work.
+			if s.mode == modeBody && len(s.open) == 0 && !s.inTitle {
+				continue
+			}
 			if err := s.text(s.z.Text()); err != nil {
 				return err
 			}

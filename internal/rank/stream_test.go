@@ -2,8 +2,8 @@ package rank
 
 import (
 	"errors"
-	"fmt"
 	"flag"
+	"fmt"
 	"math/rand/v2"
 	"net/url"
 	"reflect"
