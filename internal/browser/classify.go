@@ -1,0 +1,143 @@
+package browser
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/mxschmitt/playwright-go"
+
+	"github.com/crawler-service/crawler/internal/crawler"
+)
+
+// failure classifies an error of a Playwright call on the job's page. The
+// causes the fetcher knows first (its own route refused the navigation,
+// the renderer crashed, the job ran out of time, the browser went away)
+// come before what Playwright's message says.
+func (j *jobState) failure(ctx context.Context, inst *instance, op string, target *url.URL, err error) error {
+	navErr, lastNav := j.nav()
+	msg := firstLine(err)
+	switch {
+	case navErr != nil:
+		return navErr
+	case j.crashed.Load():
+		return crawler.Errorf(crawler.ErrBrowser, "browser: %s %s: %w", op, redact(target), ErrCrashed)
+	case ctx.Err() != nil:
+		return crawler.Errorf(crawler.ErrTimeout, "browser: %s %s: %w", op, redact(target), ctx.Err())
+	case errors.Is(err, playwright.ErrTimeout):
+		return crawler.Errorf(crawler.ErrTimeout, "browser: %s %s: %s", op, redact(target), msg)
+	case inst.lost.Load() || !inst.browser.IsConnected():
+		return crawler.Errorf(crawler.ErrBrowser, "browser: %s %s: %w", op, redact(target), ErrDisconnected)
+	case strings.Contains(msg, "Download is starting"):
+		return crawler.Errorf(crawler.ErrParse, "browser: %s %s: %w", op, redact(target), ErrDownload)
+	}
+	code := netErrorCode.FindString(msg)
+	if code == "" {
+		return crawler.Errorf(crawler.ErrBrowser, "browser: %s %s: %s", op, redact(target), msg)
+	}
+	if code == "ERR_TUNNEL_CONNECTION_FAILED" {
+		// The proxy refused the tunnel; it remembers why.
+		if why := inst.proxy.refusal(tunnelAuthority(lastNav, target)); why != nil {
+			return crawler.Errorf(dialErrorType(why), "browser: %s %s: %w", op, redact(target), why)
+		}
+	}
+	return crawler.Errorf(netErrorType(code), "browser: %s %s: %s", op, redact(target), msg)
+}
+
+// lostError classifies a failure to set up a page: the browser is gone or
+// going.
+func (f *Fetcher) lostError(inst *instance, op string, target *url.URL, err error) error {
+	if inst.lost.Load() || !inst.browser.IsConnected() {
+		return crawler.Errorf(crawler.ErrBrowser, "browser: %s for %s: %w", op, redact(target), ErrDisconnected)
+	}
+	return crawler.Errorf(crawler.ErrBrowser, "browser: %s for %s: %s", op, redact(target), firstLine(err))
+}
+
+// Playwright's messages read "net::ERR_NAME_NOT_RESOLVED at http://…".
+var netErrorCode = regexp.MustCompile(`ERR_[A-Z0-9_]+`)
+
+// netErrorType maps Chromium's net error codes to the product's types.
+func netErrorType(code string) crawler.ErrorType {
+	switch {
+	case strings.HasPrefix(code, "ERR_CERT_"), strings.HasPrefix(code, "ERR_SSL_"),
+		code == "ERR_BAD_SSL_CLIENT_AUTH_CERT":
+		return crawler.ErrTLS
+	}
+	switch code {
+	case "ERR_NAME_NOT_RESOLVED", "ERR_NAME_RESOLUTION_FAILED":
+		return crawler.ErrDNS
+	case "ERR_TIMED_OUT", "ERR_CONNECTION_TIMED_OUT":
+		return crawler.ErrTimeout
+	case "ERR_CONNECTION_REFUSED", "ERR_CONNECTION_RESET", "ERR_CONNECTION_CLOSED",
+		"ERR_CONNECTION_FAILED", "ERR_CONNECTION_ABORTED", "ERR_ADDRESS_UNREACHABLE",
+		"ERR_EMPTY_RESPONSE", "ERR_TUNNEL_CONNECTION_FAILED", "ERR_PROXY_CONNECTION_FAILED":
+		return crawler.ErrConnect
+	case "ERR_BLOCKED_BY_CLIENT", "ERR_UNSAFE_PORT", "ERR_UNSAFE_REDIRECT",
+		"ERR_DISALLOWED_URL_SCHEME", "ERR_BLOCKED_BY_ADMINISTRATOR", "ERR_ACCESS_DENIED":
+		return crawler.ErrBlocked
+	case "ERR_TOO_MANY_REDIRECTS":
+		return crawler.ErrHTTP4xx
+	case "ERR_RESPONSE_HEADERS_TOO_BIG", "ERR_FILE_TOO_BIG":
+		return crawler.ErrTooLarge
+	case "ERR_INVALID_RESPONSE", "ERR_INVALID_HTTP_RESPONSE", "ERR_CONTENT_DECODING_FAILED",
+		"ERR_INVALID_CHUNKED_ENCODING", "ERR_CONTENT_LENGTH_MISMATCH", "ERR_INCOMPLETE_CHUNKED_ENCODING":
+		return crawler.ErrParse
+	}
+	return crawler.ErrBrowser
+}
+
+// statusError classifies a non-2xx main response the way the HTTP fetcher
+// does: 408 is a timeout and 429 a 5xx, the retryable types.
+func statusError(code int, final *url.URL) error {
+	t := crawler.ErrHTTP4xx
+	switch {
+	case code == http.StatusRequestTimeout:
+		t = crawler.ErrTimeout
+	case code == http.StatusTooManyRequests, code >= 500:
+		t = crawler.ErrHTTP5xx
+	}
+	return crawler.Errorf(t, "browser: get %s: status %d", redact(final), code)
+}
+
+// proxyRefusal is the error for a main response the proxy made itself: a
+// redirect hop to a refused address, or a target it could not reach.
+func proxyRefusal(proxy *guardProxy, resp playwright.Response, typ string, final *url.URL) error {
+	t := crawler.ErrorType(typ)
+	if !knownType(t) {
+		t = crawler.ErrConnect
+	}
+	if why := proxy.refusal(authority(final)); why != nil {
+		return crawler.Errorf(t, "browser: get %s: proxy: %w", redact(final), why)
+	}
+	why, _ := resp.Text()
+	return crawler.Errorf(t, "browser: get %s: proxy: %s", redact(final), strings.TrimSpace(why))
+}
+
+func knownType(t crawler.ErrorType) bool {
+	for _, k := range crawler.ErrorTypes {
+		if t == k {
+			return true
+		}
+	}
+	return false
+}
+
+// tunnelAuthority is the host:port of the main-frame request that failed.
+func tunnelAuthority(lastNav string, target *url.URL) string {
+	if u, err := url.Parse(lastNav); err == nil && lastNav != "" {
+		return authority(u)
+	}
+	return authority(target)
+}
+
+// firstLine drops Playwright's call log, which follows the message.
+func firstLine(err error) string {
+	s := err.Error()
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return strings.TrimSpace(s)
+}

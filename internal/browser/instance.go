@@ -1,0 +1,152 @@
+package browser
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"github.com/mxschmitt/playwright-go"
+)
+
+// instance is one driver, one Chromium and the context all job pages share.
+// A crash or disconnect retires it: new jobs get a fresh instance, and the
+// old one is closed when its last page is done.
+type instance struct {
+	pw      *playwright.Playwright
+	browser playwright.Browser
+	bctx    playwright.BrowserContext
+	proxy   *guardProxy
+
+	// Guarded by Fetcher.mu.
+	refs    int
+	retired bool
+	closed  bool
+
+	closing atomic.Bool // we are closing it: a disconnect is not a crash
+	lost    atomic.Bool // it disconnected or a renderer crashed
+}
+
+// launch starts a driver, its proxy, Chromium and the shared context. On
+// failure it leaves nothing running.
+func (f *Fetcher) launch() (_ *instance, err error) {
+	cli := filepath.Join(f.cfg.DriverPath, "package", "cli.js")
+	if _, err := os.Stat(cli); err != nil {
+		return nil, fmt.Errorf("browser: no Playwright driver %s at %q (run scripts/install-browser.sh): %w",
+			DriverVersion, f.cfg.DriverPath, ErrDriverMissing)
+	}
+	if _, err := os.Stat(f.cfg.ExecutablePath); err != nil {
+		return nil, fmt.Errorf("browser: no Chromium at %s (run scripts/install-browser.sh, or apt-get install -y chromium): %w",
+			f.cfg.ExecutablePath, ErrChromiumMissing)
+	}
+	opts := &playwright.RunOptions{DriverDirectory: f.cfg.DriverPath, SkipInstallBrowsers: true}
+	if !f.patched {
+		// Install downloads nothing when the driver is present; it applies
+		// playwright-go's patch to the driver bundle, once per process.
+		if err := playwright.Install(opts); err != nil {
+			return nil, fmt.Errorf("browser: prepare driver (run scripts/install-browser.sh): %w", err)
+		}
+		f.patched = true
+	}
+	inst := &instance{}
+	defer func() {
+		if err != nil {
+			inst.shutdown(f.cfg.LaunchTimeout)
+		}
+	}()
+	if inst.pw, err = playwright.Run(opts); err != nil {
+		return nil, fmt.Errorf("browser: start driver: %w", err)
+	}
+	inst.proxy, err = startProxy(f.cfg.Policy, f.cfg.Resolver, f.blockedRequest)
+	if err != nil {
+		return nil, err
+	}
+	inst.browser, err = inst.pw.Chromium.Launch(playwright.BrowserTypeLaunchOptions{
+		ExecutablePath: playwright.String(f.cfg.ExecutablePath),
+		Args:           chromiumArgs(),
+		Headless:       playwright.Bool(true),
+		// Playwright sends loopback through the proxy too (<-loopback>).
+		Proxy:   &playwright.Proxy{Server: "http://" + inst.proxy.addr()},
+		Timeout: playwright.Float(ms(f.cfg.LaunchTimeout)),
+		// The Go process owns shutdown; the driver dies with its stdin.
+		HandleSIGINT:  playwright.Bool(false),
+		HandleSIGTERM: playwright.Bool(false),
+		HandleSIGHUP:  playwright.Bool(false),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("browser: launch %s: %w", f.cfg.ExecutablePath, err)
+	}
+	inst.browser.OnDisconnected(func(playwright.Browser) { f.lose(inst, ReasonDisconnected) })
+	ctxOpts := playwright.BrowserNewContextOptions{
+		// A download must end the job, not fill a temporary directory.
+		AcceptDownloads: playwright.Bool(false),
+		// Service workers' requests pass no route.
+		ServiceWorkers: playwright.ServiceWorkerPolicyBlock,
+	}
+	if f.cfg.UserAgent != "" {
+		ctxOpts.UserAgent = playwright.String(f.cfg.UserAgent)
+	}
+	if inst.bctx, err = inst.browser.NewContext(ctxOpts); err != nil {
+		return nil, fmt.Errorf("browser: new context: %w", err)
+	}
+	// Pages a job opens get their own routes; anything else in the context
+	// (a popup before it is closed) reaches nothing.
+	if err := inst.bctx.Route("**/*", func(r playwright.Route) { _ = r.Abort("blockedbyclient") }); err != nil {
+		return nil, fmt.Errorf("browser: context route: %w", err)
+	}
+	f.m.launches.Add(context.Background(), 1)
+	f.log.Info("browser launched", "executable", f.cfg.ExecutablePath, "version", inst.browser.Version(), "driver_pid", inst.pw.Pid())
+	return inst, nil
+}
+
+// shutdown closes Chromium, the driver and the proxy, each bounded by
+// timeout: a wedged browser is killed with its driver, whose pipe Chromium
+// treats as its lifeline.
+func (inst *instance) shutdown(timeout time.Duration) {
+	inst.closing.Store(true)
+	if inst.browser != nil {
+		bounded(timeout, func() { _ = inst.browser.Close() }, inst.killDriver)
+	}
+	if inst.pw != nil {
+		bounded(timeout, func() { _ = inst.pw.Stop() }, inst.killDriver)
+	}
+	if inst.proxy != nil {
+		inst.proxy.close()
+	}
+}
+
+func (inst *instance) killDriver() {
+	if inst.pw == nil || inst.pw.Pid() == 0 {
+		return
+	}
+	if p, err := os.FindProcess(inst.pw.Pid()); err == nil {
+		_ = p.Kill()
+	}
+}
+
+// bounded runs fn and, if it has not returned within d, calls unstick,
+// which must make fn return; it then waits for fn.
+func bounded(d time.Duration, fn, unstick func()) {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		fn()
+	}()
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		unstick()
+		<-done
+	}
+}
+
+// healthy reports whether new jobs may use the instance.
+func (inst *instance) healthy() bool {
+	return !inst.lost.Load() && inst.browser.IsConnected()
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Installs what internal/browser needs and nothing else: Debian's Chromium
+# (Playwright's own browser downloads do not work here) and the Playwright
+# driver that github.com/mxschmitt/playwright-go expects, taken from npm's
+# playwright-core tarball and run with the system's node. Idempotent and
+# quiet when everything is present; scripts/test.sh calls it.
+#
+# The driver goes to $PLAYWRIGHT_DRIVER_PATH, or to
+# ~/.cache/ms-playwright-go/$PLAYWRIGHT_VERSION where playwright-go looks by
+# default. The version must match the one playwright-go's go.mod entry was
+# built for, or playwright.Run refuses the driver.
+set -euo pipefail
+
+PLAYWRIGHT_VERSION=1.64.1
+driver="${PLAYWRIGHT_DRIVER_PATH:-$HOME/.cache/ms-playwright-go/$PLAYWRIGHT_VERSION}"
+
+sudo=""
+[ "$(id -u)" = 0 ] || sudo="sudo"
+
+need=()
+[ -x /usr/lib/chromium/chromium ] || [ -x /usr/bin/chromium ] || need+=(chromium)
+command -v node >/dev/null || need+=(nodejs)
+if [ ! -f "$driver/package/cli.js" ]; then
+  command -v npm >/dev/null || need+=(npm)
+fi
+if [ ${#need[@]} -gt 0 ]; then
+  echo "install-browser.sh: installing ${need[*]} with apt-get"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+if [ "$node_major" -lt 20 ]; then
+  echo "install-browser.sh: node $(node --version) is too old; the Playwright driver needs node >= 20" >&2
+  exit 1
+fi
+
+if [ ! -f "$driver/package/cli.js" ]; then
+  echo "install-browser.sh: installing the Playwright driver $PLAYWRIGHT_VERSION into $driver"
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  (cd "$tmp" && npm pack --silent "playwright-core@$PLAYWRIGHT_VERSION" >/dev/null)
+  mkdir -p "$driver"
+  # Unpack beside the final place, then rename, so an interrupted run never
+  # leaves a half-written driver that looks installed.
+  rm -rf "$driver/package.tmp"
+  mkdir "$driver/package.tmp"
+  tar -xzf "$tmp/playwright-core-$PLAYWRIGHT_VERSION.tgz" -C "$driver/package.tmp" --strip-components=1
+  rm -rf "$driver/package"
+  mv "$driver/package.tmp" "$driver/package"
+fi
+
+# playwright-go runs <driver>/node; the system's node serves.
+if [ "$(readlink "$driver/node" 2>/dev/null)" != "$(command -v node)" ]; then
+  ln -sfn "$(command -v node)" "$driver/node"
+fi
+
+got=$("$driver/node" "$driver/package/cli.js" --version 2>&1 || true)
+case "$got" in
+  *"$PLAYWRIGHT_VERSION"*) ;;
+  *)
+    echo "install-browser.sh: $driver holds driver '$got', want $PLAYWRIGHT_VERSION; remove $driver and run again" >&2
+    exit 1
+    ;;
+esac
