@@ -95,7 +95,7 @@ func newFetcher(t *testing.T, cfg httpfetch.Config) *httpfetch.Fetcher {
 	return f
 }
 
-func serve(t *testing.T, h http.Handler) *httptest.Server {
+func serve(t testing.TB, h http.Handler) *httptest.Server {
 	t.Helper()
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

@@ -28,10 +28,10 @@ const (
 // streamer finds items while tokenizing, without building the document
 // tree. It keeps only the chain of open elements, which is all a selector
 // accepted by streamKeys looks at, and models the HTML tree builder for
-// well-formed markup only: an end tag that does not close the current
-// element, a tag that would close others implicitly, and tables, forms in
-// forms, foreign content and the like all end in errFallback. Page
-// generators emit such well-formed lists; the tree parser handles the rest.
+// plain markup only: elements closed by their end tags, plus the <p>, <li>,
+// <dd>, <dt> and headings that HTML lets authors leave open. Misnested
+// formatting, tables, forms in forms, foreign content and the like end in
+// errFallback, and the tree parser reads the page instead.
 type streamer struct {
 	z      *html.Tokenizer
 	sel    cascadia.SelectorGroup
@@ -44,8 +44,9 @@ type streamer struct {
 	stack                 []*html.Node
 	spare                 []*html.Node // nodes reused by depth
 
-	started bool // an element below html, head and body was seen
-	attrs   []html.Attribute
+	started     bool // an element other than html, head and body was seen
+	bodyStarted bool // ... and one in the body
+	attrs       []html.Attribute
 
 	open  []*openItem
 	items int
@@ -204,11 +205,11 @@ func (s *streamer) start() error {
 	s.attrs = attrs
 	switch a {
 	case atom.Html:
-		return s.merge(&s.root, attrs)
+		return s.merge(&s.root, attrs, s.started)
 	case atom.Head:
 		if s.mode == modeBeforeHead {
 			s.mode = modeInHead
-			return s.merge(&s.head, attrs)
+			return s.merge(&s.head, attrs, s.started)
 		}
 		return nil
 	case atom.Body:
@@ -217,7 +218,7 @@ func (s *streamer) start() error {
 				return err
 			}
 		}
-		return s.merge(&s.body, attrs)
+		return s.merge(&s.body, attrs, s.bodyStarted)
 	}
 	if s.mode != modeBody {
 		switch {
@@ -235,6 +236,7 @@ func (s *streamer) start() error {
 		if err := s.prepareBodyStart(a); err != nil {
 			return err
 		}
+		s.bodyStarted = true
 	}
 	s.started = true
 	// html, head or body plus the open elements plus this one: the tree
@@ -272,124 +274,6 @@ func (s *streamer) start() error {
 	s.stack = append(s.stack, node)
 	if a == atom.Title && !s.titleDone {
 		s.inTitle = true
-	}
-	return nil
-}
-
-// prepareBodyStart does what the tree builder does before inserting a
-// start tag in the body, in the simple cases: an open <p>, <li>, <dd>,
-// <dt> or heading is closed. Cases that would close formatting elements
-// (which the builder reopens later) or switch insertion mode give up.
-func (s *streamer) prepareBodyStart(a atom.Atom) error {
-	switch a {
-	case atom.Table, atom.Caption, atom.Col, atom.Colgroup, atom.Tbody, atom.Td, atom.Tfoot, atom.Th,
-		atom.Thead, atom.Tr, atom.Select, atom.Option, atom.Optgroup, atom.Template, atom.Frameset,
-		atom.Frame, atom.Svg, atom.Math, atom.Image, atom.Plaintext, atom.Pre, atom.Listing,
-		atom.Textarea, atom.Xmp, atom.Rb, atom.Rp, atom.Rt, atom.Rtc:
-		return errFallback
-	case atom.A, atom.Nobr, atom.Button, atom.Form:
-		if s.openElement(a) {
-			return errFallback
-		}
-	case atom.Li:
-		if err := s.closeListItem(atom.Li, 0); err != nil {
-			return err
-		}
-	case atom.Dd, atom.Dt:
-		if err := s.closeListItem(atom.Dd, atom.Dt); err != nil {
-			return err
-		}
-	}
-	if closesP(a) && s.openElement(atom.P) {
-		if s.top().DataAtom != atom.P {
-			return errFallback
-		}
-		s.pop()
-	}
-	if heading(a) {
-		if t := s.top(); t != nil && heading(t.DataAtom) {
-			s.pop()
-		}
-	}
-	return nil
-}
-
-// closeListItem is the tree builder's walk for a new <li> (or <dd>, <dt>):
-// an open one reached before any special element other than address, div
-// and p is closed with everything above it. Only those three may be
-// above it here; anything else there gives up.
-func (s *streamer) closeListItem(a1, a2 atom.Atom) error {
-	ordinary := false
-	for i := len(s.stack) - 1; i >= 0; i-- {
-		switch n := s.stack[i].DataAtom; {
-		case n == a1 || (a2 != 0 && n == a2):
-			if ordinary {
-				return errFallback
-			}
-			for len(s.stack) > i {
-				s.pop()
-			}
-			return nil
-		case n == atom.Address || n == atom.Div || n == atom.P:
-		case special(n):
-			return nil
-		default:
-			ordinary = true
-		}
-	}
-	return nil
-}
-
-func (s *streamer) end() error {
-	name, _ := s.z.TagName()
-	a := atom.Lookup(name)
-	if t := s.top(); t != nil && t.Data == string(name) {
-		s.pop()
-		return nil
-	}
-	switch {
-	case a == atom.Br:
-		return errFallback
-	case s.mode == modeBody:
-		return s.bodyEnd(a)
-	case a == atom.Head:
-		if s.mode != modeAfterHead && len(s.stack) == 0 {
-			s.mode = modeAfterHead
-		}
-		return nil
-	case a == atom.Body || a == atom.Html:
-		return s.enterBody()
-	}
-	return nil // other end tags before the body are ignored
-}
-
-// bodyEnd handles an end tag that does not close the current element: the
-// tree builder also closes the <p>, <li>, <dd> and <dt> elements above the
-// one it ends (the common "<div><p>text</div>"). Anything else gives up.
-func (s *streamer) bodyEnd(a atom.Atom) error {
-	var implied func(atom.Atom) bool
-	switch {
-	case a == atom.Body || a == atom.Html:
-		return nil
-	case blockEnd(a), heading(a):
-		implied = func(n atom.Atom) bool { return n == atom.P || n == atom.Li || n == atom.Dd || n == atom.Dt }
-	case a == atom.Li:
-		implied = func(n atom.Atom) bool { return n == atom.P || n == atom.Dd || n == atom.Dt }
-	case a == atom.Dd || a == atom.Dt:
-		implied = func(n atom.Atom) bool { return n == atom.P || n == atom.Li }
-	default:
-		return errFallback
-	}
-	i := len(s.stack) - 1
-	for i >= 0 && implied(s.stack[i].DataAtom) {
-		i--
-	}
-	// A heading end tag closes the nearest heading of any level.
-	if i < 0 || !(s.stack[i].DataAtom == a || heading(a) && heading(s.stack[i].DataAtom)) {
-		return errFallback
-	}
-	for len(s.stack) > i {
-		s.pop()
 	}
 	return nil
 }
@@ -437,32 +321,4 @@ func (s *streamer) spareNode(depth int) *html.Node {
 		s.spare = append(s.spare, new(html.Node))
 	}
 	return s.spare[depth]
-}
-
-func (s *streamer) openElement(a atom.Atom) bool {
-	for _, n := range s.stack {
-		if n.DataAtom == a {
-			return true
-		}
-	}
-	return false
-}
-
-// merge adds attributes of a repeated <html> or <body> tag, as the tree
-// builder does. Elements already matched were judged without them, so a
-// late change means starting over with the tree.
-func (s *streamer) merge(n *html.Node, attrs []html.Attribute) error {
-next:
-	for _, a := range attrs {
-		for _, have := range n.Attr {
-			if have.Key == a.Key {
-				continue next
-			}
-		}
-		if s.started {
-			return errFallback
-		}
-		n.Attr = append(n.Attr, a)
-	}
-	return nil
 }
