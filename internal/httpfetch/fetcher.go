@@ -37,6 +37,8 @@ var _ crawler.Fetcher = (*Fetcher)(nil)
 // crawler.Result: whether the body was HTML at all and how many items the
 // selector chose. A non-HTML page is a success with no title and no rank;
 // HTML false (or Items 0) is the "no usable HTML" signal to try the browser.
+// DurationMS counts from the moment the host slot was held, so politeness
+// waits do not read as slow sites.
 type Page struct {
 	crawler.Result
 	ContentType string

@@ -1,6 +1,3 @@
-// Package site serves the benchmark's synthetic web site: numbered pages
-// of a fixed size, each with a list of links to other pages, generated on
-// the fly so ten thousand of them cost no memory.
 package site
 
 import (
