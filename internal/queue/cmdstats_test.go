@@ -54,11 +54,18 @@ func process(ctx context.Context, q *queue.Queue, total, slots, perRead int) err
 		errs = make(chan error, slots+1)
 		wg   sync.WaitGroup
 	)
+	var failed bool
+	fail := func(err error) {
+		mu.Lock()
+		failed = true
+		mu.Unlock()
+		errs <- err
+	}
 	finished := func(n int) bool {
 		mu.Lock()
 		defer mu.Unlock()
 		done += n
-		return done >= total
+		return done >= total || failed
 	}
 	deadline := time.Now().Add(2 * time.Minute)
 	if perRead == 1 {
@@ -67,12 +74,12 @@ func process(ctx context.Context, q *queue.Queue, total, slots, perRead int) err
 				for !finished(0) && time.Now().Before(deadline) {
 					ds, err := q.Read(ctx, fmt.Sprintf("slot-%d", s), 1, 100*time.Millisecond)
 					if err != nil {
-						errs <- err
+						fail(err)
 						return
 					}
 					for _, d := range ds {
 						if err := q.Complete(ctx, d, crawler.Result{Status: 200}); err != nil {
-							errs <- err
+							fail(err)
 							return
 						}
 						finished(1)
@@ -100,7 +107,7 @@ func process(ctx context.Context, q *queue.Queue, total, slots, perRead int) err
 				}
 				ds, err := q.Read(ctx, "reader", n, 100*time.Millisecond)
 				if err != nil {
-					errs <- err
+					fail(err)
 					return
 				}
 				for range n - len(ds) {
@@ -110,7 +117,7 @@ func process(ctx context.Context, q *queue.Queue, total, slots, perRead int) err
 					wg.Go(func() {
 						defer func() { free <- struct{}{} }()
 						if err := q.Complete(ctx, d, crawler.Result{Status: 200}); err != nil {
-							errs <- err
+							fail(err)
 							return
 						}
 						finished(1)

@@ -4,12 +4,16 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 )
 
 // roundBatch bounds how many completions share one round trip.
 const roundBatch = 512
+
+// roundTimeout bounds a round, which no single caller's ctx may cancel.
+const roundTimeout = 5 * time.Second
 
 // rounds combines concurrent Complete and Read calls into shared round
 // trips: callers queue their request, and whoever takes the single slot
@@ -138,9 +142,11 @@ func (q *Queue) sendRound(ctx context.Context) {
 	// must not fail it. MULTI makes the round all or nothing: a server
 	// refusing writes (out of memory) aborts every record and every
 	// acknowledgement together, so no job is acknowledged without its record.
-	ctx = context.WithoutCancel(ctx)
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), roundTimeout)
+	defer cancel()
 	var commitCmds []redis.Cmder
-	_, txErr := q.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+	// Each command carries its own error, also when the whole round failed.
+	_, _ = q.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		if n > 0 {
 			commitCmds = q.addCommits(ctx, p, commits)
 		}
@@ -153,7 +159,7 @@ func (q *Queue) sendRound(ctx context.Context) {
 		return nil
 	})
 
-	commitErr := txErr
+	var commitErr error
 	for _, c := range commitCmds {
 		if commitErr != nil {
 			break
@@ -166,9 +172,6 @@ func (q *Queue) sendRound(ctx context.Context) {
 	for _, cr := range byConsumer {
 		var msgs []redis.XMessage
 		streams, err := cr.cmd.Result()
-		if err == nil && txErr != nil {
-			err = txErr
-		}
 		if errors.Is(err, redis.Nil) {
 			err = nil
 		}

@@ -1,0 +1,10 @@
+package redistest_test
+
+import (
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+// Each server's waiter goroutine must end with its process.
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
