@@ -15,8 +15,9 @@ type Config struct {
 	Lease time.Duration
 
 	// ReclaimEvery is how often Read looks for deliveries whose lease ran
-	// out. Recovery of a dead worker's job takes at most Lease+ReclaimEvery
-	// plus one Read's block. Zero means 5s.
+	// out. A dead worker's job is back in work at most Lease + ReclaimEvery
+	// + PromoteEvery (Read's longest block) after the worker's last sign of
+	// life: 35s with the defaults. Zero means 4s.
 	ReclaimEvery time.Duration
 
 	// PromoteEvery is how often Read moves due retries from the delayed set
@@ -65,7 +66,7 @@ func (c Config) withDefaults() Config {
 		c.Prefix = "crawler"
 	}
 	def(&c.Lease, 30*time.Second)
-	def(&c.ReclaimEvery, 5*time.Second)
+	def(&c.ReclaimEvery, 4*time.Second)
 	def(&c.PromoteEvery, time.Second)
 	defInt(&c.MaxDeliveries, 5)
 	defInt(&c.MaxAttempts, 5)

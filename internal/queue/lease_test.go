@@ -18,10 +18,11 @@ import (
 func TestDeadConsumerIsReclaimedLiveOneKeepsItsJob(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	const lease = 500 * time.Millisecond
-	e := newEnv(t, queue.Config{Lease: lease, ReclaimEvery: 50 * time.Millisecond})
+	const lease, reclaimEvery, promoteEvery = 500 * time.Millisecond, 50 * time.Millisecond, 50 * time.Millisecond
+	e := newEnv(t, queue.Config{Lease: lease, ReclaimEvery: reclaimEvery, PromoteEvery: promoteEvery})
 	ids := enqueue(t, e.q, jobs(2, ""))
 	dead := readN(t, e.q, "dead", 1, time.Second)[0]
+	diedAt := time.Now()
 	slow := readN(t, e.q, "slow", 1, time.Second)[0]
 
 	stop := make(chan struct{})
@@ -44,10 +45,14 @@ func TestDeadConsumerIsReclaimedLiveOneKeepsItsJob(t *testing.T) {
 
 	start := time.Now()
 	var got []queue.Delivery
+	var recovered time.Duration
 	for time.Since(start) < 4*lease {
-		ds, err := e.q.Read(ctx, "rescuer", 10, 50*time.Millisecond)
+		ds, err := e.q.Read(ctx, "rescuer", 10, time.Second)
 		if err != nil {
 			t.Fatalf("read: %v", err)
+		}
+		if len(ds) > 0 && recovered == 0 {
+			recovered = time.Since(diedAt)
 		}
 		got = append(got, ds...)
 		// The rescuer is a live worker too: it keeps what it took.
@@ -60,6 +65,10 @@ func TestDeadConsumerIsReclaimedLiveOneKeepsItsJob(t *testing.T) {
 
 	if len(got) != 1 || got[0].Job.ID != ids[0] || got[0].Attempt != dead.Attempt || got[0].StreamID != dead.StreamID {
 		t.Fatalf("rescuer got %+v, want only the dead consumer's job %s", got, ids[0])
+	}
+	// The documented bound, with some slack for a loaded machine.
+	if bound := lease + reclaimEvery + promoteEvery + 100*time.Millisecond; recovered < lease || recovered > bound {
+		t.Errorf("job recovered %s after its worker died, want between %s and %s", recovered, lease, bound)
 	}
 	if lost, err := e.q.Extend(ctx, "dead", []queue.Delivery{dead}); err != nil || len(lost) != 1 {
 		t.Errorf("dead consumer's extend: lost %v, err %v; want its delivery reported lost", lost, err)

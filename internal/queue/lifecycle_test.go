@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/crawler-service/crawler/internal/crawler"
 	"github.com/crawler-service/crawler/internal/queue"
 )
@@ -152,5 +154,29 @@ func TestReleaseGivesJobsBack(t *testing.T) {
 	}
 	if c := counts(t, e.q); c.Waiting != 0 || c.Active != 3 {
 		t.Errorf("counts after stale release = %+v, want 0 waiting, 3 active", c)
+	}
+}
+
+// An entry nobody can decode would otherwise come back after every lease;
+// it is parked at once, inspectable, and the good jobs flow on.
+func TestUndecodableEntryIsParked(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newEnv(t, queue.Config{})
+	stream := "{" + e.q.Config().Prefix + "}:stream"
+	if err := e.rdb.XAdd(ctx, &redis.XAddArgs{Stream: stream, Values: []any{"i", "bad-1", "a", "1", "j", "{not json"}}).Err(); err != nil {
+		t.Fatalf("xadd: %v", err)
+	}
+	ids := enqueue(t, e.q, jobs(1, ""))
+	got := readN(t, e.q, "c", 1, time.Second)
+	if got[0].Job.ID != ids[0] {
+		t.Fatalf("read %s, want the good job %s", got[0].Job.ID, ids[0])
+	}
+	st := status(t, e.q, "bad-1")
+	if st.State != crawler.StateFailed || st.Error == nil || st.Error.Type != crawler.ErrInternal {
+		t.Errorf("bad entry status = %+v, want failed with an internal error", st)
+	}
+	if c := counts(t, e.q); c.Failed != 1 || c.Active != 1 || c.Waiting != 0 {
+		t.Errorf("counts = %+v, want 1 failed, 1 active", c)
 	}
 }

@@ -46,7 +46,7 @@ func (q *Queue) Status(ctx context.Context, id string) (crawler.Status, error) {
 // failed from ZCARD, workers from the heartbeat ZSET, and the oldest
 // waiting job's age from its stream entry id.
 func (q *Queue) Counts(ctx context.Context) (crawler.QueueCounts, error) {
-	res, err := q.scripts.counts.RunRO(ctx, q.rdb,
+	res, err := q.scripts.counts.Run(ctx, q.rdb,
 		[]string{q.keys.stream, q.keys.delayed, q.keys.failed, q.keys.workers}, group).Slice()
 	if err != nil {
 		return crawler.QueueCounts{}, fmt.Errorf("queue: counts: %w", err)

@@ -79,7 +79,7 @@ func TestConfigDefaults(t *testing.T) {
 	t.Parallel()
 	got := Config{}.withDefaults()
 	want := Config{
-		Prefix: "crawler", Lease: 30 * time.Second, ReclaimEvery: 5 * time.Second, PromoteEvery: time.Second,
+		Prefix: "crawler", Lease: 30 * time.Second, ReclaimEvery: 4 * time.Second, PromoteEvery: time.Second,
 		MaxDeliveries: 5, MaxAttempts: 5, BackoffBase: time.Second, BackoffMax: 5 * time.Minute,
 		RecordTTL: 24 * time.Hour, IdempotencyWindow: 24 * time.Hour, ResultsPerSchedule: 100,
 	}
