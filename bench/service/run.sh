@@ -1,0 +1,156 @@
+#!/usr/bin/env bash
+# Crawls a local site through the real service: redis-server, an api and
+# one worker process (the built binary), 10,000 pages of ~15 KB with ten
+# links each, posted as one batch of http jobs that ask for a rank. Prints
+# pages/s end to end (POST to the queue drained), the worker's RSS idle
+# before, at its peak (VmHWM) and idle after, and, in the same run, a bare
+# net/http loop over the same site for comparison (absolute figures swing
+# with machine load; compare within one run).
+#
+#   bench/service/run.sh                      # 10,000 pages, WORKER_CONCURRENCY=32
+#   PAGES=2000 CONCURRENCY=8 MARKUP=rich bench/service/run.sh
+#
+# Targets (issue 3): ≥ 2× Colly's rate on this site (Colly ≈ 1,500 pages/s
+# measured by bench/crawl, so ≥ 3,000 pages/s), worker peak RSS ≤ 50 MB,
+# idle RSS ≤ 30 MB. The whole run is bounded by TIMEOUT seconds.
+#
+# Needs go, redis-server (apt-get install -y redis-server), curl, python3.
+set -euo pipefail
+
+PAGES=${PAGES:-10000}
+CONCURRENCY=${CONCURRENCY:-32}
+MARKUP=${MARKUP:-plain} # plain: paragraphs (bench/crawl's pages); rich: tables too (the tree parser's path)
+TIMEOUT=${TIMEOUT:-180}
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+work=$(mktemp -d)
+pids=()
+
+cleanup() {
+  local p
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+deadline=$((SECONDS + TIMEOUT))
+
+for bin in go redis-server redis-cli curl python3; do
+  command -v "$bin" >/dev/null || { echo "missing $bin (redis: apt-get install -y redis-server)" >&2; exit 1; }
+done
+
+fail() { echo "run.sh: $*" >&2; for f in "$work"/*.log; do echo "--- $f" >&2; tail -5 "$f" >&2; done; exit 1; }
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+# wait_for CMD...: retry every 50 ms until CMD succeeds or the run's deadline.
+wait_for() {
+  until "$@" >/dev/null 2>&1; do
+    ((SECONDS < deadline)) || fail "timed out waiting for: $*"
+    sleep 0.05
+  done
+}
+rss_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
+mb() { python3 -c "print(f'{$1/1024:.1f}')"; }
+now() { date +%s.%N; }
+# cpu_ticks PID: user+system CPU time of a process, in clock ticks.
+cpu_ticks() { awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$1/stat"; }
+
+echo "# $(go version | cut -d' ' -f3), $(redis-server --version | cut -d' ' -f3), $(nproc) cores, $PAGES pages ($MARKUP markup), concurrency $CONCURRENCY" >&2
+(cd "$root" && go build -o "$work/crawler" ./cmd/crawler && go build -o "$work/site" ./bench/service/site && go build -o "$work/bare" ./bench/service/bare)
+
+redis_port=$(free_port)
+redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" --logfile redis.log &
+redis_pid=$!
+pids+=("$redis_pid")
+wait_for redis-cli -p "$redis_port" ping
+
+"$work/site" -pages "$PAGES" -markup "$MARKUP" -addr-file "$work/site.addr" 2>"$work/site.log" &
+site_pid=$!
+pids+=("$site_pid")
+wait_for test -s "$work/site.addr"
+site="http://$(cat "$work/site.addr")"
+
+token=bench-$RANDOM$RANDOM
+api_addr=127.0.0.1:$(free_port)
+metrics_addr=127.0.0.1:$(free_port)
+common=(REDIS_URL="redis://127.0.0.1:$redis_port" API_TOKEN="$token" LOG_FORMAT=json OTEL_METRICS_EXPORTER=prometheus CRAWL_ALLOW_PRIVATE=true)
+env -i "${common[@]}" API_ADDR="$api_addr" "$work/crawler" --process=api 2>"$work/api.log" &
+api_pid=$!
+pids+=("$api_pid")
+# Every page is on one host, so the per-host limit (default 2) is raised
+# to the worker's concurrency: this measures the worker, not politeness.
+env -i "${common[@]}" METRICS_ADDR="$metrics_addr" \
+  WORKER_CONCURRENCY="$CONCURRENCY" CRAWL_PER_HOST_CONCURRENCY="$CONCURRENCY" \
+  "$work/crawler" --process=worker 2>"$work/worker.log" &
+worker_pid=$!
+pids+=("$worker_pid")
+wait_for curl -sf "http://$api_addr/healthz"
+wait_for curl -sf "http://$metrics_addr/healthz"
+
+# The bare loop first, while the worker sits idle.
+bare=$("$work/bare" -base "$site" -pages "$PAGES" -c "$CONCURRENCY")
+echo "$bare" >&2
+sleep 2
+idle_before=$(rss_kb "$worker_pid" VmRSS)
+
+curl -sf "$site/batch.json" >"$work/batch.json"
+auth=(-H "Authorization: Bearer $token")
+roles=(worker redis api site)
+role_pids=("$worker_pid" "$redis_pid" "$api_pid" "$site_pid")
+cpu0=(); for p in "${role_pids[@]}"; do cpu0+=("$(cpu_ticks "$p")"); done
+t0=$(now)
+curl -sS "${auth[@]}" -H 'Content-Type: application/json' --data-binary @"$work/batch.json" "http://$api_addr/v1/jobs" >"$work/ids.json"
+grep -q '"ids"' "$work/ids.json" || fail "POST /v1/jobs: $(head -c 300 "$work/ids.json")"
+t_posted=$(now)
+# grep rather than a JSON parser: polling must cost the measured run little.
+drained() {
+  curl -sf "${auth[@]}" "http://$api_addr/v1/queue" >"$work/queue.json" &&
+    grep -q '"waiting":0,"active":0,"delayed":0,' "$work/queue.json"
+}
+wait_for drained
+t1=$(now)
+peak=$(rss_kb "$worker_pid" VmHWM)
+worker_cpu=$(python3 -c "print(($(cpu_ticks "$worker_pid") - ${cpu0[0]}) / $(getconf CLK_TCK))")
+cpu=""
+for i in "${!roles[@]}"; do
+  cpu+="${roles[$i]} $(python3 -c "print(f'{($(cpu_ticks "${role_pids[$i]}") - ${cpu0[$i]}) / $(getconf CLK_TCK):.1f}')") s, "
+done
+sleep 3
+idle_after=$(rss_kb "$worker_pid" VmRSS)
+
+failed=$(json 'd["failed"]' <"$work/queue.json")
+unique=$(curl -sf "$site/stats" | json 'd["unique"]')
+fetches=$(curl -sf "$site/stats" | json 'd["fetches"]')
+first=$(json 'd["ids"][0]' <"$work/ids.json")
+last=$(json 'd["ids"][-1]' <"$work/ids.json")
+curl -sf "${auth[@]}" "http://$api_addr/v1/jobs/$first" >"$work/first.json"
+curl -sf "${auth[@]}" "http://$api_addr/v1/jobs/$last" >"$work/last.json"
+rank_first=$(json 'd["result"]["rank"]' <"$work/first.json")
+rank_last=$(json "d['result']['rank'] if d['result'] else None" <"$work/last.json")
+[[ $failed == 0 ]] || fail "$failed jobs failed"
+# The bare loop fetched every page once before; the worker must have
+# fetched every page again (unique counts pages, fetches counts both).
+((fetches >= 2 * PAGES)) || fail "site saw $fetches fetches, want ≥ $((2 * PAGES))"
+[[ $rank_first == 1 && $rank_last == $(((PAGES - 1) % 10 + 1)) ]] || fail "wrong ranks: first $rank_first, last $rank_last"
+
+python3 - "$PAGES" "$CONCURRENCY" "$t0" "$t_posted" "$t1" "$idle_before" "$peak" "$idle_after" "$bare" "$unique" "$fetches" "${cpu%, }" "$worker_cpu" <<'PY'
+import json, sys
+pages, conc = int(sys.argv[1]), int(sys.argv[2])
+t0, tp, t1 = map(float, sys.argv[3:6])
+idle_before, peak, idle_after = (int(x) / 1024 for x in sys.argv[6:9])
+bare = json.loads(sys.argv[9])
+unique, fetches, cpu, worker_cpu = int(sys.argv[10]), int(sys.argv[11]), sys.argv[12], float(sys.argv[13])
+rate = pages / (t1 - t0)
+print(f"service  (api + 1 worker, WORKER_CONCURRENCY={conc}): {pages} pages in {t1-t0:.2f} s "
+      f"(POST of the batch {tp-t0:.2f} s) = {rate:.0f} pages/s; worker RSS idle {idle_before:.1f} MB, "
+      f"peak {peak:.1f} MB, idle after {idle_after:.1f} MB")
+print(f"bare net/http loop ({conc} in flight):        {bare['pages']} pages in {bare['seconds']:.2f} s "
+      f"= {bare['pages_per_s']:.0f} pages/s; peak RSS {bare['peak_rss_mb']:.1f} MB")
+print(f"CPU used during the service run ({t1-t0:.2f} s wall, 2 cores = {2*(t1-t0):.1f} CPU s at most): {cpu}")
+print(f"CPU per page: worker {1000*worker_cpu/pages:.2f} ms, bare loop {1000*bare['cpu_s']/bare['pages']:.2f} ms "
+      f"(load-independent; at 2 cores the worker alone could reach ≈ {2*pages/worker_cpu:.0f} pages/s)")
+print(f"service / bare = {rate / bare['pages_per_s']:.2f}; site: {unique} distinct pages, {fetches} fetches (bare + service)")
+ok = lambda c: "ok" if c else "MISSED"
+print(f"targets: ≥ 3000 pages/s (2× Colly's 1,500): {ok(rate >= 3000)}; peak ≤ 50 MB: {ok(peak <= 50)}; "
+      f"idle ≤ 30 MB: before work {ok(idle_before <= 30)}, 3 s after work {ok(idle_after <= 30)}")
+PY
