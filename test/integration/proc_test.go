@@ -21,6 +21,10 @@ import (
 // logs "started".
 const startTimeout = 15 * time.Second
 
+// probeClient asks /healthz; a process that accepts and never answers
+// must not hang the test.
+var probeClient = &http.Client{Timeout: 2 * time.Second}
+
 // proc is one crawler process started by a test. Its stderr goes to a
 // file whose tail is printed when the test fails.
 type proc struct {
@@ -125,7 +129,7 @@ func (p *proc) waitUp() error {
 		default:
 		}
 		if p.httpAddr != "" {
-			if res, err := http.Get("http://" + p.httpAddr + "/healthz"); err == nil {
+			if res, err := probeClient.Get("http://" + p.httpAddr + "/healthz"); err == nil {
 				res.Body.Close()
 				if res.StatusCode == http.StatusOK {
 					return nil
@@ -212,7 +216,7 @@ func (p *proc) logCount(s string) int {
 // healthy reports whether the process answers /healthz.
 func (p *proc) healthy(ctx context.Context) bool {
 	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+p.httpAddr+"/healthz", nil)
-	res, err := http.DefaultClient.Do(req)
+	res, err := probeClient.Do(req)
 	if err != nil {
 		return false
 	}

@@ -37,6 +37,9 @@ func TestTwoSchedulersEnqueueOncePerFire(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if created.Created.IsZero() {
+		t.Fatalf("POST /v1/schedules answered %+v: no creation time", created)
+	}
 	// Fires come at minute boundaries strictly after creation.
 	first := created.Created.Truncate(time.Minute).Add(time.Minute)
 	second := first.Add(time.Minute)
