@@ -19,6 +19,7 @@ set -euo pipefail
 
 PAGES=${PAGES:-10000}
 CONCURRENCY=${CONCURRENCY:-32}
+IDLE_AFTER=${IDLE_AFTER:-3} # seconds idle after the run before RSS is read again
 MARKUP=${MARKUP:-plain} # plain: paragraphs (bench/crawl's pages); rich: tables too (the tree parser's path)
 TIMEOUT=${TIMEOUT:-180}
 here=$(cd "$(dirname "$0")" && pwd)
@@ -115,7 +116,7 @@ cpu=""
 for i in "${!roles[@]}"; do
   cpu+="${roles[$i]} $(python3 -c "print(f'{($(cpu_ticks "${role_pids[$i]}") - ${cpu0[$i]}) / $(getconf CLK_TCK):.1f}')") s, "
 done
-sleep 3
+sleep "$IDLE_AFTER"
 idle_after=$(rss_kb "$worker_pid" VmRSS)
 
 failed=$(json 'd["failed"]' <"$work/queue.json")
@@ -133,17 +134,18 @@ rank_last=$(json "d['result']['rank'] if d['result'] else None" <"$work/last.jso
 ((fetches >= 2 * PAGES)) || fail "site saw $fetches fetches, want ≥ $((2 * PAGES))"
 [[ $rank_first == 1 && $rank_last == $(((PAGES - 1) % 10 + 1)) ]] || fail "wrong ranks: first $rank_first, last $rank_last"
 
-python3 - "$PAGES" "$CONCURRENCY" "$t0" "$t_posted" "$t1" "$idle_before" "$peak" "$idle_after" "$bare" "$unique" "$fetches" "${cpu%, }" "$worker_cpu" <<'PY'
+python3 - "$PAGES" "$CONCURRENCY" "$t0" "$t_posted" "$t1" "$idle_before" "$peak" "$idle_after" "$bare" "$unique" "$fetches" "${cpu%, }" "$worker_cpu" "$IDLE_AFTER" <<'PY'
 import json, sys
 pages, conc = int(sys.argv[1]), int(sys.argv[2])
 t0, tp, t1 = map(float, sys.argv[3:6])
 idle_before, peak, idle_after = (int(x) / 1024 for x in sys.argv[6:9])
 bare = json.loads(sys.argv[9])
 unique, fetches, cpu, worker_cpu = int(sys.argv[10]), int(sys.argv[11]), sys.argv[12], float(sys.argv[13])
+idle_wait = sys.argv[14]
 rate = pages / (t1 - t0)
 print(f"service  (api + 1 worker, WORKER_CONCURRENCY={conc}): {pages} pages in {t1-t0:.2f} s "
       f"(POST of the batch {tp-t0:.2f} s) = {rate:.0f} pages/s; worker RSS idle {idle_before:.1f} MB, "
-      f"peak {peak:.1f} MB, idle after {idle_after:.1f} MB")
+      f"peak {peak:.1f} MB, idle {idle_wait} s after {idle_after:.1f} MB")
 print(f"bare net/http loop ({conc} in flight):        {bare['pages']} pages in {bare['seconds']:.2f} s "
       f"= {bare['pages_per_s']:.0f} pages/s; peak RSS {bare['peak_rss_mb']:.1f} MB")
 print(f"CPU used during the service run ({t1-t0:.2f} s wall, 2 cores = {2*(t1-t0):.1f} CPU s at most): {cpu}")
@@ -152,5 +154,5 @@ print(f"CPU per page: worker {1000*worker_cpu/pages:.2f} ms, bare loop {1000*bar
 print(f"service / bare = {rate / bare['pages_per_s']:.2f}; site: {unique} distinct pages, {fetches} fetches (bare + service)")
 ok = lambda c: "ok" if c else "MISSED"
 print(f"targets: ≥ 3000 pages/s (2× Colly's 1,500): {ok(rate >= 3000)}; peak ≤ 50 MB: {ok(peak <= 50)}; "
-      f"idle ≤ 30 MB: before work {ok(idle_before <= 30)}, 3 s after work {ok(idle_after <= 30)}")
+      f"idle ≤ 30 MB: before work {ok(idle_before <= 30)}, {idle_wait} s after work {ok(idle_after <= 30)}")
 PY
