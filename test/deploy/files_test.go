@@ -29,9 +29,11 @@ func readRepoFile(t testing.TB, rel string) []byte {
 	return readFile(t, repoPath(t, rel))
 }
 
+func readFileErr(path string) ([]byte, error) { return os.ReadFile(path) }
+
 func readFile(t testing.TB, path string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(path)
+	b, err := readFileErr(path)
 	if err != nil {
 		t.Fatalf("read %s: %v", path, err)
 	}
