@@ -14,9 +14,11 @@ locals {
   # PutMetricAlarm's shape (one element per `aws cloudwatch put-metric-alarm
   # --cli-input-json`): backlog high, oldest job too old, error rate, live
   # workers below the floor, no completions while jobs wait.
+  # The topic's ARN is set on the resource below, not rendered into the
+  # template: it is unknown until apply, and for_each needs its keys at plan.
   alarms = jsondecode(templatefile("${path.module}/../cloudwatch/alarms.json", {
     namespace       = var.namespace
-    alarm_topic_arn = aws_sns_topic.alarms.arn
+    alarm_topic_arn = ""
   }))
 }
 
@@ -30,8 +32,8 @@ resource "aws_cloudwatch_metric_alarm" "crawler" {
   datapoints_to_alarm = try(each.value.DatapointsToAlarm, null)
   threshold           = each.value.Threshold
   treat_missing_data  = each.value.TreatMissingData
-  alarm_actions       = each.value.AlarmActions
-  ok_actions          = try(each.value.OKActions, [])
+  alarm_actions       = [aws_sns_topic.alarms.arn]
+  ok_actions          = [aws_sns_topic.alarms.arn]
 
   # A single-metric alarm...
   namespace   = try(each.value.Namespace, null)

@@ -1,0 +1,173 @@
+package deploy
+
+import (
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+
+	"go.yaml.in/yaml/v4"
+
+	"github.com/crawler-service/crawler/internal/config"
+	"github.com/crawler-service/crawler/internal/metrics"
+	"github.com/crawler-service/crawler/otel"
+)
+
+// awsCollectorProblems checks the AWS collector's renames (instrument →
+// published name, attribute → dimension) and its EMF declarations against
+// the table.
+func awsCollectorProblems(k known, rel string, body []byte) (int, []string) {
+	var c struct {
+		Processors struct {
+			MetricsTransform struct {
+				Transforms []struct {
+					Include    string `yaml:"include"`
+					NewName    string `yaml:"new_name"`
+					Operations []struct {
+						Label    string `yaml:"label"`
+						NewLabel string `yaml:"new_label"`
+					} `yaml:"operations"`
+				} `yaml:"transforms"`
+			} `yaml:"metricstransform"`
+		} `yaml:"processors"`
+		Exporters struct {
+			AWSEMF struct {
+				Declarations []struct {
+					Dimensions [][]string `yaml:"dimensions"`
+					Selectors  []string   `yaml:"metric_name_selectors"`
+				} `yaml:"metric_declarations"`
+			} `yaml:"awsemf"`
+		} `yaml:"exporters"`
+	}
+	if err := yaml.Unmarshal(body, &c); err != nil {
+		return 0, []string{fmt.Sprintf("%s: %v", rel, err)}
+	}
+	n, problems := 0, []string(nil)
+	bad := func(format string, args ...any) { problems = append(problems, rel+": "+fmt.Sprintf(format, args...)) }
+	for _, tr := range c.Processors.MetricsTransform.Transforms {
+		n++
+		d, ok := k.otel[tr.Include]
+		switch {
+		case !ok:
+			bad("metricstransform includes %q, which is not in the metrics table", tr.Include)
+			continue
+		case tr.NewName != d.CloudWatchName:
+			bad("metricstransform renames %s to %q, the table publishes it as %q", tr.Include, tr.NewName, d.CloudWatchName)
+		}
+		for _, op := range tr.Operations {
+			i := slices.IndexFunc(d.Attributes, func(a metrics.Attribute) bool { return a.Key == op.Label })
+			if i < 0 || d.Attributes[i].CloudWatch != op.NewLabel {
+				bad("metricstransform renames %s's %q to %q: not an attribute and its dimension in the table", tr.Include, op.Label, op.NewLabel)
+			}
+		}
+	}
+	for _, decl := range c.Exporters.AWSEMF.Declarations {
+		for _, name := range decl.Selectors {
+			n++
+			for _, dims := range decl.Dimensions {
+				problems = append(problems, checkCWRef(k, cwRef{where: rel + " awsemf", name: name, namespace: namespacePlaceholder, dims: setOf(dims)})...)
+			}
+		}
+	}
+	return n, problems
+}
+
+func setOf(names []string) map[string]string {
+	m := make(map[string]string, len(names))
+	for _, n := range names {
+		m[n] = ""
+	}
+	return m
+}
+
+// taskDefinitionProblems checks the worker task: its process and the
+// variables it sets, against the configuration the binary reads.
+func taskDefinitionProblems(root, rel string, body []byte) (int, []string) {
+	var td struct {
+		Containers []struct {
+			Name        string   `json:"name"`
+			Command     []string `json:"command"`
+			Environment []struct {
+				Name  string `json:"name"`
+				Value string `json:"value"`
+			} `json:"environment"`
+			Secrets []struct {
+				Name string `json:"name"`
+			} `json:"secrets"`
+		} `json:"containerDefinitions"`
+	}
+	if err := json.Unmarshal(body, &td); err != nil {
+		return 0, []string{fmt.Sprintf("%s: %v", rel, err)}
+	}
+	documented := documentedVariables(root)
+	n, problems := 0, []string(nil)
+	for _, c := range td.Containers {
+		where := fmt.Sprintf("%s container %s", rel, c.Name)
+		problems = append(problems, processProblems(where, c.Command)...)
+		env := map[string]string{}
+		for _, e := range c.Environment {
+			env[e.Name] = e.Value
+		}
+		for _, s := range c.Secrets {
+			env[s.Name] = "(secret)"
+		}
+		n += len(env)
+		problems = append(problems, envProblems(where, documented, env)...)
+	}
+	return n, problems
+}
+
+func processProblems(where string, command []string) []string {
+	for _, arg := range command {
+		if p, ok := strings.CutPrefix(arg, "--process="); ok {
+			if !slices.Contains(config.Processes, p) {
+				return []string{fmt.Sprintf("%s: --process=%s is not one of %v", where, p, config.Processes)}
+			}
+			return nil
+		}
+	}
+	return []string{fmt.Sprintf("%s: command %q names no --process", where, command)}
+}
+
+// imageVariables are read by the image (Dockerfile), not by the crawler.
+var imageVariables = []string{"HEALTHCHECK_URL", "PLAYWRIGHT_DRIVER_PATH"}
+
+// envProblems checks variable names against the documented configuration
+// and the exporter list against otel's parser. Values that are templates
+// (${...}) are left to whoever fills them.
+func envProblems(where string, documented func(string) bool, env map[string]string) []string {
+	var problems []string
+	for name, value := range env {
+		if !documented(name) && !slices.Contains(imageVariables, name) {
+			problems = append(problems, fmt.Sprintf("%s: %s is not a documented variable (README.md, PRODUCT.md)", where, name))
+		}
+		if name == "OTEL_METRICS_EXPORTER" && !strings.Contains(value, "${") {
+			if _, err := otel.ParseExporters(value); err != nil {
+				problems = append(problems, fmt.Sprintf("%s: OTEL_METRICS_EXPORTER=%q: %v", where, value, err))
+			}
+		}
+	}
+	return problems
+}
+
+// documentedVariables reads README.md's variable names (in backquotes;
+// `OTEL_*` stands for a prefix).
+func documentedVariables(root string) func(string) bool {
+	b, _ := readFileErr(filepath.Join(root, "README.md"))
+	names, prefixes := map[string]bool{}, []string(nil)
+	for _, m := range regexp.MustCompile("`([A-Z][A-Z0-9_]*)(\\*)?`").FindAllStringSubmatch(string(b), -1) {
+		if m[2] != "" {
+			prefixes = append(prefixes, m[1])
+		} else {
+			names[m[1]] = true
+		}
+	}
+	return func(name string) bool {
+		if names[name] {
+			return true
+		}
+		return slices.ContainsFunc(prefixes, func(p string) bool { return strings.HasPrefix(name, p) })
+	}
+}
