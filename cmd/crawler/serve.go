@@ -74,9 +74,13 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, s
 			return err
 		}
 	}
-	if cfg.Process != config.ProcessAPI && cfg.Process != config.ProcessAll && mp.PrometheusHandler() != nil {
+	// Other processes serve /metrics when Prometheus is on, and /healthz for
+	// container health checks whenever METRICS_ADDR is set explicitly.
+	if cfg.Process != config.ProcessAPI && cfg.Process != config.ProcessAll && (mp.PrometheusHandler() != nil || getenv("METRICS_ADDR") != "") {
 		mux := http.NewServeMux()
-		mux.Handle("GET /metrics", mp.PrometheusHandler())
+		if h := mp.PrometheusHandler(); h != nil {
+			mux.Handle("GET /metrics", h)
+		}
 		mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
 		if err := listen(gctx, g, cfg.MetricsAddr, mux, log, "metrics"); err != nil {
 			return err
