@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/mxschmitt/playwright-go"
 
@@ -36,6 +37,9 @@ func (j *jobState) failure(ctx context.Context, inst *instance, op string, targe
 	}
 	code := netErrorCode.FindString(msg)
 	if code == "" {
+		if !j.f.alive(inst) {
+			return crawler.Errorf(crawler.ErrBrowser, "browser: %s %s: %w (%s)", op, redact(target), ErrDisconnected, msg)
+		}
 		return crawler.Errorf(crawler.ErrBrowser, "browser: %s %s: %s", op, redact(target), msg)
 	}
 	if code == "ERR_TUNNEL_CONNECTION_FAILED" {
@@ -47,14 +51,40 @@ func (j *jobState) failure(ctx context.Context, inst *instance, op string, targe
 	return crawler.Errorf(netErrorType(code), "browser: %s %s: %s", op, redact(target), msg)
 }
 
-// lostError classifies a failure to set up a page: the browser is gone or
-// going.
-func (f *Fetcher) lostError(inst *instance, op string, target *url.URL, err error) error {
-	if inst.lost.Load() || !inst.browser.IsConnected() {
-		return crawler.Errorf(crawler.ErrBrowser, "browser: %s for %s: %w", op, redact(target), ErrDisconnected)
+// openError classifies a failure to set up a page, which only a broken
+// browser has.
+func (f *Fetcher) openError(inst *instance, op string, target *url.URL, err error) error {
+	if !f.alive(inst) {
+		return crawler.Errorf(crawler.ErrBrowser, "browser: %s for %s: %w (%s)", op, redact(target), ErrDisconnected, firstLine(err))
 	}
 	return crawler.Errorf(crawler.ErrBrowser, "browser: %s for %s: %s", op, redact(target), firstLine(err))
 }
+
+// alive asks the browser something trivial, after an error nothing else
+// explains. A driver that died says nothing to playwright-go's Browser, so
+// this is how its death is noticed; an instance that cannot answer within
+// aliveTimeout is lost as well, and its shutdown ends the question.
+func (f *Fetcher) alive(inst *instance) bool {
+	if inst.lost.Load() || !inst.browser.IsConnected() {
+		return false
+	}
+	ok := make(chan bool, 1)
+	go func() {
+		_, err := inst.bctx.Cookies()
+		ok <- err == nil
+	}()
+	select {
+	case v := <-ok:
+		if v {
+			return true
+		}
+	case <-time.After(aliveTimeout):
+	}
+	f.lose(inst, ReasonDisconnected)
+	return false
+}
+
+const aliveTimeout = 5 * time.Second
 
 // Playwright's messages read "net::ERR_NAME_NOT_RESOLVED at http://…".
 var netErrorCode = regexp.MustCompile(`ERR_[A-Z0-9_]+`)

@@ -2,8 +2,10 @@ package browser
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"sync"
 	"time"
 
@@ -73,6 +75,9 @@ func (f *Fetcher) Fetch(ctx context.Context, job crawler.Job) (crawler.Result, e
 // an HTTP status error the Page still carries FinalURL and Status.
 func (f *Fetcher) FetchPage(ctx context.Context, job crawler.Job) (Page, error) {
 	page := Page{Result: crawler.Result{Method: crawler.MethodBrowser}}
+	if f.isClosed() {
+		return page, &crawler.FetchError{Type: crawler.ErrBrowser, Err: fmt.Errorf("browser: fetch: %w", ErrClosed)}
+	}
 	target, err := f.cfg.Policy.ValidateURL(job.URL)
 	if err != nil {
 		if crawler.TypeOf(err) == crawler.ErrBlocked {
@@ -92,18 +97,33 @@ func (f *Fetcher) FetchPage(ctx context.Context, job crawler.Job) (Page, error) 
 		return page, crawler.Errorf(crawler.ErrTimeout, "browser: wait for a page slot: %w", ctx.Err())
 	}
 	defer func() { <-f.slots }()
+	// A browser that died quietly (its driver killed) is found out when a
+	// page will not open; the job then gets a fresh browser, once.
+	retry, err := f.attempt(ctx, target, job.Rank, &page)
+	if retry {
+		_, err = f.attempt(ctx, target, job.Rank, &page)
+	}
+	return page, err
+}
+
+// attempt runs the job on the current browser. It asks for a retry when
+// the browser turned out dead before the page opened.
+func (f *Fetcher) attempt(ctx context.Context, target *url.URL, spec *crawler.RankSpec, page *Page) (retry bool, err error) {
 	inst, err := f.acquire(ctx)
 	if err != nil {
-		return page, err
+		return false, err
 	}
 	defer f.release(inst)
-
-	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, f.cfg.Timeout)
 	defer cancel()
-	err = f.render(ctx, inst, target, job.Rank, &page)
-	page.DurationMS = time.Since(start).Milliseconds()
-	return page, err
+	start := time.Now()
+	defer func() { page.DurationMS = time.Since(start).Milliseconds() }()
+	pg, j, err := f.openPage(ctx, inst, target)
+	if err != nil {
+		return errors.Is(err, ErrDisconnected), err
+	}
+	defer f.closePage(inst, pg)
+	return false, f.render(ctx, inst, pg, j, target, spec, page)
 }
 
 // acquire returns the current healthy instance with a reference held,
@@ -213,6 +233,12 @@ func (f *Fetcher) closeLocked(inst *instance) {
 		defer f.bg.Done()
 		inst.shutdown(f.cfg.LaunchTimeout)
 	}()
+}
+
+func (f *Fetcher) isClosed() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.closed
 }
 
 func (f *Fetcher) blockedRequest() { f.m.blocked.Add(context.Background(), 1) }

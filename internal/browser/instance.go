@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -27,6 +28,19 @@ type instance struct {
 
 	closing atomic.Bool // we are closing it: a disconnect is not a crash
 	lost    atomic.Bool // it disconnected or a renderer crashed
+	jobs    sync.Map    // playwright.Page → *jobState, for the route
+}
+
+// jobOf is the job whose page made req, or nil.
+func (inst *instance) jobOf(req playwright.Request) *jobState {
+	fr := req.Frame()
+	if fr == nil {
+		return nil
+	}
+	if j, ok := inst.jobs.Load(fr.Page()); ok {
+		return j.(*jobState)
+	}
+	return nil
 }
 
 // launch starts a driver, its proxy, Chromium and the shared context. On
@@ -91,9 +105,7 @@ func (f *Fetcher) launch() (_ *instance, err error) {
 	if inst.bctx, err = inst.browser.NewContext(ctxOpts); err != nil {
 		return nil, fmt.Errorf("browser: new context: %w", err)
 	}
-	// Pages a job opens get their own routes; anything else in the context
-	// (a popup before it is closed) reaches nothing.
-	if err := inst.bctx.Route("**/*", func(r playwright.Route) { _ = r.Abort("blockedbyclient") }); err != nil {
+	if err := inst.bctx.Route("**/*", f.route(inst)); err != nil {
 		return nil, fmt.Errorf("browser: context route: %w", err)
 	}
 	f.m.launches.Add(context.Background(), 1)

@@ -15,17 +15,13 @@ import (
 	"github.com/crawler-service/crawler/internal/rank"
 )
 
-// render loads target in a fresh page of inst and fills page.
-func (f *Fetcher) render(ctx context.Context, inst *instance, target *url.URL, spec *crawler.RankSpec, page *Page) error {
+// openPage opens a job's page on inst, with its handlers and routes.
+func (f *Fetcher) openPage(ctx context.Context, inst *instance, target *url.URL) (playwright.Page, *jobState, error) {
 	pg, err := inst.bctx.NewPage()
 	if err != nil {
-		return f.lostError(inst, "open page", target, err)
+		return nil, nil, f.openError(inst, "open page", target, err)
 	}
 	f.m.open.Add(context.Background(), 1)
-	defer func() {
-		_ = pg.Close()
-		f.m.open.Add(context.Background(), -1)
-	}()
 	j := newJobState(ctx, f, pg)
 	pg.OnCrash(func(playwright.Page) {
 		j.crashed.Store(true)
@@ -33,9 +29,18 @@ func (f *Fetcher) render(ctx context.Context, inst *instance, target *url.URL, s
 	})
 	pg.OnPopup(func(p playwright.Page) { _ = p.Close() })
 	pg.OnRequest(j.trackNav)
-	if err := pg.Route("**/*", j.route); err != nil {
-		return f.lostError(inst, "route page", target, err)
-	}
+	inst.jobs.Store(pg, j)
+	return pg, j, nil
+}
+
+func (f *Fetcher) closePage(inst *instance, pg playwright.Page) {
+	_ = pg.Close()
+	inst.jobs.Delete(pg)
+	f.m.open.Add(context.Background(), -1)
+}
+
+// render loads target in the job's page and fills page.
+func (f *Fetcher) render(ctx context.Context, inst *instance, pg playwright.Page, j *jobState, target *url.URL, spec *crawler.RankSpec, page *Page) error {
 	// Playwright calls take no context: closing the page is what ends one
 	// early, when the caller gives up before the job's timeout.
 	stop := context.AfterFunc(ctx, func() { _ = pg.Close() })

@@ -28,34 +28,50 @@ type jobState struct {
 }
 
 func newJobState(ctx context.Context, f *Fetcher, pg playwright.Page) *jobState {
-	return &jobState{f: f, ctx: ctx, mainFrame: pg.MainFrame(), hosts: make(map[string]error)}
+	j := &jobState{f: f, ctx: ctx, hosts: make(map[string]error)}
+	if pg != nil {
+		j.mainFrame = pg.MainFrame()
+	}
+	return j
 }
 
-// route decides every request of the page before Chromium sends it:
-// images, fonts and media are refused unless configured, other schemes
-// than http(s) too, and each host must resolve only to addresses the
-// policy allows. Playwright runs each call in its own goroutine.
-func (j *jobState) route(r playwright.Route) {
-	req := r.Request()
-	main := j.isMain(req)
-	if !main && !j.f.cfg.LoadResources {
-		switch req.ResourceType() {
-		case "image", "font", "media":
-			_ = r.Abort("blockedbyclient")
+// route decides every request of every page in the context, before
+// Chromium sends it: images, fonts and media are refused unless
+// configured, other schemes than http(s) too, and each host must resolve
+// only to addresses the policy allows. One route on the context, not one
+// per page, saves a round trip to the driver per job. Playwright runs each
+// call in its own goroutine.
+func (f *Fetcher) route(inst *instance) func(playwright.Route) {
+	return func(r playwright.Route) {
+		req := r.Request()
+		j := inst.jobOf(req)
+		if j == nil {
+			// A popup, or a frame not yet attached: no job to tell, the
+			// same policy.
+			ctx, cancel := context.WithTimeout(context.Background(), f.cfg.Timeout)
+			defer cancel()
+			j = newJobState(ctx, f, nil)
+		}
+		main := j.isMain(req)
+		if !main && !f.cfg.LoadResources {
+			switch req.ResourceType() {
+			case "image", "font", "media":
+				_ = r.Abort("blockedbyclient")
+				return
+			}
+		}
+		if err := j.check(req.URL()); err != nil {
+			if crawler.TypeOf(err) == crawler.ErrBlocked {
+				f.blockedRequest()
+			}
+			if main {
+				j.setNavErr(err)
+			}
+			_ = r.Abort(abortCode(err))
 			return
 		}
+		_ = r.Continue()
 	}
-	if err := j.check(req.URL()); err != nil {
-		if crawler.TypeOf(err) == crawler.ErrBlocked {
-			j.f.blockedRequest()
-		}
-		if main {
-			j.setNavErr(err)
-		}
-		_ = r.Abort(abortCode(err))
-		return
-	}
-	_ = r.Continue()
 }
 
 // trackNav remembers the URL of each main-frame request: redirect hops
@@ -69,7 +85,7 @@ func (j *jobState) trackNav(req playwright.Request) {
 }
 
 func (j *jobState) isMain(req playwright.Request) bool {
-	return req.IsNavigationRequest() && req.Frame() == j.mainFrame
+	return j.mainFrame != nil && req.IsNavigationRequest() && req.Frame() == j.mainFrame
 }
 
 func (j *jobState) setNavErr(err error) {

@@ -1,0 +1,221 @@
+package browser
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/crawler-service/crawler/internal/crawler"
+)
+
+// hangSite serves a page that never finishes and says when a request for
+// it arrived.
+func hangSite(t testing.TB) (string, <-chan struct{}) {
+	t.Helper()
+	arrived := make(chan struct{}, 16)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(http.StatusOK)
+		w.(http.Flusher).Flush()
+		arrived <- struct{}{}
+		<-r.Context().Done()
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL + "/", arrived
+}
+
+// current is the running instance.
+func current(t testing.TB, f *Fetcher) *instance {
+	t.Helper()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.cur == nil {
+		t.Fatal("no browser running")
+	}
+	return f.cur
+}
+
+// browserPID is Chromium's main process: the driver's Chromium child.
+func browserPID(t testing.TB, inst *instance) int {
+	t.Helper()
+	for _, p := range descendants(inst.pw.Pid()) {
+		if p.ppid == inst.pw.Pid() && strings.HasPrefix(p.comm, "chrom") {
+			return p.pid
+		}
+	}
+	t.Fatalf("no Chromium below driver %d", inst.pw.Pid())
+	return 0
+}
+
+// TestLostBrowserRelaunches: whatever takes the browser away under a
+// running job, the job fails at once as a browser error, and the next job
+// gets a fresh browser while the old processes go away.
+func TestLostBrowserRelaunches(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name       string
+		fault      func(t *testing.T, inst *instance)
+		wantIs     error
+		wantReason string
+	}{
+		{name: "renderer crash", wantIs: ErrCrashed, wantReason: ReasonRenderer, fault: func(t *testing.T, inst *instance) {
+			for _, pg := range inst.bctx.Pages() {
+				s, err := inst.bctx.NewCDPSession(pg)
+				if err != nil {
+					t.Fatalf("cdp session: %v", err)
+				}
+				_, _ = s.Send("Page.crash", nil) // answers with an error: the target is gone
+			}
+		}},
+		{name: "browser killed", wantIs: ErrDisconnected, wantReason: ReasonDisconnected, fault: func(t *testing.T, inst *instance) {
+			if err := syscall.Kill(browserPID(t, inst), syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{name: "driver killed", wantIs: ErrDisconnected, wantReason: ReasonDisconnected, fault: func(t *testing.T, inst *instance) {
+			if err := syscall.Kill(inst.pw.Pid(), syscall.SIGKILL); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			site := newSite(t, newCanary(t).url())
+			hang, arrived := hangSite(t)
+			f, reader := newTestFetcher(t, Config{Timeout: time.Minute})
+			if _, err := f.Fetch(context.Background(), job(site.URL+"/static", nil)); err != nil {
+				t.Fatal(err)
+			}
+			inst := current(t, f)
+			old := driverTree(t, f)
+			done := make(chan error, 1)
+			go func() {
+				_, err := f.Fetch(context.Background(), job(hang, nil))
+				done <- err
+			}()
+			<-arrived
+			start := time.Now()
+			tt.fault(t, inst)
+			select {
+			case err := <-done:
+				if crawler.TypeOf(err) != crawler.ErrBrowser || !errors.Is(err, tt.wantIs) {
+					t.Errorf("in-flight job: %v, want a browser error wrapping %v", err, tt.wantIs)
+				}
+				t.Logf("in-flight job failed %s after the fault: %v", time.Since(start).Round(time.Millisecond), err)
+			case <-time.After(20 * time.Second):
+				t.Fatal("in-flight job still running 20s after the fault")
+			}
+			got, err := f.Fetch(context.Background(), job(site.URL+"/js", spec("target")))
+			if err != nil || rankOf(got.Rank) != 4 {
+				t.Fatalf("next job: %+v, %v; want rank 4 from a relaunched browser", got, err)
+			}
+			if n := sum(t, reader, MetricCrashes, tt.wantReason); n != 1 {
+				t.Errorf("%s{reason=%s} = %d, want 1", MetricCrashes, tt.wantReason, n)
+			}
+			if n := sum(t, reader, MetricLaunches, ""); n != 2 {
+				t.Errorf("%s = %d, want 2", MetricLaunches, n)
+			}
+			assertGone(t, old)
+		})
+	}
+}
+
+// TestClose: Close is safe before a launch, twice, during a launch and
+// during a job; a job after it fails; no process is left.
+func TestClose(t *testing.T) {
+	t.Parallel()
+	t.Run("never launched, twice", func(t *testing.T) {
+		t.Parallel()
+		f, err := New(Config{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			if err := f.Close(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		_, err = f.Fetch(context.Background(), job("http://127.0.0.1:1/", nil))
+		if crawler.TypeOf(err) != crawler.ErrBrowser || !errors.Is(err, ErrClosed) {
+			t.Fatalf("Fetch after Close: %v, want a browser error wrapping ErrClosed", err)
+		}
+	})
+	t.Run("during a launch", func(t *testing.T) {
+		t.Parallel()
+		site := newSite(t, newCanary(t).url())
+		f, _ := newTestFetcher(t, Config{})
+		done := make(chan error, 1)
+		go func() {
+			_, err := f.Fetch(context.Background(), job(site.URL+"/static", nil))
+			done <- err
+		}()
+		within(t, 10*time.Second, "a launch starts", func() bool {
+			f.mu.Lock()
+			defer f.mu.Unlock()
+			return f.launching != nil
+		})
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-done; crawler.TypeOf(err) != crawler.ErrBrowser || !errors.Is(err, ErrClosed) {
+			t.Fatalf("job during Close: %v, want a browser error wrapping ErrClosed", err)
+		}
+		// The launch's processes are not known here; TestMain counts them.
+	})
+	t.Run("during a job", func(t *testing.T) {
+		t.Parallel()
+		hang, arrived := hangSite(t)
+		f, _ := newTestFetcher(t, Config{Timeout: time.Minute})
+		done := make(chan error, 1)
+		go func() {
+			_, err := f.Fetch(context.Background(), job(hang, nil))
+			done <- err
+		}()
+		<-arrived
+		tree := driverTree(t, f)
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-done; crawler.TypeOf(err) != crawler.ErrBrowser {
+			t.Fatalf("job cut by Close: %v, want a browser error", err)
+		}
+		assertGone(t, tree)
+		if err := f.Close(); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
+
+// TestMissingInstall: without the driver or Chromium, a job fails with
+// an error that says how to install them.
+func TestMissingInstall(t *testing.T) {
+	t.Parallel()
+	requireBrowser(t)
+	tests := []struct {
+		name   string
+		cfg    Config
+		wantIs error
+	}{
+		{"driver", Config{DriverPath: t.TempDir()}, ErrDriverMissing},
+		{"chromium", Config{ExecutablePath: "/nonexistent/chromium"}, ErrChromiumMissing},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			f, _ := newTestFetcher(t, tt.cfg)
+			_, err := f.Fetch(context.Background(), job("http://127.0.0.1:1/", nil))
+			if crawler.TypeOf(err) != crawler.ErrBrowser || !errors.Is(err, tt.wantIs) {
+				t.Fatalf("got %v, want a browser error wrapping %v", err, tt.wantIs)
+			}
+			if !strings.Contains(err.Error(), "scripts/install-browser.sh") {
+				t.Errorf("error %q does not name scripts/install-browser.sh", err)
+			}
+		})
+	}
+}
