@@ -21,6 +21,7 @@ import (
 	"github.com/crawler-service/crawler/internal/metrics"
 	"github.com/crawler-service/crawler/internal/netguard"
 	"github.com/crawler-service/crawler/internal/rank"
+	"github.com/crawler-service/crawler/internal/worker"
 )
 
 // crawlLine is one printed result.
@@ -83,15 +84,15 @@ func runCrawl(ctx context.Context, args []string, getenv func(string) string, st
 	if *allowPrivate {
 		cfg.Fetch.AllowPrivate = true
 	}
-	fetch, err := newFetcher(ctx, cfg, nil)
-	if err != nil {
-		return err
-	}
-	defer fetch.Close()
-
 	reader := sdkmetric.NewManualReader()
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 	defer func() { _ = mp.Shutdown(context.WithoutCancel(ctx)) }()
+	f, err := newFetchers(cfg, mp, nil)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fetch := worker.NewFetchers(f.http, f.browser, nil)
 	rec, err := metrics.NewWorker(mp)
 	if err != nil {
 		return err
@@ -130,22 +131,22 @@ func runCrawl(ctx context.Context, args []string, getenv func(string) string, st
 	return nil
 }
 
-func crawlOne(ctx context.Context, f crawler.Fetcher, rec *metrics.Worker, job crawler.Job, p netguard.Policy) crawlLine {
+func crawlOne(ctx context.Context, f *worker.Fetchers, rec *metrics.Worker, job crawler.Job, p netguard.Policy) crawlLine {
 	line := crawlLine{URL: redactURL(job.URL)}
 	start := time.Now()
 	if _, err := p.ValidateURL(job.URL); err != nil {
 		line.Error = &crawler.JobError{Type: crawler.TypeOf(err), Message: err.Error()}
 		return line
 	}
-	res, err := f.Fetch(ctx, job)
+	res, method, err := f.Fetch(ctx, job)
 	seconds := time.Since(start).Seconds()
 	if err != nil {
 		t := crawler.TypeOf(err)
-		rec.JobDone(ctx, seconds, crawler.MethodHTTP, t, false)
+		rec.JobDone(ctx, seconds, method, t, false)
 		line.Error = &crawler.JobError{Type: t, Message: err.Error()}
 		return line
 	}
-	rec.JobDone(ctx, seconds, res.Method, "", true)
+	rec.JobDone(ctx, seconds, method, "", true)
 	res.FinalURL = redactURL(res.FinalURL) // printed output follows the log rule: no query strings
 	line.Result = &res
 	return line

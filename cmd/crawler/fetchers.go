@@ -1,11 +1,13 @@
 package main
 
 import (
-	"context"
 	"fmt"
+	"log/slog"
 
+	"go.opentelemetry.io/otel/metric"
+
+	"github.com/crawler-service/crawler/internal/browser"
 	"github.com/crawler-service/crawler/internal/config"
-	"github.com/crawler-service/crawler/internal/crawler"
 	"github.com/crawler-service/crawler/internal/httpfetch"
 	"github.com/crawler-service/crawler/internal/netguard"
 )
@@ -14,24 +16,22 @@ func policy(c config.Fetch) netguard.Policy {
 	return netguard.Policy{AllowPrivate: c.AllowPrivate}
 }
 
-// fetchers are the fetchers of one process.
+// fetchers are the fetchers of one process. The browser launches lazily:
+// a process that never gets a browser job never starts Chromium.
 type fetchers struct {
 	http    *httpfetch.Fetcher
-	browser crawler.Fetcher // nil until the browser fetcher exists
+	browser *browser.Fetcher
 }
 
-func (f fetchers) Close() { _ = f.http.Close() }
-
-// Fetch runs a one-shot crawl's job: plain HTTP for http and auto; browser
-// jobs need the browser fetcher.
-func (f fetchers) Fetch(ctx context.Context, job crawler.Job) (crawler.Result, error) {
-	if job.Method == crawler.MethodBrowser && f.browser == nil {
-		return crawler.Result{}, crawler.Errorf(crawler.ErrBrowser, "browser fetcher not available")
+// Close stops the browser (and its driver) and the HTTP transport.
+func (f fetchers) Close() {
+	if f.browser != nil {
+		_ = f.browser.Close()
 	}
-	return f.http.Fetch(ctx, job)
+	_ = f.http.Close()
 }
 
-func newFetcher(_ context.Context, cfg config.Config, _ any) (fetchers, error) {
+func newFetchers(cfg config.Config, mp metric.MeterProvider, log *slog.Logger) (fetchers, error) {
 	c := cfg.Fetch
 	h, err := httpfetch.New(httpfetch.Config{
 		UserAgent:          c.UserAgent,
@@ -46,5 +46,18 @@ func newFetcher(_ context.Context, cfg config.Config, _ any) (fetchers, error) {
 	if err != nil {
 		return fetchers{}, fmt.Errorf("http fetcher: %w", err)
 	}
-	return fetchers{http: h}, nil
+	b, err := browser.New(browser.Config{
+		Concurrency:   c.BrowserConcurrency,
+		Timeout:       c.Timeout,
+		UserAgent:     c.UserAgent,
+		MaxBytes:      c.MaxBodyBytes,
+		Policy:        policy(c),
+		MeterProvider: mp,
+		Logger:        log,
+	})
+	if err != nil {
+		_ = h.Close()
+		return fetchers{}, fmt.Errorf("browser fetcher: %w", err)
+	}
+	return fetchers{http: h, browser: b}, nil
 }

@@ -87,7 +87,7 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, s
 		}
 	}
 	if has(config.ProcessWorker) {
-		f, err := newFetcher(ctx, cfg, nil)
+		f, err := newFetchers(cfg, mp.MeterProvider(), log)
 		if err != nil {
 			return err
 		}

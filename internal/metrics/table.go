@@ -10,6 +10,7 @@ const (
 	Counter         Kind = "counter"
 	Histogram       Kind = "histogram"
 	ObservableGauge Kind = "observable gauge"
+	UpDownCounter   Kind = "up-down counter"
 )
 
 // Attribute is a bounded attribute: every value it may take is listed, so the
@@ -46,6 +47,8 @@ const (
 	AttrStatus    = "crawler.job.status"
 	AttrMethod    = "crawler.job.method"
 	AttrErrorType = "error.type"
+	// AttrBrowserLoss says how a browser was lost.
+	AttrBrowserLoss = "reason"
 
 	StatusSuccess = "success"
 	StatusFailed  = "failed"
@@ -55,6 +58,7 @@ var (
 	status    = Attribute{AttrStatus, "Status", []string{StatusSuccess, StatusFailed}}
 	method    = Attribute{AttrMethod, "Method", []string{string(crawler.MethodHTTP), string(crawler.MethodBrowser)}}
 	errorType = Attribute{AttrErrorType, "ErrorType", errorTypeValues()}
+	reason    = Attribute{AttrBrowserLoss, "Reason", []string{"renderer", "disconnected"}}
 )
 
 func errorTypeValues() []string {
@@ -135,9 +139,32 @@ var (
 	}
 )
 
+// The browser fetcher's own health (Prometheus and OTLP only: not worth a
+// CloudWatch metric each).
+var (
+	BrowserLaunches = Definition{
+		Name: "crawler.browser.launches", Kind: Counter, Unit: "{launch}", From: "worker",
+		Description: "Browsers launched, the first and every relaunch.",
+	}
+	BrowserCrashes = Definition{
+		Name: "crawler.browser.crashes", Kind: Counter, Unit: "{crash}", From: "worker",
+		Description: "Browsers lost to a renderer crash or a disconnect.",
+		Attributes:  []Attribute{reason},
+	}
+	BrowserPagesOpen = Definition{
+		Name: "crawler.browser.pages.open", Kind: UpDownCounter, Unit: "{page}", From: "worker",
+		Description: "Browser pages open now.",
+	}
+	BrowserRequestsBlocked = Definition{
+		Name: "crawler.browser.requests.blocked", Kind: Counter, Unit: "{request}", From: "worker",
+		Description: "Page requests (navigations and subresources) refused by the target policy.",
+	}
+)
+
 // Table is every metric the crawler records, in documentation order.
 var Table = []Definition{
 	QueueWaiting, QueueActive, QueueFailed, QueueDelayed, QueueOldestAge, QueueBacklogPerWorker, QueueWorkers,
 	PublisherReadErrors,
 	JobDuration, JobsCompleted, WorkerErrors, WorkerHeartbeat,
+	BrowserLaunches, BrowserCrashes, BrowserPagesOpen, BrowserRequestsBlocked,
 }

@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"runtime/debug"
 
 	"github.com/crawler-service/crawler/internal/crawler"
@@ -41,9 +42,30 @@ func (r fetcherRef) fetch(ctx context.Context, job crawler.Job) (crawler.Result,
 	return res, true, err
 }
 
-// fetch runs the job with the fetcher(s) its method asks for. It returns
-// the method that produced the result, or the last one tried.
+// Fetchers runs a job with the fetcher(s) its method asks for: the worker
+// and the one-shot crawl command share it, so both follow one auto rule.
+type Fetchers struct {
+	http    fetcherRef
+	browser fetcherRef // fetcher nil: no browser
+	log     *slog.Logger
+}
+
+// NewFetchers pairs the HTTP fetcher with the browser (nil when there is
+// none: browser jobs then fail and auto keeps HTTP's outcome).
+func NewFetchers(http, browser crawler.Fetcher, log *slog.Logger) *Fetchers {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Fetchers{http: newRef(crawler.MethodHTTP, http), browser: newRef(crawler.MethodBrowser, browser), log: log}
+}
+
 func (w *Worker) fetch(ctx context.Context, job crawler.Job) (crawler.Result, crawler.Method, error) {
+	return w.fetchers.Fetch(ctx, job)
+}
+
+// Fetch runs job. It returns the method that produced the result, or the
+// last one tried.
+func (w *Fetchers) Fetch(ctx context.Context, job crawler.Job) (crawler.Result, crawler.Method, error) {
 	switch job.Method {
 	case crawler.MethodHTTP:
 		res, _, err := w.try(ctx, w.http, job)
@@ -80,7 +102,7 @@ func needsBrowser(job crawler.Job, res crawler.Result, html bool, err error) boo
 
 // try calls one fetcher, turning a panic into an internal job error so a
 // bad page cannot take the worker down.
-func (w *Worker) try(ctx context.Context, ref fetcherRef, job crawler.Job) (res crawler.Result, html bool, err error) {
+func (w *Fetchers) try(ctx context.Context, ref fetcherRef, job crawler.Job) (res crawler.Result, html bool, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			w.log.Error("fetcher panicked", "job_id", job.ID, "method", ref.method, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))

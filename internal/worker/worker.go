@@ -8,7 +8,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/crawler-service/crawler/internal/crawler"
 	"github.com/crawler-service/crawler/internal/metrics"
 )
 
@@ -25,12 +24,11 @@ const (
 
 // Worker runs jobs from the queue. Build it with New and start it with Run.
 type Worker struct {
-	cfg     Config
-	q       Queue
-	http    fetcherRef
-	browser fetcherRef // fetcher nil: no browser
-	rec     *metrics.Worker
-	log     *slog.Logger
+	cfg      Config
+	q        Queue
+	fetchers *Fetchers
+	rec      *metrics.Worker
+	log      *slog.Logger
 
 	ran atomic.Bool
 
@@ -59,8 +57,7 @@ func New(cfg Config, deps Deps) (*Worker, error) {
 	return &Worker{
 		cfg:      cfg,
 		q:        deps.Queue,
-		http:     newRef(crawler.MethodHTTP, deps.HTTP),
-		browser:  newRef(crawler.MethodBrowser, deps.Browser),
+		fetchers: NewFetchers(deps.HTTP, deps.Browser, log),
 		rec:      deps.Metrics,
 		log:      log.With("worker_id", cfg.ID),
 		inflight: inflight{jobs: map[string]*running{}},
