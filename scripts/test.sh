@@ -20,5 +20,8 @@ fi
 # service manager started one: the tests run their own on free ports.
 command -v systemctl >/dev/null && $sudo systemctl stop prometheus redis-server 2>/dev/null || true
 
+# Chromium and the Playwright driver for internal/browser.
+./scripts/install-browser.sh
+
 go vet ./...
 go test -count=1 -timeout 45m ./...

@@ -15,7 +15,9 @@ import (
 func TestScriptPages(t *testing.T) {
 	t.Parallel()
 	site := newSite(t, newCanary(t).url())
-	f, reader := newTestFetcher(t, Config{})
+	// A list built from a fetch() may land after load: WaitSelector waits
+	// for it (TestWaitStrategies shows the strategies apart).
+	f, reader := newTestFetcher(t, Config{WaitUntil: WaitSelector})
 	plain, err := httpfetch.New(httpfetch.Config{Policy: netguard.Policy{AllowPrivate: true}})
 	if err != nil {
 		t.Fatal(err)
@@ -32,6 +34,7 @@ func TestScriptPages(t *testing.T) {
 		{name: "server-rendered", path: "/static", wantTitle: "Static", wantRank: 2, wantItems: 2, httpRank: 2},
 		{name: "built by script", path: "/js", wantTitle: "Script", wantRank: 4, wantItems: 4},
 		{name: "built from fetch to a second server", path: "/fetch", wantTitle: "Fetched", wantRank: 3, wantItems: 3},
+		{name: "page throwing uncaught errors", path: "/throws", wantTitle: "Throws", wantRank: 1, wantItems: 1, httpRank: 1},
 		{name: "after a redirect", path: "/redirect-in", wantTitle: "Script", wantRank: 4, wantItems: 4, wantFinal: "/js"},
 	}
 	for _, tt := range tests {

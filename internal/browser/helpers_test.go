@@ -145,6 +145,8 @@ func newSite(t testing.TB, canaryURL string) *httptest.Server {
 		});</script>`)
 	// Items fetched 400 ms after load: load misses them, networkidle's
 	// 500 ms quiet window and the selector wait do not.
+	page("/throws", `<!doctype html><title>Throws</title><ol id="list"><li class="r">target</li></ol><script>
+		Promise.reject(undefined); setTimeout(() => { throw "no location"; }); throw new Error("uncaught");</script>`)
 	page("/late", `<!doctype html><title>Late</title><ol id="list"></ol><script>
 		addEventListener("load", () => setTimeout(() => fetch(`+"`"+api.URL+`/items`+"`"+`)
 			.then(r => r.json()).then(items => { document.getElementById("list").innerHTML =
@@ -280,6 +282,10 @@ func newSlowSite(t testing.TB, d time.Duration) (string, func() int64) {
 	t.Helper()
 	var now, peak atomic.Int64
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/" {
+			http.NotFound(w, r) // Chromium's own requests, such as /favicon.ico
+			return
+		}
 		n := now.Add(1)
 		defer now.Add(-1)
 		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {

@@ -55,12 +55,18 @@ func (f *Fetcher) launch() (_ *instance, err error) {
 		return nil, fmt.Errorf("browser: no Chromium at %s (run scripts/install-browser.sh, or apt-get install -y chromium): %w",
 			f.cfg.ExecutablePath, ErrChromiumMissing)
 	}
-	opts := &playwright.RunOptions{DriverDirectory: f.cfg.DriverPath, SkipInstallBrowsers: true}
+	// playwright-go fills in the options it is given, and given a filled
+	// Stderr it redirects the standard logger: a fresh struct each call.
+	opts := func() *playwright.RunOptions {
+		return &playwright.RunOptions{DriverDirectory: f.cfg.DriverPath, SkipInstallBrowsers: true}
+	}
 	if !f.patched {
 		// Install downloads nothing when the driver is present; it applies
-		// playwright-go's patch to the driver bundle, once per process.
-		if err := playwright.Install(opts); err != nil {
-			return nil, fmt.Errorf("browser: prepare driver (run scripts/install-browser.sh): %w", err)
+		// playwright-go's patch to the driver bundle (page errors without a
+		// location), once per process. A read-only driver directory that
+		// was never patched still runs, so that is only a warning.
+		if err := playwright.Install(opts()); err != nil {
+			f.log.Warn("browser: could not patch the Playwright driver bundle", "driver", f.cfg.DriverPath, "error", err)
 		}
 		f.patched = true
 	}
@@ -70,8 +76,8 @@ func (f *Fetcher) launch() (_ *instance, err error) {
 			inst.shutdown(f.cfg.LaunchTimeout)
 		}
 	}()
-	if inst.pw, err = playwright.Run(opts); err != nil {
-		return nil, fmt.Errorf("browser: start driver: %w", err)
+	if inst.pw, err = playwright.Run(opts()); err != nil {
+		return nil, fmt.Errorf("browser: start driver in %s (run scripts/install-browser.sh): %w", f.cfg.DriverPath, err)
 	}
 	inst.proxy, err = startProxy(f.cfg.Policy, f.cfg.Resolver, f.blockedRequest)
 	if err != nil {

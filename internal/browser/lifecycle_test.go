@@ -3,8 +3,10 @@ package browser
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 	"syscall"
 	"testing"
@@ -14,13 +16,15 @@ import (
 )
 
 // hangSite serves a page that never finishes and says when a request for
-// it arrived.
+// it arrived and part of the page was sent.
 func hangSite(t testing.TB) (string, <-chan struct{}) {
 	t.Helper()
 	arrived := make(chan struct{}, 16)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
-		w.WriteHeader(http.StatusOK)
+		// Some body, so the navigation commits and the page has its
+		// renderer before the test harms it.
+		fmt.Fprint(w, "<!doctype html><title>Hang</title><p>"+strings.Repeat("loading ", 512))
 		w.(http.Flusher).Flush()
 		arrived <- struct{}{}
 		<-r.Context().Done()
@@ -64,12 +68,17 @@ func TestLostBrowserRelaunches(t *testing.T) {
 		wantReason string
 	}{
 		{name: "renderer crash", wantIs: ErrCrashed, wantReason: ReasonRenderer, fault: func(t *testing.T, inst *instance) {
-			for _, pg := range inst.bctx.Pages() {
-				s, err := inst.bctx.NewCDPSession(pg)
-				if err != nil {
-					t.Fatalf("cdp session: %v", err)
+			// As the kernel's OOM killer would: every renderer of this
+			// browser, the job's among them.
+			killed := 0
+			for _, p := range descendants(inst.pw.Pid()) {
+				cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p.pid))
+				if strings.Contains(string(cmdline), "--type=renderer") && syscall.Kill(p.pid, syscall.SIGKILL) == nil {
+					killed++
 				}
-				_, _ = s.Send("Page.crash", nil) // answers with an error: the target is gone
+			}
+			if killed == 0 {
+				t.Fatal("no renderer to kill")
 			}
 		}},
 		{name: "browser killed", wantIs: ErrDisconnected, wantReason: ReasonDisconnected, fault: func(t *testing.T, inst *instance) {
@@ -100,6 +109,14 @@ func TestLostBrowserRelaunches(t *testing.T) {
 				done <- err
 			}()
 			<-arrived
+			within(t, 20*time.Second, "the hanging page commits", func() bool {
+				for _, pg := range inst.bctx.Pages() {
+					if pg.URL() == hang {
+						return true
+					}
+				}
+				return false
+			})
 			start := time.Now()
 			tt.fault(t, inst)
 			select {

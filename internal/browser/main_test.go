@@ -12,10 +12,22 @@ import (
 // TestMain makes the test process a child subreaper, so a Chromium whose
 // driver died is re-parented here rather than to init and still counts
 // below; then, after every test, it checks that no Chromium or driver
-// process and no goroutine is left.
+// process and no goroutine is left. No goroutine of playwright-go needs
+// ignoring: Close ends them all.
 func TestMain(m *testing.M) {
 	if _, _, errno := syscall.RawSyscall(syscall.SYS_PRCTL, prSetChildSubreaper, 1, 0); errno != 0 {
 		fmt.Fprintln(os.Stderr, "prctl(PR_SET_CHILD_SUBREAPER):", errno)
+		os.Exit(1)
+	}
+	// Drivers put Chromium's profile under TMPDIR, and one that is killed
+	// cannot remove it: keep them where the tests clean up.
+	tmp, err := os.MkdirTemp("", "browser-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if err := os.Setenv("TMPDIR", tmp); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	code := m.Run()
@@ -29,6 +41,7 @@ func TestMain(m *testing.M) {
 			code = 1
 		}
 	}
+	_ = os.RemoveAll(tmp)
 	os.Exit(code)
 }
 

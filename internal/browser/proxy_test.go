@@ -1,0 +1,167 @@
+package browser
+
+import (
+	"bufio"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/crawler-service/crawler/internal/crawler"
+	"github.com/crawler-service/crawler/internal/netguard"
+)
+
+func startTestProxy(t *testing.T) (*guardProxy, *atomic.Int64) {
+	t.Helper()
+	var blocked atomic.Int64
+	p, err := startProxy(onlyLoopback1(), newFakeDNS(t, nil).resolver(), func() { blocked.Add(1) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.close)
+	return p, &blocked
+}
+
+func proxyClient(t *testing.T, p *guardProxy, roots *tls.Config) *http.Client {
+	t.Helper()
+	tr := &http.Transport{Proxy: http.ProxyURL(&url.URL{Scheme: "http", Host: p.addr()}), TLSClientConfig: roots}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Transport: tr, Timeout: 10 * time.Second}
+}
+
+// TestProxy: the proxy forwards and tunnels to allowed addresses, and
+// refuses the others before connecting, saying why.
+func TestProxy(t *testing.T) {
+	t.Parallel()
+	c := newCanary(t)
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set(proxyErrorHeader, "blocked") // a target may not speak for the proxy
+		fmt.Fprint(w, "hello ", r.URL.Path)
+	}))
+	t.Cleanup(plain.Close)
+	secure := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "secure")
+	}))
+	t.Cleanup(secure.Close)
+	canaryTLS := "https://" + c.ln.Addr().String() + "/"
+	tests := []struct {
+		name       string
+		url        string
+		wantStatus int    // 0: the request fails
+		wantBody   string // for a success
+		wantHeader string // proxyErrorHeader of a refusal
+		wantType   crawler.ErrorType
+	}{
+		{name: "forward", url: plain.URL + "/x", wantStatus: 200, wantBody: "hello /x"},
+		{name: "tunnel", url: secure.URL + "/", wantStatus: 200, wantBody: "secure"},
+		{name: "forward refused", url: c.url() + "/", wantStatus: 403, wantHeader: "blocked", wantType: crawler.ErrBlocked},
+		{name: "tunnel refused", url: canaryTLS, wantType: crawler.ErrBlocked},
+		{name: "forward to metadata", url: "http://169.254.169.254/latest/", wantStatus: 403, wantHeader: "blocked", wantType: crawler.ErrBlocked},
+		{name: "forward to closed port", url: closedPortURL(t), wantStatus: 502, wantHeader: "connect", wantType: crawler.ErrConnect},
+		{name: "forward to unknown host", url: "http://no-such-host.invalid/", wantStatus: 502, wantHeader: "dns", wantType: crawler.ErrDNS},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			p, blocked := startTestProxy(t)
+			roots := &tls.Config{RootCAs: secure.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs}
+			resp, err := proxyClient(t, p, roots).Get(tt.url)
+			if tt.wantStatus == 0 {
+				if err == nil {
+					resp.Body.Close()
+					t.Fatalf("status %d, want the tunnel refused", resp.StatusCode)
+				}
+			} else {
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != tt.wantStatus || resp.Header.Get(proxyErrorHeader) != tt.wantHeader {
+					t.Fatalf("status %d, %s %q; want %d, %q", resp.StatusCode, proxyErrorHeader, resp.Header.Get(proxyErrorHeader), tt.wantStatus, tt.wantHeader)
+				}
+				if tt.wantBody != "" && string(body) != tt.wantBody {
+					t.Errorf("body %q, want %q", body, tt.wantBody)
+				}
+			}
+			u, _ := url.Parse(tt.url)
+			why := p.refusal(authority(u))
+			if tt.wantType == "" {
+				if why != nil || blocked.Load() != 0 {
+					t.Errorf("refusal %v, %d blocked; want none", why, blocked.Load())
+				}
+				return
+			}
+			if got := crawler.TypeOf(why); why == nil || dialErrorType(why) != tt.wantType {
+				t.Errorf("refusal %v (type %s), want type %s", why, got, tt.wantType)
+			}
+			if want := int64(map[bool]int{true: 1}[tt.wantType == crawler.ErrBlocked]); blocked.Load() != want {
+				t.Errorf("%d blocked, want %d", blocked.Load(), want)
+			}
+			if tt.wantType == crawler.ErrBlocked && !errors.Is(why, netguard.ErrBlocked) {
+				t.Errorf("refusal %v does not wrap netguard.ErrBlocked", why)
+			}
+		})
+	}
+	t.Cleanup(func() {
+		if n := c.conns.Load(); n != 0 {
+			t.Errorf("the canary saw %d connections, want 0", n)
+		}
+	})
+}
+
+// TestProxyCloseCutsTunnels: close ends open tunnels and waits for them.
+func TestProxyCloseCutsTunnels(t *testing.T) {
+	t.Parallel()
+	p, _ := startTestProxy(t)
+	held := make(chan net.Conn, 1)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		if conn, err := ln.Accept(); err == nil {
+			held <- conn // never answers, never closes
+		}
+	}()
+	conn, err := net.Dial("tcp", p.addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "CONNECT %s HTTP/1.1\r\nHost: %[1]s\r\n\r\n", ln.Addr())
+	status, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil || !strings.Contains(status, " 200 ") {
+		t.Fatalf("CONNECT answered %q, %v", status, err)
+	}
+	upstream := <-held
+	defer upstream.Close()
+	p.close()
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := conn.Read(make([]byte, 1)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("read after close: %v, want the tunnel cut", err)
+	}
+}
+
+func TestProxyNeedsAbsoluteURL(t *testing.T) {
+	t.Parallel()
+	p, _ := startTestProxy(t)
+	resp, err := http.Get("http://" + p.addr() + "/relative")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("status %d, want 400", resp.StatusCode)
+	}
+}
