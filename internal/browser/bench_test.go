@@ -19,7 +19,7 @@ import (
 // BenchmarkRender compares the Fetcher with raw playwright-go rendering
 // the same local page (a list built from a fetch() to a second server)
 // with a new page per render in one shared context, at 1, 2 and 4 pages
-// at once. The two take turns in rounds of a few pages each, so a load
+// at once, for each wait strategy (raw does the same waits). The two take turns in rounds of a few pages each, so a load
 // spike from elsewhere on the machine hits both alike. It reports pages/s
 // of each, the Fetcher's overhead in per cent of raw time, and the peak
 // proportional memory (PSS) of each one's process tree: driver, Chromium
@@ -30,7 +30,7 @@ func BenchmarkRender(b *testing.B) {
 	requireBrowser(b)
 	site := newSite(b, "http://127.0.0.2:9")
 	target := site.URL + "/fetch"
-	for _, wait := range []WaitUntil{WaitLoad, WaitNetworkIdle} {
+	for _, wait := range []WaitUntil{WaitLoad, WaitSelector, WaitNetworkIdle} {
 		for _, c := range []int{1, 2, 4} {
 			b.Run(fmt.Sprintf("wait=%s/concurrency=%d", wait, c), func(b *testing.B) {
 				raw := launchRaw(b)
@@ -193,6 +193,13 @@ func (r *rawBrowser) render(target string, wait WaitUntil) error {
 	}
 	if _, err := pg.Goto(target, playwright.PageGotoOptions{WaitUntil: state}); err != nil {
 		return err
+	}
+	if wait == WaitSelector {
+		if _, err := pg.WaitForSelector("css=li.r", playwright.PageWaitForSelectorOptions{
+			State: playwright.WaitForSelectorStateAttached,
+		}); err != nil {
+			return err
+		}
 	}
 	_, err = pg.Content()
 	return err

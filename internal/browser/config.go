@@ -30,7 +30,8 @@ const (
 	WaitNetworkIdle WaitUntil = "networkidle"
 	// WaitSelector waits for load and then, when the job asks for a rank,
 	// for the rank selector to match (at most Config.SelectorWait): the
-	// late content networkidle catches, without its fixed half second.
+	// late content networkidle catches, without its fixed half second. A
+	// job without a rank waits for load.
 	WaitSelector WaitUntil = "selector"
 )
 
@@ -52,7 +53,8 @@ type Config struct {
 	// Waiting for a page slot or for the browser to launch is bounded only
 	// by the caller's context.
 	Timeout time.Duration
-	// WaitUntil is the wait strategy (WaitLoad).
+	// WaitUntil is the wait strategy (WaitSelector: a list a script
+	// fetches may land after load, and the rank is what jobs ask for).
 	WaitUntil WaitUntil
 	// SelectorWait bounds the wait for the rank selector under WaitSelector
 	// (5s), so a page that has no matching item does not spend the whole
@@ -107,7 +109,7 @@ func (c Config) withDefaults() Config {
 	def(&c.SelectorWait, 5*time.Second)
 	def(&c.LaunchTimeout, 60*time.Second)
 	if c.WaitUntil == "" {
-		c.WaitUntil = WaitLoad
+		c.WaitUntil = WaitSelector
 	}
 	if c.MaxBytes == 0 {
 		c.MaxBytes = 5 << 20

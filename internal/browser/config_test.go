@@ -42,7 +42,7 @@ func TestConfigValidate(t *testing.T) {
 func TestConfigDefaults(t *testing.T) {
 	t.Parallel()
 	c := Config{}.withDefaults()
-	if c.Concurrency != 2 || c.Timeout != 30*time.Second || c.WaitUntil != WaitLoad || c.SelectorWait != 5*time.Second ||
+	if c.Concurrency != 2 || c.Timeout != 30*time.Second || c.WaitUntil != WaitSelector || c.SelectorWait != 5*time.Second ||
 		c.MaxBytes != 5<<20 || c.LoadResources || c.Resolver == nil || c.Logger == nil {
 		t.Errorf("defaults %+v", c)
 	}

@@ -29,9 +29,9 @@ func TestFailures(t *testing.T) {
 		// the proxy would dial.
 		"rebind.test": {netip.MustParseAddr("127.0.0.1"), netip.MustParseAddr("127.0.0.2")},
 	})
-	// WaitSelector: the pages below write their list after failed requests
-	// settle, which may be after load.
-	f, reader := newTestFetcher(t, Config{Timeout: timeout, Resolver: dns.resolver(), WaitUntil: WaitSelector})
+	// The default WaitSelector matters: the pages below write their list
+	// after failed requests settle, which may be after load.
+	f, reader := newTestFetcher(t, Config{Timeout: timeout, Resolver: dns.resolver()})
 	canaryPort := c.ln.Addr().(*net.TCPAddr).Port
 	tests := []struct {
 		name     string

@@ -15,9 +15,9 @@ import (
 func TestScriptPages(t *testing.T) {
 	t.Parallel()
 	site := newSite(t, newCanary(t).url())
-	// A list built from a fetch() may land after load: WaitSelector waits
-	// for it (TestWaitStrategies shows the strategies apart).
-	f, reader := newTestFetcher(t, Config{WaitUntil: WaitSelector})
+	// The default WaitSelector: a list built from a fetch() may land after
+	// load (TestWaitStrategies shows the strategies apart).
+	f, reader := newTestFetcher(t, Config{})
 	plain, err := httpfetch.New(httpfetch.Config{Policy: netguard.Policy{AllowPrivate: true}})
 	if err != nil {
 		t.Fatal(err)
