@@ -64,6 +64,7 @@ func TestFailures(t *testing.T) {
 			}
 		}},
 		{name: "redirect to a refused address", url: site.URL + "/redirect-out", wantType: crawler.ErrBlocked, wantIs: netguard.ErrBlocked, wantMsg: "127.0.0.2"},
+		{name: "redirect to a refused https address", url: site.URL + "/redirect-out-tls", wantType: crawler.ErrBlocked, wantIs: netguard.ErrBlocked, wantMsg: "127.0.0.2"},
 		{name: "host name", url: strings.Replace(site.URL, "127.0.0.1", "site.test", 1) + "/js", rank: spec("target"),
 			check: func(t *testing.T, p Page) {
 				if rankOf(p.Rank) != 4 {

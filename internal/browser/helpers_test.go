@@ -176,6 +176,9 @@ func newSite(t testing.TB, canaryURL string) *httptest.Server {
 	mux.HandleFunc("/redirect-out", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, canaryURL+"/", http.StatusFound)
 	})
+	mux.HandleFunc("/redirect-out-tls", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, strings.Replace(canaryURL, "http:", "https:", 1)+"/", http.StatusFound)
+	})
 	mux.HandleFunc("/hang", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html")
 		fmt.Fprint(w, "<!doctype html><title>Hang</title><p>never ends")

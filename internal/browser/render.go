@@ -28,7 +28,7 @@ func (f *Fetcher) openPage(ctx context.Context, inst *instance, target *url.URL)
 		f.lose(inst, ReasonRenderer)
 	})
 	pg.OnPopup(func(p playwright.Page) { _ = p.Close() })
-	pg.OnRequest(j.trackNav)
+	pg.OnRequestFailed(j.trackNav)
 	inst.jobs.Store(pg, j)
 	return pg, j, nil
 }

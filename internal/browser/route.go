@@ -24,7 +24,7 @@ type jobState struct {
 	mu      sync.Mutex
 	hosts   map[string]error // policy verdict per host name, for this job
 	navErr  error            // why a route refused the main navigation
-	lastNav string           // the latest main-frame request, redirect hops included
+	lastNav string           // the last main-frame request that failed, redirect hops included
 }
 
 func newJobState(ctx context.Context, f *Fetcher, pg playwright.Page) *jobState {
@@ -74,8 +74,10 @@ func (f *Fetcher) route(inst *instance) func(playwright.Route) {
 	}
 }
 
-// trackNav remembers the URL of each main-frame request: redirect hops
-// are not routed, and a refused CONNECT names no host.
+// trackNav remembers the URL of a main-frame request that failed: it may
+// be a redirect hop, which no route saw, and Chromium's error for a
+// refused CONNECT names only the first URL. Failed requests only, so a
+// page's requests cost no event each.
 func (j *jobState) trackNav(req playwright.Request) {
 	if j.isMain(req) {
 		j.mu.Lock()
