@@ -10,8 +10,7 @@ import (
 	"go.opentelemetry.io/otel/metric/noop"
 )
 
-// The browser's health instruments. They belong in internal/metrics' table;
-// until they are there, this package creates them by these names.
+// The browser's health instruments, named in internal/metrics' table.
 const (
 	// MetricLaunches counts browsers launched (first launch and relaunches).
 	MetricLaunches = "crawler.browser.launches"
