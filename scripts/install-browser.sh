@@ -50,9 +50,20 @@ if [ ! -f "$driver/package/cli.js" ]; then
   mv "$driver/package.tmp" "$driver/package"
 fi
 
-# playwright-go runs <driver>/node; the system's node serves.
-if [ "$(readlink "$driver/node" 2>/dev/null)" != "$(command -v node)" ]; then
-  ln -sfn "$(command -v node)" "$driver/node"
+# playwright-go runs <driver>/node; the system's node serves, started in a
+# session of its own: a Ctrl-C in the terminal then reaches only the
+# crawler, which drains its jobs and closes the browser itself, instead of
+# killing the driver and Chromium under jobs still running. setsid keeps
+# the PID (the shell is no group leader), so the driver's pipes, its exit
+# status and its end with its stdin stay as they were.
+wrapper="#!/bin/sh
+if command -v setsid >/dev/null 2>&1; then exec setsid $(command -v node) \"\$@\"; fi
+exec $(command -v node) \"\$@\""
+if [ -L "$driver/node" ] || [ "$(cat "$driver/node" 2>/dev/null)" != "$wrapper" ]; then
+  rm -f "$driver/node"
+  printf '%s\n' "$wrapper" >"$driver/node.tmp"
+  chmod 755 "$driver/node.tmp"
+  mv "$driver/node.tmp" "$driver/node"
 fi
 
 got=$("$driver/node" "$driver/package/cli.js" --version 2>&1 || true)

@@ -236,3 +236,23 @@ func TestMissingInstall(t *testing.T) {
 		})
 	}
 }
+
+// TestDriverOwnSession: the driver runs in a session of its own (the node
+// wrapper of scripts/install-browser.sh), so a Ctrl-C in the terminal
+// reaches only the crawler, which drains and then closes the browser.
+func TestDriverOwnSession(t *testing.T) {
+	t.Parallel()
+	site := newSite(t, newCanary(t).url())
+	f, _ := newTestFetcher(t, Config{})
+	if _, err := f.Fetch(context.Background(), job(site.URL+"/static", nil)); err != nil {
+		t.Fatal(err)
+	}
+	all := readProcs()
+	self, driver := all[os.Getpid()], all[current(t, f).pw.Pid()]
+	if driver.comm != "node" {
+		t.Fatalf("driver process %v, want node", driver)
+	}
+	if driver.session == self.session {
+		t.Fatalf("the driver shares the test's session %d: rerun scripts/install-browser.sh, whose node wrapper calls setsid", self.session)
+	}
+}

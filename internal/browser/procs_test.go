@@ -13,9 +13,9 @@ import (
 
 // proc is a live process seen in /proc.
 type proc struct {
-	pid, ppid int
-	comm      string
-	state     byte
+	pid, ppid, session int
+	comm               string
+	state              byte
 }
 
 func (p proc) String() string { return fmt.Sprintf("%d(%s)", p.pid, p.comm) }
@@ -38,11 +38,12 @@ func readProcs() map[int]proc {
 			continue
 		}
 		fields := strings.Fields(string(b[close+2:]))
-		if len(fields) < 2 {
+		if len(fields) < 4 {
 			continue
 		}
 		ppid, _ := strconv.Atoi(fields[1])
-		out[pid] = proc{pid: pid, ppid: ppid, comm: string(b[open+1 : close]), state: fields[0][0]}
+		session, _ := strconv.Atoi(fields[3])
+		out[pid] = proc{pid: pid, ppid: ppid, session: session, comm: string(b[open+1 : close]), state: fields[0][0]}
 	}
 	return out
 }
