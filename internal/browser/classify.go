@@ -29,7 +29,9 @@ func (j *jobState) failure(ctx context.Context, inst *instance, op string, targe
 	case ctx.Err() != nil:
 		return crawler.Errorf(crawler.ErrTimeout, "browser: %s %s: %w", op, redact(target), ctx.Err())
 	case errors.Is(err, playwright.ErrTimeout):
-		return crawler.Errorf(crawler.ErrTimeout, "browser: %s %s: %s", op, redact(target), msg)
+		// Playwright's timeouts are the job's deadline, so the error says
+		// so the same way whichever of the two noticed first.
+		return crawler.Errorf(crawler.ErrTimeout, "browser: %s %s: %w (%s)", op, redact(target), context.DeadlineExceeded, msg)
 	case inst.lost.Load() || !inst.browser.IsConnected():
 		return crawler.Errorf(crawler.ErrBrowser, "browser: %s %s: %w", op, redact(target), ErrDisconnected)
 	case strings.Contains(msg, "Download is starting"):
