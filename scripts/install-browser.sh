@@ -50,6 +50,20 @@ if [ ! -f "$driver/package/cli.js" ]; then
   mv "$driver/package.tmp" "$driver/package"
 fi
 
+# The patch playwright-go's Install applies to the bundle (page errors
+# without a location), done here too so a read-only driver directory (a
+# container image) needs no write at the first launch. Idempotent.
+node - "$driver/package/lib/coreBundle.js" <<'JS'
+const fs = require("fs");
+const file = process.argv[2];
+let src = fs.readFileSync(file, "utf8");
+const out = src
+  .replaceAll("pageError.location.url", 'pageError.location?.url || ""')
+  .replaceAll("pageError.location.lineNumber", "pageError.location?.lineNumber || 0")
+  .replaceAll("pageError.location.columnNumber", "pageError.location?.columnNumber || 0");
+if (out !== src) fs.writeFileSync(file, out);
+JS
+
 # playwright-go runs <driver>/node; the system's node serves, started in a
 # session of its own: a Ctrl-C in the terminal then reaches only the
 # crawler, which drains its jobs and closes the browser itself, instead of
