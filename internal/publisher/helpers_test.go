@@ -14,7 +14,11 @@ import (
 	"github.com/crawler-service/crawler/internal/publisher"
 )
 
-func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+// go-redis keeps re-dialling a server that went away for up to a second
+// after its client is closed; that goroutine ends on its own.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m, goleak.IgnoreAnyFunction("github.com/redis/go-redis/v9/internal/pool.(*ConnPool).tryDial"))
+}
 
 // view is one collection: gauge values by instrument name, and the read
 // error count.
