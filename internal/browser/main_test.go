@@ -41,6 +41,14 @@ func TestMain(m *testing.M) {
 			code = 1
 		}
 	}
+	// Orphans re-parented here were not ours to wait for; now that every
+	// driver is stopped, reap them rather than hand zombies to init.
+	for {
+		var ws syscall.WaitStatus
+		if pid, err := syscall.Wait4(-1, &ws, syscall.WNOHANG, nil); pid <= 0 || err != nil {
+			break
+		}
+	}
 	_ = os.RemoveAll(tmp)
 	os.Exit(code)
 }
