@@ -66,7 +66,11 @@ RUN apt-get update \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=driver /usr/local/bin/node /usr/local/bin/node
 COPY --from=driver /opt/playwright-driver/package /opt/playwright-driver/package
-RUN ln -s /usr/local/bin/node /opt/playwright-driver/node
+# The install script is idempotent: here it only applies playwright-go's
+# patch to the driver and writes the node wrapper (own session, so SIGTERM
+# reaches the crawler first and it closes the browser itself).
+COPY scripts/install-browser.sh /tmp/install-browser.sh
+RUN PLAYWRIGHT_DRIVER_PATH=/opt/playwright-driver bash /tmp/install-browser.sh && rm /tmp/install-browser.sh
 ENV PLAYWRIGHT_DRIVER_PATH=/opt/playwright-driver \
     HEALTHCHECK_URL=http://127.0.0.1:9464/healthz
 USER 10001:10001

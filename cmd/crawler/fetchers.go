@@ -48,6 +48,7 @@ func newFetchers(cfg config.Config, mp metric.MeterProvider, log *slog.Logger) (
 	}
 	b, err := browser.New(browser.Config{
 		Concurrency:   c.BrowserConcurrency,
+		DriverPath:    c.BrowserDriverPath,
 		Timeout:       c.Timeout,
 		UserAgent:     c.UserAgent,
 		MaxBytes:      c.MaxBodyBytes,

@@ -70,6 +70,7 @@ type Fetch struct {
 	Proxies            []string
 	Robots             bool
 	BrowserConcurrency int
+	BrowserDriverPath  string // PLAYWRIGHT_DRIVER_PATH; empty: playwright-go's default
 }
 
 // Scheduler configures the scheduler.
@@ -119,6 +120,7 @@ func Load(process string, getenv func(string) string) (Config, error) {
 	c.Fetch.PerHostGap = time.Duration(r.intRange("CRAWL_PER_HOST_GAP_MS", 0, 0, 600_000)) * time.Millisecond
 	c.Fetch.Robots = r.boolean("CRAWL_ROBOTS", false)
 	c.Fetch.BrowserConcurrency = r.intRange("BROWSER_CONCURRENCY", 2, 1, 64)
+	c.Fetch.BrowserDriverPath = getenv("PLAYWRIGHT_DRIVER_PATH")
 	if p := getenv("CRAWL_PROXIES"); p != "" {
 		for _, s := range strings.Split(p, ",") {
 			u, err := url.Parse(strings.TrimSpace(s))
