@@ -6,6 +6,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"time"
 
@@ -58,7 +59,7 @@ func (b *readerBuilder) reader(ctx context.Context, name string) (sdkmetric.Read
 	case ExporterConsole:
 		w := b.cfg.Console
 		if w == nil {
-			w = stdout()
+			w = os.Stdout
 		}
 		exp, err := stdoutmetric.New(stdoutmetric.WithWriter(w), stdoutmetric.WithPrettyPrint(),
 			stdoutmetric.WithAggregationSelector(aggregation))

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -170,5 +169,3 @@ func (g renamingGatherer) Gather() ([]*dto.MetricFamily, error) {
 	}
 	return mfs, err
 }
-
-func stdout() *os.File { return os.Stdout }

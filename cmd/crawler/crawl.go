@@ -132,7 +132,7 @@ func runCrawl(ctx context.Context, args []string, getenv func(string) string, st
 }
 
 func crawlOne(ctx context.Context, f *worker.Fetchers, rec *metrics.Worker, job crawler.Job, p netguard.Policy) crawlLine {
-	line := crawlLine{URL: redactURL(job.URL)}
+	line := crawlLine{URL: crawler.RedactURL(job.URL)}
 	start := time.Now()
 	if _, err := p.ValidateURL(job.URL); err != nil {
 		line.Error = &crawler.JobError{Type: crawler.TypeOf(err), Message: err.Error()}
@@ -147,7 +147,7 @@ func crawlOne(ctx context.Context, f *worker.Fetchers, rec *metrics.Worker, job 
 		return line
 	}
 	rec.JobDone(ctx, seconds, method, "", true)
-	res.FinalURL = redactURL(res.FinalURL) // printed output follows the log rule: no query strings
+	res.FinalURL = crawler.RedactURL(res.FinalURL) // printed output follows the log rule: no query strings
 	line.Result = &res
 	return line
 }

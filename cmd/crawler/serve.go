@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -35,7 +34,7 @@ import (
 //	close fetchers (browser) → close Redis.
 func serve(ctx context.Context, cfg config.Config, getenv func(string) string, stdout, stderr io.Writer) error {
 	log := newLogger(cfg.LogFormat, stderr)
-	instanceID := newInstanceID()
+	instanceID := worker.NewID()
 	log = log.With("process", cfg.Process, "instance", instanceID)
 
 	rdb, closeRedis, err := openRedis(ctx, cfg.RedisURL, log)
@@ -154,13 +153,6 @@ func listen(ctx context.Context, g *errgroup.Group, addr string, h http.Handler,
 		return srv.Shutdown(sctx)
 	})
 	return nil
-}
-
-func newInstanceID() string {
-	host, _ := os.Hostname()
-	var b [4]byte
-	_, _ = rand.Read(b[:])
-	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:]))
 }
 
 func newToken() string {

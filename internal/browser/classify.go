@@ -25,41 +25,41 @@ func (j *jobState) failure(ctx context.Context, inst *instance, op string, targe
 	case navErr != nil:
 		return navErr
 	case j.crashed.Load():
-		return crawler.Errorf(crawler.ErrBrowser, "browser: %s %s: %w", op, redact(target), ErrCrashed)
+		return crawler.Errorf(crawler.ErrBrowser, "browser: %s %s: %w", op, crawler.Redact(target), ErrCrashed)
 	case ctx.Err() != nil:
-		return crawler.Errorf(crawler.ErrTimeout, "browser: %s %s: %w", op, redact(target), ctx.Err())
+		return crawler.Errorf(crawler.ErrTimeout, "browser: %s %s: %w", op, crawler.Redact(target), ctx.Err())
 	case errors.Is(err, playwright.ErrTimeout):
 		// Playwright's timeouts are the job's deadline, so the error says
 		// so the same way whichever of the two noticed first.
-		return crawler.Errorf(crawler.ErrTimeout, "browser: %s %s: %w (%s)", op, redact(target), context.DeadlineExceeded, msg)
+		return crawler.Errorf(crawler.ErrTimeout, "browser: %s %s: %w (%s)", op, crawler.Redact(target), context.DeadlineExceeded, msg)
 	case inst.lost.Load() || !inst.browser.IsConnected():
-		return crawler.Errorf(crawler.ErrBrowser, "browser: %s %s: %w", op, redact(target), ErrDisconnected)
+		return crawler.Errorf(crawler.ErrBrowser, "browser: %s %s: %w", op, crawler.Redact(target), ErrDisconnected)
 	case strings.Contains(msg, "Download is starting"):
-		return crawler.Errorf(crawler.ErrParse, "browser: %s %s: %w", op, redact(target), ErrDownload)
+		return crawler.Errorf(crawler.ErrParse, "browser: %s %s: %w", op, crawler.Redact(target), ErrDownload)
 	}
 	code := netErrorCode.FindString(msg)
 	if code == "" {
 		if !j.f.alive(inst) {
-			return crawler.Errorf(crawler.ErrBrowser, "browser: %s %s: %w (%s)", op, redact(target), ErrDisconnected, msg)
+			return crawler.Errorf(crawler.ErrBrowser, "browser: %s %s: %w (%s)", op, crawler.Redact(target), ErrDisconnected, msg)
 		}
-		return crawler.Errorf(crawler.ErrBrowser, "browser: %s %s: %s", op, redact(target), msg)
+		return crawler.Errorf(crawler.ErrBrowser, "browser: %s %s: %s", op, crawler.Redact(target), msg)
 	}
 	if code == "ERR_TUNNEL_CONNECTION_FAILED" {
 		// The proxy refused the tunnel; it remembers why.
 		if why := inst.proxy.refusal(tunnelAuthority(lastNav, target)); why != nil {
-			return crawler.Errorf(dialErrorType(why), "browser: %s %s: %w", op, redact(target), why)
+			return crawler.Errorf(dialErrorType(why), "browser: %s %s: %w", op, crawler.Redact(target), why)
 		}
 	}
-	return crawler.Errorf(netErrorType(code), "browser: %s %s: %s", op, redact(target), msg)
+	return crawler.Errorf(netErrorType(code), "browser: %s %s: %s", op, crawler.Redact(target), msg)
 }
 
 // openError classifies a failure to set up a page, which only a broken
 // browser has.
 func (f *Fetcher) openError(inst *instance, op string, target *url.URL, err error) error {
 	if !f.alive(inst) {
-		return crawler.Errorf(crawler.ErrBrowser, "browser: %s for %s: %w (%s)", op, redact(target), ErrDisconnected, firstLine(err))
+		return crawler.Errorf(crawler.ErrBrowser, "browser: %s for %s: %w (%s)", op, crawler.Redact(target), ErrDisconnected, firstLine(err))
 	}
-	return crawler.Errorf(crawler.ErrBrowser, "browser: %s for %s: %s", op, redact(target), firstLine(err))
+	return crawler.Errorf(crawler.ErrBrowser, "browser: %s for %s: %s", op, crawler.Redact(target), firstLine(err))
 }
 
 // alive asks the browser something trivial, after an error nothing else
@@ -131,7 +131,7 @@ func statusError(code int, final *url.URL) error {
 	case code == http.StatusTooManyRequests, code >= 500:
 		t = crawler.ErrHTTP5xx
 	}
-	return crawler.Errorf(t, "browser: get %s: status %d", redact(final), code)
+	return crawler.Errorf(t, "browser: get %s: status %d", crawler.Redact(final), code)
 }
 
 // proxyRefusal is the error for a main response the proxy made itself: a
@@ -142,10 +142,10 @@ func proxyRefusal(proxy *guardProxy, resp playwright.Response, typ string, final
 		t = crawler.ErrConnect
 	}
 	if why := proxy.refusal(authority(final)); why != nil {
-		return crawler.Errorf(t, "browser: get %s: proxy: %w", redact(final), why)
+		return crawler.Errorf(t, "browser: get %s: proxy: %w", crawler.Redact(final), why)
 	}
 	why, _ := resp.Text()
-	return crawler.Errorf(t, "browser: get %s: proxy: %s", redact(final), strings.TrimSpace(why))
+	return crawler.Errorf(t, "browser: get %s: proxy: %s", crawler.Redact(final), strings.TrimSpace(why))
 }
 
 func knownType(t crawler.ErrorType) bool {

@@ -41,12 +41,7 @@ var _ crawler.Fetcher = (*Fetcher)(nil)
 // main response's content type, whether it was HTML at all (a PDF or an
 // image is a success with no title and no rank), and how many items the
 // selector chose.
-type Page struct {
-	crawler.Result
-	ContentType string
-	HTML        bool
-	Items       int
-}
+type Page = crawler.Page
 
 // New builds a Fetcher. It starts nothing: Chromium is launched by the
 // first Fetch, so a process that never gets a browser job never pays for

@@ -54,7 +54,7 @@ func (f *Fetcher) render(ctx context.Context, inst *instance, pg playwright.Page
 		return j.failure(ctx, inst, "load", target, err)
 	}
 	if resp == nil {
-		return crawler.Errorf(crawler.ErrBrowser, "browser: load %s: no response", redact(target))
+		return crawler.Errorf(crawler.ErrBrowser, "browser: load %s: no response", crawler.Redact(target))
 	}
 	page.Status = resp.Status()
 	final, err := url.Parse(resp.URL())
@@ -88,7 +88,7 @@ func (f *Fetcher) render(ctx context.Context, inst *instance, pg playwright.Page
 	}
 	if int64(len(content)) > f.cfg.MaxBytes {
 		return crawler.Errorf(crawler.ErrTooLarge, "browser: %s: rendered page is %d bytes, more than %d",
-			redact(final), len(content), f.cfg.MaxBytes)
+			crawler.Redact(final), len(content), f.cfg.MaxBytes)
 	}
 	page.HTML = true
 	page.Bytes = int64(len(content))
@@ -141,13 +141,4 @@ func isHTML(contentType string) bool {
 		return false
 	}
 	return mt == "text/html" || mt == "application/xhtml+xml"
-}
-
-// redact drops userinfo, query and fragment from URLs in messages.
-func redact(u *url.URL) string {
-	if u == nil {
-		return ""
-	}
-	r := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path, RawPath: u.RawPath}
-	return r.String()
 }

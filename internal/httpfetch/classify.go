@@ -31,7 +31,7 @@ func classify(err error, target *url.URL) error {
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
-	return crawler.Errorf(errorType(err), "httpfetch: get %s: %w", redact(target), err)
+	return crawler.Errorf(errorType(err), "httpfetch: get %s: %w", crawler.Redact(target), err)
 }
 
 func errorType(err error) crawler.ErrorType {
@@ -98,7 +98,7 @@ func statusError(resp *http.Response, target *url.URL) error {
 	case code == http.StatusTooManyRequests, code >= 500:
 		t = crawler.ErrHTTP5xx
 	}
-	return crawler.Errorf(t, "httpfetch: get %s: %w", redact(target), se)
+	return crawler.Errorf(t, "httpfetch: get %s: %w", crawler.Redact(target), se)
 }
 
 func retryAfter(v string, now time.Time) time.Duration {
@@ -112,13 +112,4 @@ func retryAfter(v string, now time.Time) time.Duration {
 		return t.Sub(now)
 	}
 	return 0
-}
-
-// redact drops userinfo, query and fragment.
-func redact(u *url.URL) string {
-	if u == nil {
-		return ""
-	}
-	r := url.URL{Scheme: u.Scheme, Host: u.Host, Path: u.Path, RawPath: u.RawPath}
-	return r.String()
 }

@@ -39,12 +39,7 @@ var _ crawler.Fetcher = (*Fetcher)(nil)
 // HTML false (or Items 0) is the "no usable HTML" signal to try the browser.
 // DurationMS counts from the moment the host slot was held, so politeness
 // waits do not read as slow sites.
-type Page struct {
-	crawler.Result
-	ContentType string
-	HTML        bool
-	Items       int
-}
+type Page = crawler.Page
 
 // New builds a Fetcher. It fails only on a malformed proxy URL.
 func New(cfg Config) (*Fetcher, error) {

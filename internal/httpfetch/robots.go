@@ -60,7 +60,7 @@ func (c *robotsCache) check(ctx context.Context, u *url.URL) error {
 		path += "?" + u.RawQuery
 	}
 	if !data.TestAgent(path, c.agent) {
-		return crawler.Errorf(crawler.ErrBlocked, "httpfetch: %s: %w", redact(u), ErrRobotsDisallowed)
+		return crawler.Errorf(crawler.ErrBlocked, "httpfetch: %s: %w", crawler.Redact(u), ErrRobotsDisallowed)
 	}
 	return nil
 }

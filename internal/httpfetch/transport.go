@@ -10,6 +10,8 @@ import (
 	"net/url"
 	"sync/atomic"
 	"time"
+
+	"github.com/crawler-service/crawler/internal/crawler"
 )
 
 // jobState travels in the request context of one job: which proxy the job
@@ -129,10 +131,10 @@ func parseProxies(raw []string) ([]*url.URL, error) {
 		switch u.Scheme {
 		case "http", "https", "socks5", "socks5h":
 		default:
-			return nil, fmt.Errorf("httpfetch: proxy %s: scheme must be http, https or socks5", redact(u))
+			return nil, fmt.Errorf("httpfetch: proxy %s: scheme must be http, https or socks5", crawler.Redact(u))
 		}
 		if u.Host == "" {
-			return nil, fmt.Errorf("httpfetch: proxy %q: missing host", redact(u))
+			return nil, fmt.Errorf("httpfetch: proxy %q: missing host", crawler.Redact(u))
 		}
 		out = append(out, u)
 	}

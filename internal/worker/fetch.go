@@ -7,17 +7,14 @@ import (
 	"runtime/debug"
 
 	"github.com/crawler-service/crawler/internal/crawler"
-	"github.com/crawler-service/crawler/internal/httpfetch"
 )
 
 // PageFetcher is an HTTP fetcher that also says whether the page had
 // usable HTML, which auto needs; *httpfetch.Fetcher has it. An HTTP
 // fetcher without it is taken to always find HTML.
 type PageFetcher interface {
-	FetchPage(ctx context.Context, job crawler.Job) (httpfetch.Page, error)
+	FetchPage(ctx context.Context, job crawler.Job) (crawler.Page, error)
 }
-
-var _ PageFetcher = (*httpfetch.Fetcher)(nil)
 
 // fetcherRef is a fetcher with the method it implements.
 type fetcherRef struct {

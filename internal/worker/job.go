@@ -26,7 +26,7 @@ func (w *Worker) process(d queue.Delivery) {
 	took := time.Since(start)
 
 	log := w.log.With("job_id", d.Job.ID, "attempt", d.Attempt, "method", method,
-		"url", redactURL(d.Job.URL), "duration", took.Round(time.Millisecond))
+		"url", crawler.RedactURL(d.Job.URL), "duration", took.Round(time.Millisecond))
 	owned, lost := w.inflight.finish(d.StreamID)
 	switch {
 	case !owned:
