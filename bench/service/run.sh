@@ -5,10 +5,14 @@
 # pages/s end to end (POST to the queue drained), the worker's RSS idle
 # before, at its peak (VmHWM) and idle after, and, in the same run, a bare
 # net/http loop over the same site for comparison (absolute figures swing
-# with machine load; compare within one run).
+# with machine load; compare within one run). The crawler is built as the
+# Dockerfile builds it (static, stripped): RSS counts the binary's mapped
+# pages, so the build matters. RSS is also split into anonymous memory
+# (heap, stacks) and file-backed pages (the binary's code and data).
 #
 #   bench/service/run.sh                      # 10,000 pages, WORKER_CONCURRENCY=32
 #   PAGES=2000 CONCURRENCY=8 MARKUP=rich bench/service/run.sh
+#   KEEP_LOGS=/tmp/logs WORKER_ENV="GODEBUG=gctrace=1" bench/service/run.sh
 #
 # Targets (issue 3): ≥ 2× Colly's rate on this site (Colly ≈ 1,500 pages/s
 # measured by bench/crawl, so ≥ 3,000 pages/s), worker peak RSS ≤ 50 MB,
@@ -22,6 +26,7 @@ CONCURRENCY=${CONCURRENCY:-32}
 IDLE_AFTER=${IDLE_AFTER:-3} # seconds idle after the run before RSS is read again
 MARKUP=${MARKUP:-plain} # plain: paragraphs (bench/crawl's pages); rich: tables too (the tree parser's path)
 TIMEOUT=${TIMEOUT:-180}
+WORKER_ENV=${WORKER_ENV:-} # extra NAME=value pairs for the worker, e.g. "GOGC=50 GODEBUG=gctrace=1"
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 work=$(mktemp -d)
@@ -57,7 +62,7 @@ now() { date +%s.%N; }
 cpu_ticks() { awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$1/stat"; }
 
 echo "# $(go version | cut -d' ' -f3), $(redis-server --version | cut -d' ' -f3), $(nproc) cores, $PAGES pages ($MARKUP markup), concurrency $CONCURRENCY" >&2
-(cd "$root" && go build -o "$work/crawler" ./cmd/crawler && go build -o "$work/site" ./bench/service/site && go build -o "$work/bare" ./bench/service/bare)
+(cd "$root" && CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o "$work/crawler" ./cmd/crawler && go build -o "$work/site" ./bench/service/site && go build -o "$work/bare" ./bench/service/bare)
 
 redis_port=$(free_port)
 redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" --logfile redis.log &
@@ -81,7 +86,7 @@ pids+=("$api_pid")
 # Every page is on one host, so the per-host limit (default 2) is raised
 # to the worker's concurrency: this measures the worker, not politeness.
 env -i "${common[@]}" METRICS_ADDR="$metrics_addr" \
-  WORKER_CONCURRENCY="$CONCURRENCY" CRAWL_PER_HOST_CONCURRENCY="$CONCURRENCY" \
+  WORKER_CONCURRENCY="$CONCURRENCY" CRAWL_PER_HOST_CONCURRENCY="$CONCURRENCY" $WORKER_ENV \
   "$work/crawler" --process=worker 2>"$work/worker.log" &
 worker_pid=$!
 pids+=("$worker_pid")
@@ -93,6 +98,7 @@ bare=$("$work/bare" -base "$site" -pages "$PAGES" -c "$CONCURRENCY")
 echo "$bare" >&2
 sleep 2
 idle_before=$(rss_kb "$worker_pid" VmRSS)
+idle_before_split="anon $(rss_kb "$worker_pid" RssAnon) kB, file $(rss_kb "$worker_pid" RssFile) kB"
 
 curl -sf "$site/batch.json" >"$work/batch.json"
 auth=(-H "Authorization: Bearer $token")
@@ -118,6 +124,8 @@ for i in "${!roles[@]}"; do
 done
 sleep "$IDLE_AFTER"
 idle_after=$(rss_kb "$worker_pid" VmRSS)
+echo "worker RSS after: anon $(rss_kb "$worker_pid" RssAnon) kB, file $(rss_kb "$worker_pid" RssFile) kB; before: $idle_before_split" >&2
+[[ -z ${KEEP_LOGS:-} ]] || cp "$work"/*.log "$KEEP_LOGS"/
 
 failed=$(json 'd["failed"]' <"$work/queue.json")
 unique=$(curl -sf "$site/stats" | json 'd["unique"]')

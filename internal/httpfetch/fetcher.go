@@ -65,8 +65,15 @@ func New(cfg Config) (*Fetcher, error) {
 // Close drops idle connections. In-flight fetches are ended by their
 // contexts, not by Close.
 func (f *Fetcher) Close() error {
-	f.transport.CloseIdleConnections()
+	f.CloseIdleConnections()
 	return nil
+}
+
+// CloseIdleConnections drops keep-alive connections nothing is using; the
+// worker calls it when it goes idle, so a burst's connections (each with
+// two goroutines and their buffers) do not stay for IdleConnTimeout.
+func (f *Fetcher) CloseIdleConnections() {
+	f.transport.CloseIdleConnections()
 }
 
 // Fetch implements crawler.Fetcher.

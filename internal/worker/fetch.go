@@ -39,6 +39,9 @@ func (r fetcherRef) fetch(ctx context.Context, job crawler.Job) (crawler.Result,
 	return res, true, err
 }
 
+// idleCloser is a fetcher holding keep-alive connections it can drop.
+type idleCloser interface{ CloseIdleConnections() }
+
 // Fetchers runs a job with the fetcher(s) its method asks for: the worker
 // and the one-shot crawl command share it, so both follow one auto rule.
 type Fetchers struct {
@@ -122,4 +125,13 @@ func errType(err error) crawler.ErrorType {
 		return ""
 	}
 	return crawler.TypeOf(err)
+}
+
+// closeIdle drops the fetchers' unused connections, when they hold any.
+func (fs *Fetchers) closeIdle() {
+	for _, r := range []fetcherRef{fs.http, fs.browser} {
+		if c, ok := r.f.(idleCloser); ok {
+			c.CloseIdleConnections()
+		}
+	}
 }

@@ -15,8 +15,9 @@ import (
 func (w *Worker) settleFor() time.Duration { return w.cfg.Lease }
 
 // process runs one delivery and settles it: complete, fail, or (when a
-// hard stop interrupted it) release.
-func (w *Worker) process(d queue.Delivery) {
+// hard stop interrupted it) release. It calls fetched when the fetch is
+// over and the outcome is about to be stored.
+func (w *Worker) process(d queue.Delivery, fetched func()) {
 	ctx, cancel := context.WithCancel(w.jobBase)
 	defer cancel()
 	w.inflight.add(d, cancel)
@@ -40,6 +41,7 @@ func (w *Worker) process(d queue.Delivery) {
 		w.release(log, d)
 		return
 	}
+	fetched()
 
 	secs := took.Seconds()
 	if err == nil {

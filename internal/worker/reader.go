@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"runtime/debug"
 	"time"
 
 	"github.com/crawler-service/crawler/internal/queue"
@@ -16,8 +17,16 @@ const (
 // readLoop fills free slots until ctx ends. One reader serves every slot:
 // it reads as many jobs as there are free slots in one call, so a busy
 // queue costs one round trip per batch rather than one per job.
+//
+// When a read comes back empty with every slot free, the worker has been
+// idle for a whole read block; if it ran jobs since it last went idle, it
+// drops the burst's keep-alive connections and hands the heap the burst
+// grew back to the OS (one forced GC per busy-to-idle change, nothing
+// while jobs keep coming), so an idle worker's RSS returns to near its
+// size at start.
 func (w *Worker) readLoop(ctx context.Context) {
 	backoff := readBackoffMin
+	ranSinceIdle := false
 	for {
 		n, ok := w.acquireSlots(ctx)
 		if !ok {
@@ -41,6 +50,12 @@ func (w *Worker) readLoop(ctx context.Context) {
 			continue
 		}
 		backoff = readBackoffMin
+		if len(ds) == 0 && n == w.cfg.Concurrency && ranSinceIdle {
+			ranSinceIdle = false
+			w.fetchers.closeIdle()
+			debug.FreeOSMemory()
+		}
+		ranSinceIdle = ranSinceIdle || len(ds) > 0
 		for _, d := range ds {
 			w.jobs.Add(1)
 			go w.slot(ctx, d)
@@ -96,10 +111,26 @@ func (w *Worker) giveBack(ds []queue.Delivery) {
 	}
 }
 
-// slot runs one job, then holds its slot for the politeness interval.
+// slot runs one job. The slot is held while the job fetches; storing its
+// outcome happens off the slot, so the next job starts fetching while this
+// one's result rides a shared round trip to Redis (the read for the next
+// job often rides the same one). At most Concurrency outcomes wait for
+// Redis at once: a stalled Redis holds the slots and so stops intake.
+// With an interval, the slot is held through the outcome and the pause.
 func (w *Worker) slot(ctx context.Context, d queue.Delivery) {
 	defer w.jobs.Done()
-	defer func() { <-w.slots }()
-	w.process(d)
+	held := true
+	w.process(d, func() {
+		if w.cfg.Interval == 0 {
+			w.settling <- struct{}{}
+			held = false
+			<-w.slots
+		}
+	})
+	if !held {
+		<-w.settling
+		return
+	}
 	sleepCtx(ctx.Done(), w.cfg.Interval)
+	<-w.slots
 }

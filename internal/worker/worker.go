@@ -36,7 +36,8 @@ type Worker struct {
 	stopping <-chan struct{} // Run's ctx: no new work, skip politeness pauses
 	jobBase  context.Context // parent of every job's context; cancelled at hard stop
 	redis    context.Context // parent of settling calls; cancelled when Run gives up
-	slots    chan struct{}   // one token per running job (and its pause)
+	slots    chan struct{}   // one token per fetching job (and its pause)
+	settling chan struct{}   // one token per outcome being stored off its slot
 	jobs     sync.WaitGroup  // running jobs
 	inflight inflight
 }
@@ -80,6 +81,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	defer stopRedis()
 	w.jobBase, w.redis = jobBase, redisBase
 	w.slots = make(chan struct{}, w.cfg.Concurrency)
+	w.settling = make(chan struct{}, w.cfg.Concurrency)
 
 	hkStop := make(chan struct{})
 	hkDone := make(chan struct{})
