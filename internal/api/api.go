@@ -52,6 +52,7 @@ type Jobs interface {
 	Status(ctx context.Context, id string) (crawler.Status, error)
 	Counts(ctx context.Context) (crawler.QueueCounts, error)
 	ScheduleResults(ctx context.Context, name string, n int) ([]queue.ScheduleResult, error)
+	DeleteScheduleResults(ctx context.Context, name string) error
 	Ping(ctx context.Context) error
 }
 

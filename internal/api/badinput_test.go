@@ -78,6 +78,9 @@ func TestBadInput(t *testing.T) {
 		{"empty bearer", "GET", "/v1/queue", "Bearer ", nil, 401, "unauthorized", "", ""},
 		{"unknown route without token", "GET", "/v1/secret", "", nil, 401, "unauthorized", "", ""},
 		{"unknown route", "GET", "/v1/secret", good, nil, 404, "not_found", "", ""},
+		{"wrong method", "PUT", "/v1/jobs", good, strings.NewReader(`{"url":"https://example.com"}`), 405, "method_not_allowed", "", ""},
+		{"wrong method on a job", "DELETE", "/v1/jobs/01jzzzzzzzzzzzzzzzzzzzzzzz", good, nil, 405, "method_not_allowed", "", ""},
+		{"wrong method without token", "PUT", "/v1/jobs", "", nil, 401, "unauthorized", "", ""},
 		{"unknown job id", "GET", "/v1/jobs/01jzzzzzzzzzzzzzzzzzzzzzzz", good, nil, 404, "not_found", "", ""},
 		{"junk job id", "GET", "/v1/jobs/NOT%20AN%20ID", good, nil, 404, "not_found", "", ""},
 		{"unknown schedule", "GET", "/v1/schedules/nope", good, nil, 404, "not_found", "", ""},
@@ -104,6 +107,9 @@ func TestBadInput(t *testing.T) {
 			}
 			if tt.field != "" && !strings.Contains(r.err.Fields[tt.field], tt.reason) {
 				t.Errorf("fields = %v, want %s: ...%s...", r.err.Fields, tt.field, tt.reason)
+			}
+			if tt.status == 405 && r.header.Get("Allow") == "" {
+				t.Errorf("405 without Allow")
 			}
 			if tt.status == 401 && !strings.HasPrefix(r.header.Get("WWW-Authenticate"), "Bearer") {
 				t.Errorf("401 without WWW-Authenticate: Bearer (got %q)", r.header.Get("WWW-Authenticate"))

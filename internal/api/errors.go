@@ -18,14 +18,15 @@ import (
 
 // The error codes of the API's answers.
 const (
-	codeMalformed    = "malformed_request"
-	codeUnauthorized = "unauthorized"
-	codeNotFound     = "not_found"
-	codeConflict     = "conflict"
-	codeTooLarge     = "too_large"
-	codeInvalid      = "invalid_request"
-	codeUnavailable  = "unavailable"
-	codeInternal     = "internal"
+	codeMalformed        = "malformed_request"
+	codeUnauthorized     = "unauthorized"
+	codeNotFound         = "not_found"
+	codeMethodNotAllowed = "method_not_allowed"
+	codeConflict         = "conflict"
+	codeTooLarge         = "too_large"
+	codeInvalid          = "invalid_request"
+	codeUnavailable      = "unavailable"
+	codeInternal         = "internal"
 )
 
 // statusOf is the one table from error code to HTTP status.
@@ -37,6 +38,8 @@ func statusOf(code string) int {
 		return http.StatusUnauthorized
 	case codeNotFound:
 		return http.StatusNotFound
+	case codeMethodNotAllowed:
+		return http.StatusMethodNotAllowed
 	case codeConflict:
 		return http.StatusConflict
 	case codeTooLarge:

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -47,8 +48,28 @@ func (s *server) handleMetrics() http.Handler {
 	})
 }
 
-func (s *server) handleNoRoute() http.Handler {
+func (s *server) handleNoRoute(mux *http.ServeMux) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if allow := allowedMethods(mux, r); len(allow) > 0 {
+			w.Header().Set("Allow", strings.Join(allow, ", "))
+			s.writeError(w, r, errorf(codeMethodNotAllowed, "%s is not allowed on %s; use %s",
+				r.Method, r.URL.Path, strings.Join(allow, " or ")))
+			return
+		}
 		s.writeError(w, r, errorf(codeNotFound, "no such route: %s %s", r.Method, r.URL.Path))
 	})
+}
+
+// allowedMethods are the methods mux routes somewhere other than the
+// catch-all for r's path.
+func allowedMethods(mux *http.ServeMux, r *http.Request) []string {
+	var allow []string
+	for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodDelete} {
+		probe := r.Clone(r.Context())
+		probe.Method = m
+		if _, pattern := mux.Handler(probe); pattern != "/" && pattern != "" {
+			allow = append(allow, m)
+		}
+	}
+	return allow
 }

@@ -22,7 +22,8 @@ func (s *server) routes() *http.ServeMux {
 	mux.Handle("DELETE /v1/schedules/{name}", auth(s.handleDeleteSchedule()))
 	mux.Handle("GET /v1/schedules/{name}/results", auth(s.handleScheduleResults()))
 
-	// Everything else, behind the token so the API's shape is not public.
-	mux.Handle("/", auth(s.handleNoRoute()))
+	// Everything else, behind the token so the API's shape is not public:
+	// 405 with Allow for a known path, 404 otherwise.
+	mux.Handle("/", auth(s.handleNoRoute(mux)))
 	return mux
 }

@@ -105,6 +105,11 @@ func (s *server) handleDeleteSchedule() http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
+		// The schedule is gone either way; its results expire by
+		// themselves if this fails.
+		if err := s.deps.Jobs.DeleteScheduleResults(r.Context(), name); err != nil {
+			s.log.Warn("delete schedule results", "schedule", name, "error", err)
+		}
 		w.WriteHeader(http.StatusNoContent)
 	})
 }

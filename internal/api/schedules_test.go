@@ -75,6 +75,10 @@ func TestScheduleCRUD(t *testing.T) {
 	}
 	e.call(t, "GET", "/v1/schedules/nightly", nil, http.StatusNotFound, nil)
 	e.call(t, "DELETE", "/v1/schedules/nightly", nil, http.StatusNotFound, nil)
+	// Its results went with it: a new schedule of the same name starts empty.
+	if got, err := e.q.ScheduleResults(t.Context(), "nightly", 10); err != nil || len(got) != 0 {
+		t.Errorf("results of the deleted schedule = %d, %v; want none", len(got), err)
+	}
 	e.call(t, "GET", "/v1/schedules", nil, http.StatusOK, &list)
 	if len(list.Schedules) != 1 {
 		t.Errorf("after delete: %d schedules, want 1", len(list.Schedules))

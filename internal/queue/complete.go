@@ -49,7 +49,8 @@ func (q *Queue) addCommits(ctx context.Context, p redis.Pipeliner, batch []*comp
 		cmds = append(cmds, p.Set(ctx, q.keys.job(c.d.Job.ID), c.record, q.cfg.RecordTTL))
 		if c.entry != nil {
 			list := q.keys.schedule(c.d.Job.Schedule)
-			cmds = append(cmds, p.LPush(ctx, list, c.entry), p.LTrim(ctx, list, 0, int64(q.cfg.ResultsPerSchedule-1)))
+			cmds = append(cmds, p.LPush(ctx, list, c.entry), p.LTrim(ctx, list, 0, int64(q.cfg.ResultsPerSchedule-1)),
+				p.PExpire(ctx, list, q.cfg.RecordTTL))
 		}
 		sids = append(sids, c.d.StreamID)
 	}

@@ -3,6 +3,7 @@ package queue_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -97,5 +98,33 @@ func TestScheduleResultsNewestFirstAndCapped(t *testing.T) {
 	}
 	if daily, err := e.q.ScheduleResults(ctx, "daily", 10); err != nil || len(daily) != 1 || daily[0].ID != ids[5] {
 		t.Errorf("daily results = %+v, %v; want its one job", daily, err)
+	}
+}
+
+// A schedule's results expire RecordTTL after the last one arrived, by a
+// completion or a failure, and go at once when the schedule is deleted.
+func TestScheduleResultsExpireAndDelete(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	const ttl = time.Hour
+	e := newEnv(t, queue.Config{RecordTTL: ttl})
+	key := "{" + strings.ReplaceAll(t.Name(), "/", "_") + "}:schedule:s:results"
+	ds := readN(t, e.q, "c", len(enqueue(t, e.q, jobs(2, "s"))), time.Second)
+	for i, d := range ds {
+		if i == 0 {
+			complete(t, e.q, d, crawler.Result{})
+		} else if _, err := e.q.Fail(ctx, d, crawler.Errorf(crawler.ErrHTTP4xx, "gone"), false); err != nil {
+			t.Fatalf("fail: %v", err)
+		}
+		left, err := e.rdb.PTTL(ctx, key).Result()
+		if err != nil || left <= 0 || left > ttl {
+			t.Errorf("after result %d: results list expires in %v (%v), want within %v", i+1, left, err, ttl)
+		}
+	}
+	if err := e.q.DeleteScheduleResults(ctx, "s"); err != nil {
+		t.Fatalf("delete: %v", err)
+	}
+	if got, err := e.q.ScheduleResults(ctx, "s", 10); err != nil || len(got) != 0 {
+		t.Errorf("after delete: %d results, %v; want none", len(got), err)
 	}
 }

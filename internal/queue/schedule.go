@@ -50,3 +50,13 @@ func (q *Queue) ScheduleResults(ctx context.Context, name string, n int) ([]Sche
 	}
 	return out, nil
 }
+
+// DeleteScheduleResults forgets a schedule's results, when the schedule is
+// deleted. A job of it still running may add one afterwards; every push
+// renews the list's expiry to RecordTTL, so such a straggler goes with it.
+func (q *Queue) DeleteScheduleResults(ctx context.Context, name string) error {
+	if err := q.rdb.Del(ctx, q.keys.schedule(name)).Err(); err != nil {
+		return fmt.Errorf("queue: delete schedule results %s: %w", name, err)
+	}
+	return nil
+}

@@ -23,6 +23,7 @@ else
   if ARGV[9] ~= '' then
     redis.call('LPUSH', KEYS[5], ARGV[9])
     redis.call('LTRIM', KEYS[5], 0, tonumber(ARGV[10]) - 1)
+    redis.call('PEXPIRE', KEYS[5], ARGV[11])
   end
 end
 redis.call('XACK', KEYS[1], ARGV[1], ARGV[3])

@@ -51,6 +51,7 @@ for _, p in ipairs(redis.call('XPENDING', stream, group, 'IDLE', lease, '-', '+'
         redis.call('LPUSH', list, cjson.encode({id = id, state = 'failed', attempts = tonumber(a),
           error = {type = 'internal', message = msg}, finished_ms = now}))
         redis.call('LTRIM', list, 0, perSchedule - 1)
+        redis.call('PEXPIRE', list, ttl)
       end
       parked[#parked + 1] = id
     end
