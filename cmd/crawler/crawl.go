@@ -87,7 +87,7 @@ func runCrawl(ctx context.Context, args []string, getenv func(string) string, st
 	reader := sdkmetric.NewManualReader()
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 	defer func() { _ = mp.Shutdown(context.WithoutCancel(ctx)) }()
-	f, err := newFetchers(cfg, mp, nil)
+	f, err := newFetchers(cfg, mp, nil, nil) // one process: its own per-host limit
 	if err != nil {
 		return err
 	}

@@ -3,11 +3,15 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"go.opentelemetry.io/otel/metric"
 
 	"github.com/crawler-service/crawler/internal/browser"
 	"github.com/crawler-service/crawler/internal/config"
+	"github.com/crawler-service/crawler/internal/hostlimit"
 	"github.com/crawler-service/crawler/internal/httpfetch"
 	"github.com/crawler-service/crawler/internal/netguard"
 )
@@ -31,9 +35,12 @@ func (f fetchers) Close() {
 	_ = f.http.Close()
 }
 
-func newFetchers(cfg config.Config, mp metric.MeterProvider, log *slog.Logger) (fetchers, error) {
+// newFetchers builds the process's fetchers. hosts, when not nil, limits
+// requests per host in place of the in-process limiter.
+func newFetchers(cfg config.Config, mp metric.MeterProvider, log *slog.Logger, hosts httpfetch.HostLimiter) (fetchers, error) {
 	c := cfg.Fetch
 	h, err := httpfetch.New(httpfetch.Config{
+		HostLimiter:        hosts,
 		UserAgent:          c.UserAgent,
 		Timeout:            c.Timeout,
 		MaxBodyBytes:       c.MaxBodyBytes,
@@ -61,4 +68,24 @@ func newFetchers(cfg config.Config, mp metric.MeterProvider, log *slog.Logger) (
 		return fetchers{}, fmt.Errorf("browser fetcher: %w", err)
 	}
 	return fetchers{http: h, browser: b}, nil
+}
+
+// sharedHostLimiter is the per-host limit held across every worker through
+// Redis (CRAWL_PER_HOST_SHARED), or nil when each process limits alone.
+// A place is held at most the fetch timeout plus a margin, so a worker
+// that dies mid-request frees its place by then.
+func sharedHostLimiter(cfg config.Config, rdb redis.UniversalClient, owner string, log *slog.Logger) (httpfetch.HostLimiter, error) {
+	c := cfg.Fetch
+	if !c.PerHostShared {
+		return nil, nil
+	}
+	l, err := hostlimit.New(rdb, hostlimit.Config{
+		Prefix: "crawler", Concurrency: c.PerHostConcurrency, Gap: c.PerHostGap,
+		Lease: c.Timeout + 10*time.Second, Owner: owner,
+		Fallback: httpfetch.NewHostLimiter(c.PerHostConcurrency, c.PerHostGap),
+	}, log)
+	if err != nil {
+		return nil, fmt.Errorf("shared host limit: %w", err)
+	}
+	return l, nil
 }

@@ -86,7 +86,11 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, s
 		}
 	}
 	if has(config.ProcessWorker) {
-		f, err := newFetchers(cfg, mp.MeterProvider(), log)
+		hosts, err := sharedHostLimiter(cfg, rdb, instanceID, log)
+		if err != nil {
+			return err
+		}
+		f, err := newFetchers(cfg, mp.MeterProvider(), log, hosts)
 		if err != nil {
 			return err
 		}

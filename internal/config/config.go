@@ -67,6 +67,7 @@ type Fetch struct {
 	MaxBodyBytes       int64
 	PerHostConcurrency int
 	PerHostGap         time.Duration
+	PerHostShared      bool // CRAWL_PER_HOST_SHARED: the two above hold across all workers, through Redis
 	Proxies            []string
 	Robots             bool
 	BrowserConcurrency int
@@ -118,6 +119,7 @@ func Load(process string, getenv func(string) string) (Config, error) {
 	c.Fetch.MaxBodyBytes = int64(r.intRange("CRAWL_MAX_BODY_BYTES", 5<<20, 1024, 1<<30))
 	c.Fetch.PerHostConcurrency = r.intRange("CRAWL_PER_HOST_CONCURRENCY", 2, 1, 1024)
 	c.Fetch.PerHostGap = time.Duration(r.intRange("CRAWL_PER_HOST_GAP_MS", 0, 0, 600_000)) * time.Millisecond
+	c.Fetch.PerHostShared = r.boolean("CRAWL_PER_HOST_SHARED", false)
 	c.Fetch.Robots = r.boolean("CRAWL_ROBOTS", false)
 	c.Fetch.BrowserConcurrency = r.intRange("BROWSER_CONCURRENCY", 2, 1, 64)
 	c.Fetch.BrowserDriverPath = getenv("PLAYWRIGHT_DRIVER_PATH")

@@ -29,6 +29,7 @@ type site struct {
 	hits     map[string]int // fetches begun, by path
 	served   int            // responses written in full
 	inflight int
+	peak     int // most requests answered at once
 	changed  chan struct{} // closed and replaced on every change
 	released chan struct{}
 	relOnce  sync.Once
@@ -53,7 +54,7 @@ func (s *site) release() { s.relOnce.Do(func() { close(s.released) }) }
 
 func (s *site) serve(w http.ResponseWriter, r *http.Request) {
 	path := r.URL.Path
-	s.update(func() { s.hits[path]++; s.inflight++ })
+	s.update(func() { s.hits[path]++; s.inflight++; s.peak = max(s.peak, s.inflight) })
 	defer s.update(func() { s.inflight-- })
 
 	switch {
@@ -117,6 +118,13 @@ func (s *site) waitServed(ctx context.Context, n int) error {
 // waitInFlight blocks until n requests are being answered at once.
 func (s *site) waitInFlight(ctx context.Context, n int) error {
 	return s.waitFor(ctx, fmt.Sprintf("%d requests in flight", n), func() bool { return s.inflight >= n })
+}
+
+// peakInFlight is the most requests the site answered at once.
+func (s *site) peakInFlight() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.peak
 }
 
 // fetches returns the fetch count of each path.
