@@ -12,12 +12,12 @@ import (
 
 	"github.com/crawler-service/crawler/internal/metrics"
 	"github.com/crawler-service/crawler/internal/publisher"
+
+	"github.com/crawler-service/crawler/internal/redistest"
 )
 
-// go-redis keeps re-dialling a server that went away for up to a second
-// after its client is closed; that goroutine ends on its own.
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m, goleak.IgnoreAnyFunction("github.com/redis/go-redis/v9/internal/pool.(*ConnPool).tryDial"))
+	goleak.VerifyTestMain(m, redistest.IgnoreRedial())
 }
 
 // view is one collection: gauge values by instrument name, and the read

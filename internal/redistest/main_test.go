@@ -4,11 +4,11 @@ import (
 	"testing"
 
 	"go.uber.org/goleak"
+
+	"github.com/crawler-service/crawler/internal/redistest"
 )
 
 // Each server's waiter goroutine must end with its process.
-// go-redis keeps re-dialling a server that went away for up to a second
-// after its client is closed; that goroutine ends on its own.
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m, goleak.IgnoreAnyFunction("github.com/redis/go-redis/v9/internal/pool.(*ConnPool).tryDial"))
+	goleak.VerifyTestMain(m, redistest.IgnoreRedial())
 }

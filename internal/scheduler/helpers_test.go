@@ -20,10 +20,8 @@ import (
 	"github.com/crawler-service/crawler/internal/schedule"
 )
 
-// go-redis retries a failed dial from a goroutine that sleeps up to a
-// second before noticing its pool is closed; tests that kill Redis leave one.
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m, goleak.IgnoreAnyFunction("github.com/redis/go-redis/v9/internal/pool.(*ConnPool).tryDial"))
+	goleak.VerifyTestMain(m, redistest.IgnoreRedial())
 }
 
 // fakeClock is a clock the test moves by hand, shared by replicas.

@@ -24,10 +24,8 @@ import (
 	"github.com/crawler-service/crawler/internal/worker"
 )
 
-// go-redis keeps re-dialling a server that went away for up to a second
-// after its client is closed; that goroutine ends on its own.
 func TestMain(m *testing.M) {
-	goleak.VerifyTestMain(m, goleak.IgnoreAnyFunction("github.com/redis/go-redis/v9/internal/pool.(*ConnPool).tryDial"))
+	goleak.VerifyTestMain(m, redistest.IgnoreRedial())
 }
 
 // env is one test's world: a redis-server, a queue, a metrics reader and
