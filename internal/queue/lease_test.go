@@ -63,8 +63,16 @@ func TestDeadConsumerIsReclaimedLiveOneKeepsItsJob(t *testing.T) {
 	close(stop)
 	wg.Wait()
 
-	if len(got) != 1 || got[0].Job.ID != ids[0] || got[0].Attempt != dead.Attempt || got[0].StreamID != dead.StreamID {
-		t.Fatalf("rescuer got %+v, want only the dead consumer's job %s", got, ids[0])
+	// The dead consumer's run counts: the rescuer's is the next attempt.
+	if len(got) != 1 || got[0].Job.ID != ids[0] || got[0].Attempt != dead.Attempt+1 || got[0].StreamID != dead.StreamID {
+		t.Fatalf("rescuer got %+v, want only the dead consumer's job %s at attempt %d", got, ids[0], dead.Attempt+1)
+	}
+	if st := status(t, e.q, ids[0]); st.State != crawler.StateActive || st.Attempts != 2 {
+		t.Errorf("status of the rescued job = %s, %d attempts; want active, 2", st.State, st.Attempts)
+	}
+	complete(t, e.q, got[0], crawler.Result{})
+	if st := status(t, e.q, ids[0]); st.State != crawler.StateCompleted || st.Attempts != 2 {
+		t.Errorf("status after the rescuer completed it = %s, %d attempts; want completed, 2", st.State, st.Attempts)
 	}
 	// The documented bound, with some slack for a loaded machine.
 	if bound := lease + reclaimEvery + promoteEvery + 100*time.Millisecond; recovered < lease || recovered > bound {
@@ -94,8 +102,8 @@ func TestPoisonJobIsParkedAfterMaxDeliveries(t *testing.T) {
 	// Two workers in turn take the job and die with it.
 	first := readN(t, e.q, "w1", 1, time.Second)[0]
 	second := readN(t, e.q, "w2", 1, 3*lease)[0]
-	if second.StreamID != first.StreamID {
-		t.Fatalf("second delivery is a different entry: %+v vs %+v", second, first)
+	if second.StreamID != first.StreamID || second.Attempt != 2 {
+		t.Fatalf("second delivery = %+v, want the same entry as %+v at attempt 2", second, first)
 	}
 	// The third reader finds it at its limit and parks it.
 	deadline := time.Now().Add(3 * lease)
@@ -109,14 +117,14 @@ func TestPoisonJobIsParkedAfterMaxDeliveries(t *testing.T) {
 		}
 	}
 	st := status(t, e.q, ids[0])
-	if st.State != crawler.StateFailed || st.Error == nil || st.Error.Type != crawler.ErrInternal || !strings.Contains(st.Error.Message, "2 times") {
-		t.Errorf("status = %+v (error %+v), want failed, internal, delivered 2 times", st, st.Error)
+	if st.State != crawler.StateFailed || st.Attempts != 2 || st.Error == nil || st.Error.Type != crawler.ErrInternal || !strings.Contains(st.Error.Message, "2 times") {
+		t.Errorf("status = %+v (error %+v), want failed after 2 attempts, internal, delivered 2 times", st, st.Error)
 	}
 	if c := counts(t, e.q); c != (crawler.QueueCounts{Failed: 1}) {
 		t.Errorf("counts = %+v, want only 1 failed", c)
 	}
 	res, err := e.q.ScheduleResults(context.Background(), "nightly", 5)
-	if err != nil || len(res) != 1 || res[0].ID != ids[0] || res[0].State != crawler.StateFailed || res[0].Finished.IsZero() {
+	if err != nil || len(res) != 1 || res[0].ID != ids[0] || res[0].State != crawler.StateFailed || res[0].Attempts != 2 || res[0].Finished.IsZero() {
 		t.Errorf("schedule results = %+v, %v; want the parked job", res, err)
 	}
 }

@@ -20,8 +20,9 @@ const promoteLimit = 1000
 // Fail, Extend or Release.
 type Delivery struct {
 	Job crawler.Job
-	// Attempt counts from 1 and grows with each retry after Fail; a
-	// redelivery after a crashed worker keeps the number.
+	// Attempt counts the job's runs from 1: it grows with each retry after
+	// Fail and with each redelivery after a worker died holding the job,
+	// and a failure past MaxAttempts runs is parked.
 	Attempt int
 	// StreamID is the stream entry; a retry gets a new one.
 	StreamID string
@@ -125,12 +126,13 @@ func (q *Queue) reclaim(ctx context.Context, consumer string, n int) ([]Delivery
 	if err != nil {
 		return nil, err
 	}
-	if len(res) != 2 {
+	if len(res) != 3 {
 		return nil, fmt.Errorf("reclaim script: unexpected reply %v", res)
 	}
 	entries, _ := res[0].([]any)
+	counts, _ := res[2].([]any)
 	var ds []Delivery
-	for _, e := range entries {
+	for i, e := range entries {
 		pair, ok := e.([]any)
 		if !ok || len(pair) != 2 {
 			continue
@@ -142,7 +144,13 @@ func (q *Queue) reclaim(ctx context.Context, consumer string, n int) ([]Delivery
 			k, _ := flat[i].(string)
 			values[k] = flat[i+1]
 		}
+		before := len(ds)
 		ds = q.appendDelivery(ctx, ds, consumer, id, values)
+		if len(ds) > before && i < len(counts) {
+			if n, ok := counts[i].(int64); ok && n > 1 {
+				ds[before].Attempt += int(n) - 1 // the dead workers' runs
+			}
+		}
 	}
 	return ds, nil
 }

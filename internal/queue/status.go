@@ -34,9 +34,11 @@ func (q *Queue) Status(ctx context.Context, id string) (crawler.Status, error) {
 		return crawler.Status{}, fmt.Errorf("queue: status %s: decode record: %w", id, err)
 	}
 	st := crawler.Status{ID: id, State: rec.State, Attempts: rec.Attempts, Result: rec.Result, Error: rec.Error}
-	if held == 1 {
+	if held > 0 {
+		// The record counts finished attempts; each delivery of the
+		// held entry is a run too: this one, and any a dead worker made.
 		st.State = crawler.StateActive
-		st.Attempts++ // the record counts finished attempts; this one is running
+		st.Attempts += int(held)
 	}
 	return st, nil
 }

@@ -112,6 +112,18 @@ func TestKilledWorkerLosesNoJobs(t *testing.T) {
 			if recovery > tt.recoveryMax {
 				t.Errorf("recovery took %s, want ≤ %s", recovery, tt.recoveryMax)
 			}
+			// Every job the dead worker held ran again, and its record
+			// counts both runs; a page fetched twice was such a job.
+			rerun := 0
+			for _, id := range held {
+				if statuses[id].Attempts >= 2 {
+					rerun++
+				}
+			}
+			if rerun != len(held) || dupPaths > len(held) {
+				t.Errorf("%d of the %d jobs the killed worker held show 2 or more attempts, %d pages were fetched twice; want all of them, and no more duplicates than held jobs",
+					rerun, len(held), dupPaths)
+			}
 
 			for _, w := range workers {
 				if w == victim {

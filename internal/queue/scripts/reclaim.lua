@@ -8,7 +8,7 @@
 -- ARGV[5] max deliveries, ARGV[6] most entries to claim, ARGV[7] record TTL (ms),
 -- ARGV[8] idle time (ms) after which an empty consumer is dropped,
 -- ARGV[9] most results per schedule.
--- Returns {claimed entries, parked ids}.
+-- Returns {claimed entries, parked ids, delivery count of each claimed entry}.
 local stream, failed = KEYS[1], KEYS[2]
 local base, group, consumer = ARGV[1], ARGV[2], ARGV[3]
 local lease, maxd, count = tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6])
@@ -42,13 +42,13 @@ for _, p in ipairs(redis.call('XPENDING', stream, group, 'IDLE', lease, '-', '+'
       local f = e[1][2]
       local id, a = field(f, 'i') or sid, field(f, 'a') or '1'
       local msg = 'delivered ' .. n .. ' times without finishing; its worker may crash on it'
-      redis.call('SET', base .. 'job:' .. id, cjson.encode({state = 'failed', attempts = tonumber(a),
+      redis.call('SET', base .. 'job:' .. id, cjson.encode({state = 'failed', attempts = tonumber(a) + n - 1,
         error = {type = 'internal', message = msg}}), 'PX', ttl)
       redis.call('ZADD', failed, now, id)
       local ok, job = pcall(cjson.decode, field(f, 'j') or '')
       if ok and type(job) == 'table' and type(job.schedule) == 'string' and job.schedule ~= '' then
         local list = base .. 'schedule:' .. job.schedule .. ':results'
-        redis.call('LPUSH', list, cjson.encode({id = id, state = 'failed', attempts = tonumber(a),
+        redis.call('LPUSH', list, cjson.encode({id = id, state = 'failed', attempts = tonumber(a) + n - 1,
           error = {type = 'internal', message = msg}, finished_ms = now}))
         redis.call('LTRIM', list, 0, perSchedule - 1)
         redis.call('PEXPIRE', list, ttl)
@@ -82,4 +82,12 @@ if last then
   redis.call('XTRIM', stream, 'MINID', minid)
 end
 
-return {claimed[2], parked}
+-- Each claimed entry's delivery count, this claim included: every
+-- delivery of an entry is a run of its job.
+local counts = {}
+for i, e in ipairs(claimed[2]) do
+  local p = redis.call('XPENDING', stream, group, e[1], e[1], 1)
+  counts[i] = p[1] and p[1][4] or 1
+end
+
+return {claimed[2], parked, counts}

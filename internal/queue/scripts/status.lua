@@ -2,7 +2,8 @@
 -- whether a worker holds it right now is the group's pending list's to say.
 -- KEYS[1] record, KEYS[2] stream
 -- ARGV[1] group
--- Returns {record JSON, 1 if a worker holds the job else 0} or nil.
+-- Returns {record JSON, the delivery count of its entry if a worker holds
+-- the job else 0} or nil.
 local raw = redis.call('GET', KEYS[1])
 if not raw then
   return false
@@ -12,7 +13,7 @@ local held = 0
 if rec.state == 'waiting' and type(rec.sid) == 'string' then
   local p = redis.pcall('XPENDING', KEYS[2], ARGV[1], rec.sid, rec.sid, 1)
   if type(p) == 'table' and p[1] then
-    held = 1
+    held = p[1][4]
   end
 end
 return {raw, held}
