@@ -29,7 +29,7 @@ type site struct {
 	hits     map[string]int // fetches begun, by path
 	served   int            // responses written in full
 	inflight int
-	peak     int // most requests answered at once
+	peak     int           // most requests answered at once
 	changed  chan struct{} // closed and replaced on every change
 	released chan struct{}
 	relOnce  sync.Once
