@@ -124,13 +124,35 @@ func containsFoldASCII(s, needle string) bool {
 	if first >= 'a' && first <= 'z' {
 		firstUpper = first - 'a' + 'A'
 	}
-	for i := 0; i+len(needle) <= len(s); i++ {
-		if c := s[i]; c != first && c != firstUpper {
-			continue
+	// Candidates are found with IndexByte (vectorised), once per case of
+	// the first byte; each position is looked at once.
+	last := len(s) - len(needle)
+	lo, up := -1, -1 // next candidate of each case at or after i; -1: look again
+	for i := 0; i <= last; {
+		if lo < i {
+			if lo = strings.IndexByte(s[i:last+1], first); lo < 0 {
+				lo = len(s)
+			} else {
+				lo += i
+			}
+		}
+		if up < i {
+			if firstUpper == first {
+				up = lo
+			} else if up = strings.IndexByte(s[i:last+1], firstUpper); up < 0 {
+				up = len(s)
+			} else {
+				up += i
+			}
+		}
+		i = min(lo, up)
+		if i > last {
+			return false
 		}
 		if equalFoldASCII(s[i:i+len(needle)], needle) {
 			return true
 		}
+		i++
 	}
 	return false
 }

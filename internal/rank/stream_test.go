@@ -102,6 +102,12 @@ func TestStreamAgreesWithTree(t *testing.T) {
 		{"case-insensitive tags", `<DIV CLASS=i><A HREF="/X">Y</A></DIV>`, "div.i", "base.test/x", true},
 		{"empty match", `<p>a</p><p class=i>b</p>`, ".i", "", true},
 		{"end body then more", `<body><p class=i>a</p></body><p class=i>b</p>`, ".i", "b", true},
+		// Tag names are read from the raw token when plain ASCII.
+		{"name ended by CR, tab, FF, slash", "<li\rclass=i>a</li\t><li\fclass=i>b</li/><li/class=i>c</li >", ".i", "c", true},
+		{"mixed-case end tag", `<Ul><lI Class=i>a</LI><li class=i>b</Li></uL>`, "ul .i", "b", true},
+		{"NUL in a name", "<d\x00iv class=i>a</d\x00iv><div class=i>b</div>", ".i", "b", true},
+		{"non-ASCII name", `<lé class=i>a</lé><li class=i>b</li>`, ".i", "b", true},
+		{"tag without attributes then with", `<div><span>x</span><span class=i>y</span></div>`, ".i", "y", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -120,6 +126,7 @@ func FuzzStreamAgrees(f *testing.F) {
 	f.Add(`<p class=i>a<b>b</b>c</p><p class=i>d</p>`, ".i", "bc")
 	f.Add(`<div><span class=i>x</span></div><div><span class=i>y</span>`, "div .i:not([x])", "y")
 	f.Add("<title>a\x00b</title><p class=i>\r\nq</p>", ".i", "q")
+	f.Add("<LI\rCLASS=i>a</Li\f><d\x00iv class=i>b</d\x00iv><lé class=i>c", ".i", "c")
 	f.Fuzz(func(t *testing.T, page, selector, match string) {
 		agree(t, page, selector, match)
 	})
