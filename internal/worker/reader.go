@@ -19,14 +19,19 @@ const (
 // queue costs one round trip per batch rather than one per job.
 //
 // When a read comes back empty with every slot free, the worker has been
-// idle for a whole read block; if it ran jobs since it last went idle, it
-// drops the burst's keep-alive connections and hands the heap the burst
+// idle for a whole read block. If it ran jobs since it last went idle, it
+// drops the burst's keep-alive connections; after the next empty read,
+// when their goroutines and buffers are gone, it hands the heap the burst
 // grew back to the OS (one forced GC per busy-to-idle change, nothing
 // while jobs keep coming), so an idle worker's RSS returns to near its
 // size at start.
 func (w *Worker) readLoop(ctx context.Context) {
 	backoff := readBackoffMin
-	ranSinceIdle := false
+	const (
+		busy = iota + 1 // ran jobs since it was last idle
+		closed          // dropped connections; the heap goes next
+	)
+	idleStep := 0
 	for {
 		n, ok := w.acquireSlots(ctx)
 		if !ok {
@@ -50,12 +55,17 @@ func (w *Worker) readLoop(ctx context.Context) {
 			continue
 		}
 		backoff = readBackoffMin
-		if len(ds) == 0 && n == w.cfg.Concurrency && ranSinceIdle {
-			ranSinceIdle = false
+		switch {
+		case len(ds) > 0:
+			idleStep = busy
+		case n < w.cfg.Concurrency:
+		case idleStep == busy:
 			w.fetchers.closeIdle()
+			idleStep = closed
+		case idleStep == closed:
 			debug.FreeOSMemory()
+			idleStep = 0
 		}
-		ranSinceIdle = ranSinceIdle || len(ds) > 0
 		for _, d := range ds {
 			w.jobs.Add(1)
 			go w.slot(ctx, d)
