@@ -33,7 +33,7 @@ const (
 // formatting, tables, forms in forms, foreign content and the like end in
 // errFallback, and the tree parser reads the page instead.
 type streamer struct {
-	z      *html.Tokenizer
+	z      tokenizer
 	sel    cascadia.SelectorGroup
 	keys   []string
 	needle needle
@@ -66,7 +66,15 @@ type openItem struct {
 }
 
 func streamExtract(page []byte, base *url.URL, sel cascadia.SelectorGroup, keys []string, n needle) (Page, error) {
-	s := &streamer{z: html.NewTokenizer(bytes.NewReader(page)), sel: sel, keys: keys, needle: n, base: base, best: -1}
+	p, err := streamWith(newScanner(page), base, sel, keys, n)
+	if errors.Is(err, errScanFallback) {
+		p, err = streamWith(html.NewTokenizer(bytes.NewReader(page)), base, sel, keys, n)
+	}
+	return p, err
+}
+
+func streamWith(z tokenizer, base *url.URL, sel cascadia.SelectorGroup, keys []string, n needle) (Page, error) {
+	s := &streamer{z: z, sel: sel, keys: keys, needle: n, base: base, best: -1}
 	s.doc.Type = html.DocumentNode
 	for _, e := range []struct {
 		node   *html.Node

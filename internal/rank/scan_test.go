@@ -1,0 +1,136 @@
+package rank
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+)
+
+// tokens renders every token of z, as the streamer could read it: type,
+// raw bytes, and the text or the name and attributes.
+func tokens(z tokenizer) ([]string, error) {
+	var out []string
+	for {
+		tt := z.Next()
+		line := fmt.Sprintf("%v %q", tt, z.Raw())
+		switch tt {
+		case html.ErrorToken:
+			return out, z.Err()
+		case html.TextToken, html.CommentToken, html.DoctypeToken:
+			line += fmt.Sprintf(" text=%q", z.Text())
+		case html.StartTagToken, html.EndTagToken, html.SelfClosingTagToken:
+			name, more := z.TagName()
+			line += fmt.Sprintf(" name=%q", name)
+			for more {
+				var k, v []byte
+				k, v, more = z.TagAttr()
+				line += fmt.Sprintf(" %q=%q", k, v)
+			}
+		}
+		out = append(out, line)
+	}
+}
+
+// scannerMatches fails t when the scanner, where it does not give up,
+// reads page differently from x/net/html's Tokenizer. It reports whether
+// the scanner read the page.
+func scannerMatches(t *testing.T, page string) bool {
+	t.Helper()
+	got, err := tokens(newScanner([]byte(page)))
+	if errors.Is(err, errScanFallback) {
+		return false
+	}
+	want, werr := tokens(html.NewTokenizer(strings.NewReader(page)))
+	if err != werr || err != io.EOF {
+		t.Fatalf("page %q: scanner ends with %v, tokenizer with %v", page, err, werr)
+	}
+	for i := range max(len(got), len(want)) {
+		var g, w string
+		if i < len(got) {
+			g = got[i]
+		}
+		if i < len(want) {
+			w = want[i]
+		}
+		if g != w {
+			t.Fatalf("page %q: token %d:\nscanner   %s\ntokenizer %s", page, i, g, w)
+		}
+	}
+	return true
+}
+
+func TestScannerMatchesTokenizer(t *testing.T) {
+	t.Parallel()
+	pages := []string{
+		string(serpPage()),
+		"", "text only", "a < b", "<", "a<", "</", "</>", "<//x>", "<?xml x?>", "<!>", "<!-", "<!--", "<!---->", "<!-->", "<!--->",
+		"<!-- a -- b --!> c", "<!-- x --!", "<!-- x --", "<!DOCTYPE html><p>x", "<!doctype", "<!doc>", "<!DOCTYPE", "<!DOCTYPE ",
+		"<![CDATA[x]]>", "<p class=a CLASS=b id='x' data-x=\"y\" bare>t</P>", "<a href=x/>", "<br/>", "<p a=/>", "<p a/>",
+		"<img src = \"a b\" alt= x>", "<p =x a=1>", "<p\ta\n=\r'v'\f>", "<title>a &amp; b</title>", "<textarea>&lt;x</textarea>",
+		"<script>if (a<b) x = '</scr' + 'ipt>';</script><p>y", "<style>p>q{}</style >", "<script>a</script", "<xmp><b></xmp>",
+		"<noscript><p>x</p></noscript>", "<iframe src=x></iframe>", "<title/>x</title>", "<p>a&nbsp;b&copy c &#169; &#x41;</p>",
+		"<a href=\"?a=1&amp;b=2\">x</a>", "<a href='?a=1&b=2&#38;c'>x</a>", "line\r\nbreak\rhere", "<p a=\"x\r\ny\">",
+		"<p a=\"unterminated>", "<p a=", "<p a", "<div", "</div", "</div x", "<a href=x>y", "<P><Li CLASS=r>x",
+	}
+	for _, p := range pages {
+		scannerMatches(t, p)
+	}
+	// Pages the scanner must give to the tokenizer.
+	for _, p := range []string{"a\x00b", "<script><!--x--></script>", "<plaintext>x", "<a href='?a=1&not=2'>x</a>", "<a href='&ampx;'>"} {
+		if _, err := tokens(newScanner([]byte(p))); !errors.Is(err, errScanFallback) {
+			t.Errorf("scanner read %q itself (%v), want it given to the tokenizer", p, err)
+		}
+	}
+}
+
+func TestScannerMatchesTokenizerOnGeneratedPages(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(7, 11))
+	classes := []string{"r", "item", "x"}
+	words := []string{"alpha", "Beta &amp; co", "target", "x<y", "a\r\nb"}
+	read := 0
+	for range 2000 {
+		if scannerMatches(t, treePage(rng, classes, words)) {
+			read++
+		}
+	}
+	if read < 1900 {
+		t.Errorf("the scanner read %d of 2000 generated pages itself, want nearly all", read)
+	}
+}
+
+func FuzzScannerMatchesTokenizer(f *testing.F) {
+	f.Add(string(serpPage()))
+	f.Add("<!DOCTYPE html><title>a &amp; b</title><p class=a CLASS=b>x<br/><a href='?q=1&amp;r=2'>y</a><!-- c --></p>")
+	f.Add("<script>a<b</script><style>x</style ><textarea>&lt;</textarea><xmp></xmp>")
+	f.Add("<p =x a=/ b\r\n='v'>t</P\t>")
+	f.Fuzz(func(t *testing.T, page string) {
+		scannerMatches(t, page)
+	})
+}
+
+func BenchmarkScanVsTokenizer(b *testing.B) {
+	page := serpPage()
+	b.Run("tokenizer", func(b *testing.B) {
+		b.SetBytes(int64(len(page)))
+		for b.Loop() {
+			z := html.NewTokenizer(bytes.NewReader(page))
+			for z.Next() != html.ErrorToken {
+			}
+		}
+	})
+	b.Run("scanner", func(b *testing.B) {
+		b.SetBytes(int64(len(page)))
+		for b.Loop() {
+			z := newScanner(page)
+			for z.Next() != html.ErrorToken {
+			}
+		}
+	})
+}
