@@ -16,12 +16,20 @@ type needle struct {
 	isASCII  bool
 	ascii    string // IDNA ASCII form when text is a host name ("bücher.de" → "xn--bcher-kva.de")
 	hasSpace bool
+	// anchor is the index of the first byte of an ASCII text that is not
+	// a letter, or -1: it has one case, so IndexByte finds candidates for
+	// it alone, and such bytes ('.', digits) are rare in running text.
+	anchor int
 }
 
 func newNeedle(match string) needle {
 	n := needle{text: strings.ToLower(collapseSpace(match))}
 	n.hasSpace = strings.Contains(n.text, " ")
 	n.isASCII = isASCII(n.text)
+	n.anchor = -1
+	if n.isASCII {
+		n.anchor = strings.IndexFunc(n.text, func(r rune) bool { return r < 'a' || r > 'z' })
+	}
 	if a, err := idna.Lookup.ToASCII(n.text); err == nil && a != n.text {
 		n.ascii = a
 	}
@@ -107,6 +115,9 @@ func (n needle) matchesHref(href string, base *url.URL) bool {
 
 func (n needle) contains(s string) bool {
 	if n.isASCII {
+		if n.anchor >= 0 {
+			return containsFoldASCIIAnchored(s, n.text, n.anchor)
+		}
 		return containsFoldASCII(s, n.text)
 	}
 	return strings.Contains(strings.ToLower(s), n.text)
@@ -153,6 +164,27 @@ func containsFoldASCII(s, needle string) bool {
 			return true
 		}
 		i++
+	}
+	return false
+}
+
+// containsFoldASCIIAnchored is containsFoldASCII for a needle whose byte
+// at k is not a letter.
+func containsFoldASCIIAnchored(s, needle string, k int) bool {
+	c := needle[k]
+	for from := k; from < len(s); {
+		i := strings.IndexByte(s[from:], c)
+		if i < 0 {
+			return false
+		}
+		start := from + i - k
+		if start+len(needle) > len(s) {
+			return false
+		}
+		if equalFoldASCII(s[start:start+len(needle)], needle) {
+			return true
+		}
+		from += i + 1
 	}
 	return false
 }

@@ -48,9 +48,10 @@ type streamer struct {
 	bodyStarted bool // ... and one in the body
 	attrs       []html.Attribute
 
-	open  []*openItem
-	items int
-	best  int // 0-based index of the first matching item, -1 for none
+	open      []*openItem
+	freeItems []*openItem // closed items, for newItem
+	items     int
+	best      int // 0-based index of the first matching item, -1 for none
 
 	title     strings.Builder
 	titleDone bool
@@ -61,7 +62,7 @@ type streamer struct {
 
 type openItem struct {
 	index, depth int
-	text         strings.Builder
+	text         []byte // up to maxItemText
 	hrefs        []string
 }
 
@@ -172,8 +173,8 @@ func (s *streamer) text(t []byte) error {
 		return nil // not part of an item's text
 	}
 	for _, it := range s.open {
-		if room := maxItemText - it.text.Len(); room > 0 && (s.best < 0 || it.index < s.best) {
-			it.text.Write(t[:min(len(t), room)])
+		if room := maxItemText - len(it.text); room > 0 && (s.best < 0 || it.index < s.best) {
+			it.text = append(it.text, t[:min(len(t), room)]...)
 		}
 	}
 	return nil
@@ -268,7 +269,7 @@ func (s *streamer) start() error {
 		if len(s.open) >= maxOpenItems {
 			return errFallback
 		}
-		item = &openItem{index: s.items, depth: len(s.stack) + 1}
+		item = s.newItem(s.items, len(s.stack)+1)
 		s.items++
 		s.open = append(s.open, item)
 	}
@@ -307,17 +308,27 @@ func (s *streamer) closeItems(depth int) {
 			return
 		}
 		s.open = s.open[:len(s.open)-1]
-		if s.best >= 0 && it.index > s.best {
-			continue
-		}
-		if s.matches(it) {
+		if (s.best < 0 || it.index < s.best) && s.matches(it) {
 			s.best = it.index
 		}
+		s.freeItems = append(s.freeItems, it)
 	}
 }
 
+// newItem is an open item, reusing a closed one's buffers: a results page
+// opens dozens of items, each collecting up to maxItemText of text.
+func (s *streamer) newItem(index, depth int) *openItem {
+	if n := len(s.freeItems); n > 0 {
+		it := s.freeItems[n-1]
+		s.freeItems = s.freeItems[:n-1]
+		*it = openItem{index: index, depth: depth, text: it.text[:0], hrefs: it.hrefs[:0]}
+		return it
+	}
+	return &openItem{index: index, depth: depth}
+}
+
 func (s *streamer) matches(it *openItem) bool {
-	if s.needle.text == "" || s.needle.matchesText(it.text.String()) {
+	if s.needle.text == "" || s.needle.matchesText(string(it.text)) {
 		return true
 	}
 	for _, h := range it.hrefs {
