@@ -28,8 +28,8 @@ const (
 func (w *Worker) readLoop(ctx context.Context) {
 	backoff := readBackoffMin
 	const (
-		busy = iota + 1 // ran jobs since it was last idle
-		closed          // dropped connections; the heap goes next
+		busy   = iota + 1 // ran jobs since it was last idle
+		closed            // dropped connections; the heap goes next
 	)
 	idleStep := 0
 	for {
