@@ -36,9 +36,13 @@ func (f fetchers) Close() {
 }
 
 // newFetchers builds the process's fetchers. hosts, when not nil, limits
-// requests per host in place of the in-process limiter.
+// requests per host in place of the in-process limiter; either way both
+// fetchers share one limit, so a host's limit covers both methods.
 func newFetchers(cfg config.Config, mp metric.MeterProvider, log *slog.Logger, hosts httpfetch.HostLimiter) (fetchers, error) {
 	c := cfg.Fetch
+	if hosts == nil {
+		hosts = httpfetch.NewHostLimiter(c.PerHostConcurrency, c.PerHostGap)
+	}
 	h, err := httpfetch.New(httpfetch.Config{
 		HostLimiter:        hosts,
 		UserAgent:          c.UserAgent,
@@ -60,6 +64,7 @@ func newFetchers(cfg config.Config, mp metric.MeterProvider, log *slog.Logger, h
 		UserAgent:     c.UserAgent,
 		MaxBytes:      c.MaxBodyBytes,
 		Policy:        policy(c),
+		Hosts:         hosts,
 		MeterProvider: mp,
 		Logger:        log,
 	})

@@ -1,6 +1,7 @@
 package browser
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"net"
@@ -37,6 +38,12 @@ const (
 
 // Config configures a Fetcher. Every zero value means the default named on
 // its field.
+// HostLimiter is per-host politeness, as httpfetch.HostLimiter: Acquire
+// blocks until a job to host may start; release is called once.
+type HostLimiter interface {
+	Acquire(ctx context.Context, host string) (release func(), err error)
+}
+
 type Config struct {
 	// ExecutablePath is the Chromium binary (/usr/lib/chromium/chromium,
 	// else /usr/bin/chromium). Debian's Chromium is used because
@@ -71,6 +78,11 @@ type Config struct {
 	MaxBytes int64
 	// LaunchTimeout bounds starting Chromium (60s).
 	LaunchTimeout time.Duration
+
+	// Hosts, when set, spaces out jobs per host: a job holds a place for
+	// its URL's host while its page is open (the HTTP fetcher's limiter,
+	// so one host's limit covers both methods).
+	Hosts HostLimiter
 
 	// Policy decides which addresses any request of a page may reach.
 	Policy netguard.Policy

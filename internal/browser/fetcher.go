@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -85,6 +86,13 @@ func (f *Fetcher) FetchPage(ctx context.Context, job crawler.Job) (Page, error) 
 		if err := rank.ValidateSelector(job.Rank.Selector); err != nil {
 			return page, &crawler.FetchError{Type: crawler.ErrParse, Err: err}
 		}
+	}
+	if f.cfg.Hosts != nil {
+		release, err := f.cfg.Hosts.Acquire(ctx, strings.ToLower(target.Hostname()))
+		if err != nil {
+			return page, crawler.Errorf(crawler.ErrTimeout, "browser: wait for the host limit: %w", err)
+		}
+		defer release()
 	}
 	select {
 	case f.slots <- struct{}{}:

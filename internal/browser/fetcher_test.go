@@ -2,6 +2,7 @@ package browser
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
@@ -173,6 +174,62 @@ func TestConcurrencyBoundsPages(t *testing.T) {
 	if p := peak(); p != 2 {
 		t.Errorf("peak concurrent page loads %d, want 2", p)
 	}
+}
+
+// The per-host limit covers browser jobs: with room for one job per host,
+// page loads to the one host never overlap though two pages may be open,
+// and every place taken is given back.
+func TestHostLimitCoversPages(t *testing.T) {
+	t.Parallel()
+	site, peak := newSlowSite(t, 200*time.Millisecond)
+	hosts := &countingHosts{sem: make(chan struct{}, 1)}
+	f, _ := newTestFetcher(t, Config{Concurrency: 2, Hosts: hosts})
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			_, err := f.Fetch(context.Background(), job(site, nil))
+			errs <- err
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if p := peak(); p != 1 {
+		t.Errorf("peak concurrent page loads %d with one place per host, want 1", p)
+	}
+	hosts.mu.Lock()
+	defer hosts.mu.Unlock()
+	if hosts.acquired != 4 || hosts.released != 4 || hosts.host != "127.0.0.1" {
+		t.Errorf("host limit: %d acquired, %d released, last host %q; want 4, 4, 127.0.0.1", hosts.acquired, hosts.released, hosts.host)
+	}
+}
+
+// countingHosts is a HostLimiter with cap(sem) places for any host.
+type countingHosts struct {
+	sem                chan struct{}
+	mu                 sync.Mutex
+	acquired, released int
+	host               string
+}
+
+func (h *countingHosts) Acquire(ctx context.Context, host string) (func(), error) {
+	select {
+	case h.sem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	h.mu.Lock()
+	h.acquired++
+	h.host = host
+	h.mu.Unlock()
+	return func() {
+		h.mu.Lock()
+		h.released++
+		h.mu.Unlock()
+		<-h.sem
+	}, nil
 }
 
 func rankOf(r *int) int {
