@@ -14,9 +14,10 @@
 #   PAGES=2000 CONCURRENCY=8 MARKUP=rich bench/service/run.sh
 #   KEEP_LOGS=/tmp/logs WORKER_ENV="GODEBUG=gctrace=1" bench/service/run.sh
 #
-# Targets (issue 3): ≥ 2× Colly's rate on this site (Colly ≈ 1,500 pages/s
-# measured by bench/crawl, so ≥ 3,000 pages/s), worker peak RSS ≤ 50 MB,
-# idle RSS ≤ 30 MB. The whole run is bounded by TIMEOUT seconds.
+# Targets (issue 3): ≥ 2× Colly's rate (Colly runs in the same script, on
+# the same kind of pages with its site in-process; the issue quoted ≈ 1,500
+# pages/s, measured under load), worker peak RSS ≤ 50 MB, idle RSS ≤ 30 MB.
+# The whole run is bounded by TIMEOUT seconds.
 #
 # Needs go, redis-server (apt-get install -y redis-server), curl, python3.
 set -euo pipefail
@@ -63,6 +64,15 @@ cpu_ticks() { awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$1/stat"; }
 
 echo "# $(go version | cut -d' ' -f3), $(redis-server --version | cut -d' ' -f3), $(nproc) cores, $PAGES pages ($MARKUP markup), concurrency $CONCURRENCY" >&2
 (cd "$root" && CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o "$work/crawler" ./cmd/crawler && go build -o "$work/site" ./bench/service/site && go build -o "$work/bare" ./bench/service/bare)
+# Colly (bench/crawl/colly, its own module) on the same kind of pages, in
+# the same run, when its module builds; it serves its site in-process.
+colly='{}'
+if (cd "$root/bench/crawl/colly" && go build -o "$work/colly" .) 2>/dev/null; then
+  colly=$("$work/colly" -pages "$PAGES" -concurrency "$CONCURRENCY")
+  echo "$colly" >&2
+else
+  echo "colly module did not build; no Colly comparison" >&2
+fi
 
 redis_port=$(free_port)
 redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" --logfile redis.log &
@@ -142,7 +152,7 @@ rank_last=$(json "d['result']['rank'] if d['result'] else None" <"$work/last.jso
 ((fetches >= 2 * PAGES)) || fail "site saw $fetches fetches, want ≥ $((2 * PAGES))"
 [[ $rank_first == 1 && $rank_last == $(((PAGES - 1) % 10 + 1)) ]] || fail "wrong ranks: first $rank_first, last $rank_last"
 
-python3 - "$PAGES" "$CONCURRENCY" "$t0" "$t_posted" "$t1" "$idle_before" "$peak" "$idle_after" "$bare" "$unique" "$fetches" "${cpu%, }" "$worker_cpu" "$IDLE_AFTER" <<'PY'
+python3 - "$PAGES" "$CONCURRENCY" "$t0" "$t_posted" "$t1" "$idle_before" "$peak" "$idle_after" "$bare" "$unique" "$fetches" "${cpu%, }" "$worker_cpu" "$IDLE_AFTER" "$colly" <<'PY'
 import json, sys
 pages, conc = int(sys.argv[1]), int(sys.argv[2])
 t0, tp, t1 = map(float, sys.argv[3:6])
@@ -150,6 +160,7 @@ idle_before, peak, idle_after = (int(x) / 1024 for x in sys.argv[6:9])
 bare = json.loads(sys.argv[9])
 unique, fetches, cpu, worker_cpu = int(sys.argv[10]), int(sys.argv[11]), sys.argv[12], float(sys.argv[13])
 idle_wait = sys.argv[14]
+colly = json.loads(sys.argv[15])
 rate = pages / (t1 - t0)
 print(f"service  (api + 1 worker, WORKER_CONCURRENCY={conc}): {pages} pages in {t1-t0:.2f} s "
       f"(POST of the batch {tp-t0:.2f} s) = {rate:.0f} pages/s; worker RSS idle {idle_before:.1f} MB, "
@@ -161,6 +172,9 @@ print(f"CPU per page: worker {1000*worker_cpu/pages:.2f} ms, bare loop {1000*bar
       f"(load-independent; at 2 cores the worker alone could reach ≈ {2*pages/worker_cpu:.0f} pages/s)")
 print(f"service / bare = {rate / bare['pages_per_s']:.2f}; site: {unique} distinct pages, {fetches} fetches (bare + service)")
 ok = lambda c: "ok" if c else "MISSED"
+if colly.get("pages_per_sec"):
+    print(f"Colly in this run: {colly['pages_per_sec']:.0f} pages/s, peak RSS {colly['peak_rss_mb']:.1f} MB; "
+          f"service / Colly = {rate / colly['pages_per_sec']:.2f} (target ≥ 2: {ok(rate >= 2 * colly['pages_per_sec'])})")
 print(f"targets: ≥ 3000 pages/s (2× Colly's 1,500): {ok(rate >= 3000)}; peak ≤ 50 MB: {ok(peak <= 50)}; "
       f"idle ≤ 30 MB: before work {ok(idle_before <= 30)}, {idle_wait} s after work {ok(idle_after <= 30)}")
 PY
