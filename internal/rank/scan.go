@@ -418,6 +418,8 @@ func (z *scanner) seen(k span) bool {
 	return false
 }
 
+// equalFoldBytes compares under ASCII case folding only, as the Tokenizer
+// does; bytes.EqualFold would also fold "ſ" with "s".
 func equalFoldBytes(a, b []byte) bool {
 	if len(a) != len(b) {
 		return false
