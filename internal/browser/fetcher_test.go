@@ -91,17 +91,20 @@ func TestWaitStrategies(t *testing.T) {
 	site := newSite(t, newCanary(t).url())
 	tests := []struct {
 		wait     WaitUntil
+		delay    string // ms from load to the items
 		wantRank int
 	}{
-		{WaitLoad, 0},
-		{WaitNetworkIdle, 3},
-		{WaitSelector, 3},
+		// Long enough that reading the page after load never meets the
+		// items, even on a loaded machine (400 ms did, once, in CI).
+		{WaitLoad, "5000", 0},
+		{WaitNetworkIdle, "400", 3},
+		{WaitSelector, "400", 3},
 	}
 	for _, tt := range tests {
 		t.Run(string(tt.wait), func(t *testing.T) {
 			t.Parallel()
 			f, _ := newTestFetcher(t, Config{WaitUntil: tt.wait})
-			got, err := f.Fetch(context.Background(), job(site.URL+"/late", spec("target")))
+			got, err := f.Fetch(context.Background(), job(site.URL+"/late?delay="+tt.delay, spec("target")))
 			if err != nil {
 				t.Fatal(err)
 			}

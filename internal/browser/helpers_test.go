@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"net/netip"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -143,14 +144,22 @@ func newSite(t testing.TB, canaryURL string) *httptest.Server {
 			document.getElementById("list").innerHTML =
 				items.map(u => '<li class="r"><a href="' + u + '">' + u + '</a></li>').join("");
 		});</script>`)
-	// Items fetched 400 ms after load: load misses them, networkidle's
-	// 500 ms quiet window and the selector wait do not.
 	page("/throws", `<!doctype html><title>Throws</title><ol id="list"><li class="r">target</li></ol><script>
 		Promise.reject(undefined); setTimeout(() => { throw "no location"; }); throw new Error("uncaught");</script>`)
-	page("/late", `<!doctype html><title>Late</title><ol id="list"></ol><script>
+	// Items fetched DELAY ms after load (?delay=…, 400 by default): load
+	// misses them, networkidle's 500 ms quiet window and the selector wait
+	// do not.
+	mux.HandleFunc("/late", func(w http.ResponseWriter, r *http.Request) {
+		delay := r.URL.Query().Get("delay")
+		if _, err := strconv.Atoi(delay); err != nil {
+			delay = "400"
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><title>Late</title><ol id="list"></ol><script>
 		addEventListener("load", () => setTimeout(() => fetch(`+"`"+api.URL+`/items`+"`"+`)
 			.then(r => r.json()).then(items => { document.getElementById("list").innerHTML =
-				items.map(u => '<li class="r">' + u + '</li>').join(""); }), 400));</script>`)
+				items.map(u => '<li class="r">' + u + '</li>').join(""); }), `+delay+`));</script>`)
+	})
 	page("/images", `<!doctype html><title>Images</title><img src="/img.png"><link rel=stylesheet href="/font.css">`)
 	page("/leak", `<!doctype html><title>Leak</title>
 		<iframe src="http://169.254.169.254/latest/meta-data/"></iframe>
