@@ -98,6 +98,7 @@ func TestGapHoldsAcrossWorkers(t *testing.T) {
 	var mu sync.Mutex
 	var starts []time.Time
 	var wg sync.WaitGroup
+	begin := time.Now()
 	for i := range 6 {
 		wg.Go(func() {
 			release, err := ls[i%2].Acquire(t.Context(), "slow.example")
@@ -112,12 +113,12 @@ func TestGapHoldsAcrossWorkers(t *testing.T) {
 		})
 	}
 	wg.Wait()
+	// Six starts gap apart span five gaps. Measured here, a start can only
+	// look later than Redis allowed it, never earlier, so the span is a
+	// bound that load cannot break (Redis keeps whole milliseconds).
 	sort.Slice(starts, func(i, j int) bool { return starts[i].Before(starts[j]) })
-	for i := 1; i < len(starts); i++ {
-		// Redis keeps time in whole milliseconds.
-		if d := starts[i].Sub(starts[i-1]); d < gap-2*time.Millisecond {
-			t.Errorf("starts %d and %d are %s apart, want at least %s", i-1, i, d, gap)
-		}
+	if span := starts[len(starts)-1].Sub(begin); span < 5*gap-5*time.Millisecond {
+		t.Errorf("6 starts across 2 workers within %s, want at least 5 gaps (%s)", span, 5*gap)
 	}
 }
 
@@ -135,7 +136,9 @@ func TestDeadHolderFreesItsPlaceAfterTheLease(t *testing.T) {
 		t.Fatal(err)
 	}
 	release()
-	if took := time.Since(begin); took < lease-50*time.Millisecond || took > lease+time.Second {
+	// Not at once (the place was taken), not never (the lease ends it);
+	// the margins absorb a loaded machine.
+	if took := time.Since(begin); took < lease/2 || took > lease+3*time.Second {
 		t.Errorf("place freed %s after the dead holder took it, want about the lease %s", took, lease)
 	}
 }
@@ -161,7 +164,7 @@ func TestReleaseFreesAtOnceAndWaitingEndsWithContext(t *testing.T) {
 		t.Fatal(err)
 	}
 	r2()
-	if took := time.Since(begin); took > 100*time.Millisecond {
+	if took := time.Since(begin); took > 2*time.Second { // a leaked place would hold it for the 10 s lease
 		t.Errorf("acquire after release took %s: the cancelled waiter or the release left a place taken", took)
 	}
 }
