@@ -34,8 +34,9 @@ type span struct{ start, end int }
 // have to follow the Tokenizer's rarer paths: a NUL byte, a script holding
 // "<!--" (the script escape states), <plaintext>, and attribute values
 // whose character references decode differently in attributes than in
-// text. FuzzScannerMatchesTokenizer holds it to the Tokenizer token by
-// token.
+// text. FuzzScannerMatchesTokenizer and the tests beside it hold it to
+// the Tokenizer token by token, so an x/net upgrade that tokenizes
+// differently fails them before it can change a rank.
 type scanner struct {
 	b         []byte
 	pos       int // the Tokenizer's raw.end
