@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/crawler-service/crawler/internal/crawler"
+	"github.com/crawler-service/crawler/internal/dnstest"
 	"github.com/crawler-service/crawler/internal/netguard"
 )
 
@@ -22,7 +23,7 @@ func TestFailures(t *testing.T) {
 	c := newCanary(t)
 	site := newSite(t, c.url())
 	const timeout = 5 * time.Second
-	dns := newFakeDNS(t, map[string][]netip.Addr{
+	dns := dnstest.Start(t, map[string][]netip.Addr{
 		"site.test":     {netip.MustParseAddr("127.0.0.1")},
 		"internal.test": {netip.MustParseAddr("127.0.0.2")},
 		// The first answer passes the route's check, the second is what
@@ -31,7 +32,7 @@ func TestFailures(t *testing.T) {
 	})
 	// The default WaitSelector matters: the pages below write their list
 	// after failed requests settle, which may be after load.
-	f, reader := newTestFetcher(t, Config{Timeout: timeout, Resolver: dns.resolver()})
+	f, reader := newTestFetcher(t, Config{Timeout: timeout, Resolver: dns.Resolver()})
 	canaryPort := c.ln.Addr().(*net.TCPAddr).Port
 	tests := []struct {
 		name     string

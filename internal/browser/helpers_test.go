@@ -19,6 +19,7 @@ import (
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
 	"github.com/crawler-service/crawler/internal/crawler"
+	"github.com/crawler-service/crawler/internal/dnstest"
 	"github.com/crawler-service/crawler/internal/netguard"
 )
 
@@ -52,7 +53,7 @@ func newTestFetcher(t testing.TB, cfg Config) (*Fetcher, *sdkmetric.ManualReader
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 	cfg.MeterProvider = mp
 	if cfg.Resolver == nil {
-		cfg.Resolver = newFakeDNS(t, nil).resolver()
+		cfg.Resolver = dnstest.Start(t, nil).Resolver()
 	}
 	if cfg.Policy.Allow == nil && !cfg.Policy.AllowPrivate {
 		cfg.Policy = onlyLoopback1()

@@ -17,13 +17,14 @@ import (
 	"time"
 
 	"github.com/crawler-service/crawler/internal/crawler"
+	"github.com/crawler-service/crawler/internal/dnstest"
 	"github.com/crawler-service/crawler/internal/netguard"
 )
 
 func startTestProxy(t *testing.T) (*guardProxy, *atomic.Int64) {
 	t.Helper()
 	var blocked atomic.Int64
-	p, err := startProxy(onlyLoopback1(), newFakeDNS(t, nil).resolver(), func() { blocked.Add(1) })
+	p, err := startProxy(onlyLoopback1(), dnstest.Start(t, nil).Resolver(), func() { blocked.Add(1) })
 	if err != nil {
 		t.Fatal(err)
 	}

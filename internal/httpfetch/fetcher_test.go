@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/crawler-service/crawler/internal/crawler"
+	"github.com/crawler-service/crawler/internal/dnstest"
 	"github.com/crawler-service/crawler/internal/httpfetch"
 	"github.com/crawler-service/crawler/internal/netguard"
 	"github.com/crawler-service/crawler/internal/rank"
@@ -130,7 +131,7 @@ func TestFetchErrorTypes(t *testing.T) {
 	tlsSrv.StartTLS()
 	t.Cleanup(tlsSrv.Close)
 
-	resolver := startDNS(t, nil)
+	resolver := dnstest.Start(t, nil).Resolver()
 	base := httpfetch.Config{Policy: allowPrivate, Resolver: resolver, MaxBodyBytes: 4096, Timeout: 5 * time.Second}
 
 	tests := []struct {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/crawler-service/crawler/internal/crawler"
+	"github.com/crawler-service/crawler/internal/dnstest"
 	"github.com/crawler-service/crawler/internal/httpfetch"
 	"github.com/crawler-service/crawler/internal/netguard"
 )
@@ -27,11 +28,11 @@ func TestBlockedTargets(t *testing.T) {
 	t.Parallel()
 	inside, insideHits := countingServer(t, "127.0.0.2:0")
 	insidePort := inside[len("http://127.0.0.2:"):]
-	resolver := startDNS(t, map[string]netip.Addr{
-		"internal.test": netip.MustParseAddr("127.0.0.2"),
-		"metadata.test": netip.MustParseAddr("169.254.169.254"),
-		"private.test":  netip.MustParseAddr("10.1.2.3"),
-	})
+	resolver := dnstest.Start(t, map[string][]netip.Addr{
+		"internal.test": {netip.MustParseAddr("127.0.0.2")},
+		"metadata.test": {netip.MustParseAddr("169.254.169.254")},
+		"private.test":  {netip.MustParseAddr("10.1.2.3")},
+	}).Resolver()
 	// The outside server stands for a public site: the policy opens exactly
 	// its address, so only its redirects can lead inside.
 	outside := serveOn(t, "127.0.0.1:0", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/crawler-service/crawler/internal/crawler"
+	"github.com/crawler-service/crawler/internal/dnstest"
 	"github.com/crawler-service/crawler/internal/httpfetch"
 	"github.com/crawler-service/crawler/internal/netguard"
 )
@@ -63,10 +64,10 @@ func TestProxiedTargetsAreChecked(t *testing.T) {
 	t.Parallel()
 	p := &fakeProxy{name: "proxy"}
 	ps := serve(t, p)
-	resolver := startDNS(t, map[string]netip.Addr{
-		"private.test": netip.MustParseAddr("10.1.2.3"),
-		"public.test":  netip.MustParseAddr("93.184.215.14"),
-	})
+	resolver := dnstest.Start(t, map[string][]netip.Addr{
+		"private.test": {netip.MustParseAddr("10.1.2.3")},
+		"public.test":  {netip.MustParseAddr("93.184.215.14")},
+	}).Resolver()
 	tests := []struct {
 		name   string
 		url    string
