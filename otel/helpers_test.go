@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,6 +16,7 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
 
+	"github.com/crawler-service/crawler/internal/syncbuf"
 	"github.com/crawler-service/crawler/otel"
 	"github.com/crawler-service/crawler/otel/cloudwatch/cloudwatchtest"
 	"github.com/crawler-service/crawler/otel/cwmetric"
@@ -45,15 +45,15 @@ func testRules() []cwmetric.Rule {
 // sinks are where each exporter of a test's Provider delivers.
 type sinks struct {
 	cw      *cloudwatchtest.Server
-	emf     *syncBuffer
-	console *syncBuffer
+	emf     *syncbuf.Buffer
+	console *syncbuf.Buffer
 }
 
 // testConfig returns a Config for exporters whose push exporters only
 // export when told (ForceFlush, Shutdown), delivering into fresh sinks.
 func testConfig(t *testing.T, exporters ...string) (otel.Config, sinks) {
 	t.Helper()
-	s := sinks{cw: cloudwatchtest.NewServer(), emf: &syncBuffer{}, console: &syncBuffer{}}
+	s := sinks{cw: cloudwatchtest.NewServer(), emf: &syncbuf.Buffer{}, console: &syncbuf.Buffer{}}
 	t.Cleanup(s.cw.Close)
 	return otel.Config{
 		Exporters:         exporters,
@@ -177,25 +177,6 @@ func promSeries(mfs map[string]*dto.MetricFamily, name string, want map[string]s
 		}
 	}
 	return out
-}
-
-// syncBuffer is a bytes.Buffer safe for an exporter writing while a test
-// reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) Bytes() []byte {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return bytes.Clone(b.buf.Bytes())
 }
 
 // emfLines decodes the EMF writer's JSON lines.

@@ -8,6 +8,7 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 
+	"github.com/crawler-service/crawler/internal/syncbuf"
 	"github.com/crawler-service/crawler/otel"
 )
 
@@ -128,7 +129,7 @@ func TestSetupFastWithoutDetectors(t *testing.T) {
 	if cfg.Detectors != nil {
 		t.Fatalf("Detectors = %v off AWS, want none", cfg.Detectors)
 	}
-	cfg.Console = &syncBuffer{}
+	cfg.Console = &syncbuf.Buffer{}
 	start := time.Now()
 	setup(t, cfg)
 	d := time.Since(start)

@@ -8,6 +8,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/crawler-service/crawler/internal/syncbuf"
 )
 
 // TestCrawlAutoFallsBackToBrowser: the items exist only after a script
@@ -24,7 +26,7 @@ for (const h of ["a.example", "b.example", "target.example"]) {
 }</script></body></html>`)
 	}))
 	defer srv.Close()
-	var out, errOut syncBuffer
+	var out, errOut syncbuf.Buffer
 	err := run(context.Background(), []string{"crawl", "--json", "--allow-private", "--selector", "li.item", "--match", "target.example", srv.URL + "/"},
 		envOf(nil), &out, &errOut)
 	if err != nil {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -10,28 +9,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/crawler-service/crawler/internal/syncbuf"
 )
-
-// syncBuffer is a bytes.Buffer safe for the logger and the test at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
 
 func freeAddr(t *testing.T) string {
 	t.Helper()
@@ -81,7 +63,7 @@ func TestCommandLineErrors(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			var out, errOut syncBuffer
+			var out, errOut syncbuf.Buffer
 			err := run(context.Background(), tc.args, envOf(tc.env), &out, &errOut)
 			if code := exitCode(err); code != tc.wantCode {
 				t.Errorf("exit code %d, want %d (err %v)", code, tc.wantCode, err)
@@ -95,7 +77,7 @@ func TestCommandLineErrors(t *testing.T) {
 
 func TestVersionAndHelp(t *testing.T) {
 	t.Parallel()
-	var out, errOut syncBuffer
+	var out, errOut syncbuf.Buffer
 	if err := run(context.Background(), []string{"version"}, envOf(nil), &out, &errOut); err != nil || !strings.HasPrefix(out.String(), "crawler ") {
 		t.Errorf("version: %q %v", out.String(), err)
 	}
@@ -107,7 +89,7 @@ func TestVersionAndHelp(t *testing.T) {
 func TestCrawlJSON(t *testing.T) {
 	t.Parallel()
 	s := site(t)
-	var out, errOut syncBuffer
+	var out, errOut syncbuf.Buffer
 	err := run(context.Background(), []string{"crawl", "--json", "--allow-private", "--selector", "li.item", "--match", "target.example",
 		s.URL + "/a?secret=1", "http://169.254.169.254/latest/meta-data/"}, envOf(nil), &out, &errOut)
 	if err != nil {
@@ -147,7 +129,7 @@ func TestAllEndToEnd(t *testing.T) {
 		"METRIC_PUBLISH_INTERVAL_MS": "200", "WORKER_CONCURRENCY": "4", "SHUTDOWN_TIMEOUT": "5s",
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	var out, errOut syncBuffer
+	var out, errOut syncbuf.Buffer
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, nil, envOf(env), &out, &errOut) }()
 	t.Cleanup(func() {

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -17,6 +16,7 @@ import (
 	"github.com/crawler-service/crawler/internal/queue"
 	"github.com/crawler-service/crawler/internal/redistest"
 	"github.com/crawler-service/crawler/internal/schedule"
+	"github.com/crawler-service/crawler/internal/syncbuf"
 )
 
 func TestMain(m *testing.M) {
@@ -31,14 +31,14 @@ type env struct {
 	q     *queue.Queue
 	store *schedule.Store
 	ts    *httptest.Server
-	logs  *syncBuffer
+	logs  *syncbuf.Buffer
 }
 
 func newEnv(t *testing.T, cfg api.Config, edit ...func(*api.Deps)) *env {
 	t.Helper()
 	srv := redistest.Start(t)
 	rdb := srv.Client()
-	e := &env{srv: srv, q: queue.New(rdb, queue.Config{}), store: schedule.NewStore(rdb, ""), logs: &syncBuffer{}}
+	e := &env{srv: srv, q: queue.New(rdb, queue.Config{}), store: schedule.NewStore(rdb, ""), logs: &syncbuf.Buffer{}}
 	deps := api.Deps{
 		Jobs: e.q, Schedules: e.store,
 		Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
@@ -127,24 +127,6 @@ func (e *env) call(t *testing.T, method, path string, body any, wantStatus int, 
 		}
 	}
 	return r
-}
-
-// syncBuffer is a log sink the handler goroutines write while tests read.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func newRecorder() *httptest.ResponseRecorder { return httptest.NewRecorder() }

@@ -1,7 +1,6 @@
 package scheduler
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"log/slog"
@@ -18,6 +17,7 @@ import (
 	"github.com/crawler-service/crawler/internal/queue"
 	"github.com/crawler-service/crawler/internal/redistest"
 	"github.com/crawler-service/crawler/internal/schedule"
+	"github.com/crawler-service/crawler/internal/syncbuf"
 )
 
 func TestMain(m *testing.M) {
@@ -66,14 +66,14 @@ func newEnv(t *testing.T, now time.Time) *env {
 }
 
 // scheduler builds a replica on the env's clock; enq nil means the queue.
-func (e *env) scheduler(t *testing.T, cfg Config, enq Enqueuer) (*Scheduler, *syncBuffer) {
+func (e *env) scheduler(t *testing.T, cfg Config, enq Enqueuer) (*Scheduler, *syncbuf.Buffer) {
 	t.Helper()
 	if enq == nil {
 		enq = e.q
 	}
 	cfg.Prefix = e.prefix
 	cfg.Now = e.clock.Now
-	logs := &syncBuffer{}
+	logs := &syncbuf.Buffer{}
 	s, err := New(cfg, e.store, enq, e.rdb, slog.New(slog.NewTextHandler(logs, nil)))
 	if err != nil {
 		t.Fatalf("scheduler.New: %v", err)
@@ -118,24 +118,6 @@ func (e *env) marker(t *testing.T, name string, fire time.Time) string {
 		t.Fatalf("get marker: %v", err)
 	}
 	return v
-}
-
-// syncBuffer lets the logger write from Run's goroutine while the test reads.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
 
 func itoaUnix(t time.Time) string { return strconv.FormatInt(t.Unix(), 10) }

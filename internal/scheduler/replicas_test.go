@@ -11,6 +11,7 @@ import (
 
 	"github.com/crawler-service/crawler/internal/queue"
 	"github.com/crawler-service/crawler/internal/schedule"
+	"github.com/crawler-service/crawler/internal/syncbuf"
 )
 
 // countingStore counts List calls, so a test knows a replica has ticked.
@@ -115,7 +116,7 @@ func TestRacingReplicasShareOneJob(t *testing.T) {
 	arrived.Add(replicas)
 	ids := make(chan string, replicas)
 	var wg sync.WaitGroup
-	logs := make([]*syncBuffer, replicas)
+	logs := make([]*syncbuf.Buffer, replicas)
 	for i := range replicas {
 		s, l := e.scheduler(t, Config{}, &barrierEnqueuer{Enqueuer: e.q, arrived: &arrived, ids: ids})
 		logs[i] = l
