@@ -18,7 +18,6 @@ var errScanFallback = errors.New("rank: scanner gives the page to the tokenizer"
 type tokenizer interface {
 	Next() html.TokenType
 	Err() error
-	Raw() []byte
 	Text() []byte
 	TagName() (name []byte, hasAttr bool)
 	TagAttr() (key, val []byte, moreAttr bool)

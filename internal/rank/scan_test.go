@@ -14,7 +14,10 @@ import (
 
 // tokens renders every token of z, as the streamer could read it: type,
 // raw bytes, and the text or the name and attributes.
-func tokens(z tokenizer) ([]string, error) {
+func tokens(z interface {
+	tokenizer
+	Raw() []byte
+}) ([]string, error) {
 	var out []string
 	for {
 		tt := z.Next()

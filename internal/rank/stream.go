@@ -56,8 +56,6 @@ type streamer struct {
 	title     strings.Builder
 	titleDone bool
 	inTitle   bool
-
-	name []byte // tagName's buffer
 }
 
 type openItem struct {
@@ -193,7 +191,7 @@ func (s *streamer) enterBody() error {
 }
 
 func (s *streamer) start() error {
-	name := s.tagName()
+	name, _ := s.z.TagName()
 	a := atom.Lookup(name)
 	data := a.String()
 	if a == 0 {
@@ -344,39 +342,4 @@ func (s *streamer) spareNode(depth int) *html.Node {
 		s.spare = append(s.spare, new(html.Node))
 	}
 	return s.spare[depth]
-}
-
-// tagName is the lower-cased name of the current start or end tag. A plain
-// ASCII name is read from the raw token into a reused buffer: the
-// tokenizer's TagName copies every name (it replaces NULs with
-// bytes.ReplaceAll), which was a third of extraction's allocations. Any
-// other name takes TagName's path.
-func (s *streamer) tagName() []byte {
-	raw := s.z.Raw()
-	i := 1 // after "<"
-	if len(raw) > 1 && raw[1] == '/' {
-		i = 2
-	}
-	j := i
-	for ; j < len(raw); j++ {
-		c := raw[j]
-		if c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == '/' || c == '>' {
-			break
-		}
-		if c == 0 || c >= 0x80 {
-			name, _ := s.z.TagName()
-			return name
-		}
-	}
-	if j == i {
-		name, _ := s.z.TagName()
-		return name
-	}
-	s.name = append(s.name[:0], raw[i:j]...)
-	for k, c := range s.name {
-		if 'A' <= c && c <= 'Z' {
-			s.name[k] = c + 'a' - 'A'
-		}
-	}
-	return s.name
 }

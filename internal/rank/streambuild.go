@@ -74,7 +74,7 @@ func (s *streamer) closeListItem(a1, a2 atom.Atom) error {
 }
 
 func (s *streamer) end() error {
-	name := s.tagName()
+	name, _ := s.z.TagName()
 	a := atom.Lookup(name)
 	if t := s.top(); t != nil && t.Data == string(name) {
 		s.pop()
