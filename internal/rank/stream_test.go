@@ -102,7 +102,7 @@ func TestStreamAgreesWithTree(t *testing.T) {
 		{"case-insensitive tags", `<DIV CLASS=i><A HREF="/X">Y</A></DIV>`, "div.i", "base.test/x", true},
 		{"empty match", `<p>a</p><p class=i>b</p>`, ".i", "", true},
 		{"end body then more", `<body><p class=i>a</p></body><p class=i>b</p>`, ".i", "b", true},
-		// Tag names are read from the raw token when plain ASCII.
+		// Tag names the scanner reads itself, and the ones it hands over.
 		{"name ended by CR, tab, FF, slash", "<li\rclass=i>a</li\t><li\fclass=i>b</li/><li/class=i>c</li >", ".i", "c", true},
 		{"mixed-case end tag", `<Ul><lI Class=i>a</LI><li class=i>b</Li></uL>`, "ul .i", "b", true},
 		{"NUL in a name", "<d\x00iv class=i>a</d\x00iv><div class=i>b</div>", ".i", "b", true},
