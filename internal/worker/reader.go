@@ -58,7 +58,7 @@ func (w *Worker) readLoop(ctx context.Context) {
 		switch {
 		case len(ds) > 0:
 			idleStep = busy
-		case n < w.cfg.Concurrency:
+		case n < w.cfg.Concurrency: // a job still holds a slot: not idle yet
 		case idleStep == busy:
 			w.fetchers.closeIdle()
 			idleStep = closed
