@@ -14,9 +14,10 @@
 #   PAGES=2000 CONCURRENCY=8 MARKUP=rich bench/service/run.sh
 #   KEEP_LOGS=/tmp/logs WORKER_ENV="GODEBUG=gctrace=1" bench/service/run.sh
 #
-# Targets (issue 3): ≥ 2× Colly's rate (Colly runs in the same script, on
-# the same kind of pages with its site in-process; the issue quoted ≈ 1,500
-# pages/s, measured under load), worker peak RSS ≤ 50 MB, idle RSS ≤ 30 MB.
+# Targets (issue 3): ≥ 2× Colly's rate (Colly runs in the same script
+# against the same site process and does the same job; the issue quoted
+# ≈ 1,500 pages/s, measured under load), worker peak RSS ≤ 50 MB, idle RSS
+# ≤ 30 MB.
 # The whole run is bounded by TIMEOUT seconds.
 #
 # Needs go, redis-server (apt-get install -y redis-server), curl, python3.
@@ -64,15 +65,6 @@ cpu_ticks() { awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$1/stat"; }
 
 echo "# $(go version | cut -d' ' -f3), $(redis-server --version | cut -d' ' -f3), $(nproc) cores, $PAGES pages ($MARKUP markup), concurrency $CONCURRENCY" >&2
 (cd "$root" && CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o "$work/crawler" ./cmd/crawler && go build -o "$work/site" ./bench/service/site && go build -o "$work/bare" ./bench/service/bare)
-# Colly (bench/crawl/colly, its own module) on the same kind of pages, in
-# the same run, when its module builds; it serves its site in-process.
-colly='{}'
-if (cd "$root/bench/crawl/colly" && go build -o "$work/colly" .) 2>/dev/null; then
-  colly=$("$work/colly" -pages "$PAGES" -concurrency "$CONCURRENCY")
-  echo "$colly" >&2
-else
-  echo "colly module did not build; no Colly comparison" >&2
-fi
 
 redis_port=$(free_port)
 redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" --logfile redis.log &
@@ -85,6 +77,22 @@ site_pid=$!
 pids+=("$site_pid")
 wait_for test -s "$work/site.addr"
 site="http://$(cat "$work/site.addr")"
+
+# Colly (bench/crawl/colly, its own module) first, when its module builds:
+# the same site process, pages and job (the rank of the item that links to
+# target.example/N), with nothing else running.
+colly='{}'
+colly_fetches=0
+if (cd "$root/bench/crawl/colly" && go build -o "$work/colly" .) 2>/dev/null; then
+  site_cpu0=$(cpu_ticks "$site_pid")
+  colly=$("$work/colly" -site "$site" -pages "$PAGES" -concurrency "$CONCURRENCY")
+  colly_site_cpu=$(python3 -c "print(($(cpu_ticks "$site_pid") - $site_cpu0) / $(getconf CLK_TCK))")
+  colly=$(python3 -c "import json,sys; d=json.loads(sys.argv[1]); d['site_cpu_s']=float(sys.argv[2]); print(json.dumps(d))" "$colly" "$colly_site_cpu")
+  echo "$colly" >&2
+  colly_fetches=$PAGES
+else
+  echo "colly module did not build; no Colly comparison" >&2
+fi
 
 token=bench-$RANDOM$RANDOM
 api_addr=127.0.0.1:$(free_port)
@@ -147,9 +155,9 @@ curl -sf "${auth[@]}" "http://$api_addr/v1/jobs/$last" >"$work/last.json"
 rank_first=$(json 'd["result"]["rank"]' <"$work/first.json")
 rank_last=$(json "d['result']['rank'] if d['result'] else None" <"$work/last.json")
 [[ $failed == 0 ]] || fail "$failed jobs failed"
-# The bare loop fetched every page once before; the worker must have
-# fetched every page again (unique counts pages, fetches counts both).
-((fetches >= 2 * PAGES)) || fail "site saw $fetches fetches, want ≥ $((2 * PAGES))"
+# Colly and the bare loop fetched every page once before; the worker must
+# have fetched every page again (unique counts pages, fetches all of them).
+((fetches >= 2 * PAGES + colly_fetches)) || fail "site saw $fetches fetches, want ≥ $((2 * PAGES + colly_fetches))"
 [[ $rank_first == 1 && $rank_last == $(((PAGES - 1) % 10 + 1)) ]] || fail "wrong ranks: first $rank_first, last $rank_last"
 
 python3 - "$PAGES" "$CONCURRENCY" "$t0" "$t_posted" "$t1" "$idle_before" "$peak" "$idle_after" "$bare" "$unique" "$fetches" "${cpu%, }" "$worker_cpu" "$IDLE_AFTER" "$colly" <<'PY'
@@ -170,10 +178,11 @@ print(f"bare net/http loop ({conc} in flight):        {bare['pages']} pages in {
 print(f"CPU used during the service run ({t1-t0:.2f} s wall, 2 cores = {2*(t1-t0):.1f} CPU s at most): {cpu}")
 print(f"CPU per page: worker {1000*worker_cpu/pages:.2f} ms, bare loop {1000*bare['cpu_s']/bare['pages']:.2f} ms "
       f"(load-independent; at 2 cores the worker alone could reach ≈ {2*pages/worker_cpu:.0f} pages/s)")
-print(f"service / bare = {rate / bare['pages_per_s']:.2f}; site: {unique} distinct pages, {fetches} fetches (bare + service)")
+print(f"service / bare = {rate / bare['pages_per_s']:.2f}; site: {unique} distinct pages, {fetches} fetches (Colly, bare, service)")
 ok = lambda c: "ok" if c else "MISSED"
 if colly.get("pages_per_sec"):
-    print(f"Colly in this run: {colly['pages_per_sec']:.0f} pages/s, peak RSS {colly['peak_rss_mb']:.1f} MB; "
+    print(f"Colly in this run, same site: {colly['pages_per_sec']:.0f} pages/s, peak RSS {colly['peak_rss_mb']:.1f} MB, "
+          f"CPU per page Colly {colly['cpu_ms_per_page']:.2f} ms + site {1000*colly['site_cpu_s']/colly['pages']:.2f} ms; "
           f"service / Colly = {rate / colly['pages_per_sec']:.2f} (target ≥ 2: {ok(rate >= 2 * colly['pages_per_sec'])})")
 print(f"targets: ≥ 3000 pages/s (2× Colly's 1,500): {ok(rate >= 3000)}; peak ≤ 50 MB: {ok(peak <= 50)}; "
       f"idle ≤ 30 MB: before work {ok(idle_before <= 30)}, {idle_wait} s after work {ok(idle_after <= 30)}")

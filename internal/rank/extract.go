@@ -18,7 +18,11 @@ import (
 type Page struct {
 	Title string // whitespace-collapsed text of the first <title>
 	Rank  *int   // 1-based position of the first matching item; nil when none matched or no rank was asked
-	Items int    // items the selector chose; 0 often means the list is rendered by script
+	// Items counts the items the selector chose; 0 often means the list is
+	// rendered by script. When the selector looks at an element alone
+	// (li.result, not ol li.result), reading stops at the match and Items
+	// counts the items up to it.
+	Items int
 }
 
 // Extract reads a UTF-8 HTML page. With a nil spec it only looks for the
@@ -32,8 +36,9 @@ type Page struct {
 // ErrInvalidSelector.
 //
 // Well-formed pages and selectors that look only at an element and its
-// ancestors are read in one streaming pass; anything else gets the full
-// HTML5 tree. Both give the same answer.
+// ancestors are read in one streaming pass, which stops at the match when
+// the selector looks at the element alone; anything else gets the full
+// HTML5 tree. Both give the same rank and title.
 func Extract(page []byte, baseURL *url.URL, spec *crawler.RankSpec) (Page, error) {
 	if spec == nil {
 		title, err := scanTitle(bytes.NewReader(page))
@@ -47,8 +52,8 @@ func Extract(page []byte, baseURL *url.URL, spec *crawler.RankSpec) (Page, error
 		return Page{}, &crawler.FetchError{Type: crawler.ErrParse, Err: err}
 	}
 	n := newNeedle(spec.Match)
-	if keys, ok := streamKeys(spec.Selector); ok {
-		p, err := streamExtract(page, baseURL, sel, keys, n)
+	if plan, ok := planStream(spec.Selector); ok {
+		p, err := streamExtract(page, baseURL, sel, plan, n)
 		if err == nil {
 			return p, nil
 		}

@@ -28,18 +28,20 @@ func TestExtract(t *testing.T) {
 		selector  string
 		match     string
 		wantRank  int // 0: nil
+		// wantItems: every item, or with a selector that looks at the
+		// element alone, the items up to the match, where reading stops.
 		wantItems int
 		wantTitle string
 	}{
-		{"text match", serp, "li.r", "widgets galore", 1, 6, "Results for widgets"},
-		{"case-insensitive host in link", serp, "li.r", "EXAMPLE.COM", 3, 6, "Results for widgets"},
-		{"text match across whitespace", serp, "li.r", "example   domain", 3, 6, "Results for widgets"},
-		{"relative href resolved against base", serp, "li.r", "search.test/local", 2, 6, "Results for widgets"},
-		{"percent-encoded redirect target", serp, "li.r", "www.target.net/deep", 4, 6, "Results for widgets"},
-		{"unicode host", serp, "li.r", "bücher.de", 5, 6, "Results for widgets"},
+		{"text match", serp, "li.r", "widgets galore", 1, 1, "Results for widgets"},
+		{"case-insensitive host in link", serp, "li.r", "EXAMPLE.COM", 3, 3, "Results for widgets"},
+		{"text match across whitespace", serp, "li.r", "example   domain", 3, 3, "Results for widgets"},
+		{"relative href resolved against base", serp, "li.r", "search.test/local", 2, 2, "Results for widgets"},
+		{"percent-encoded redirect target", serp, "li.r", "www.target.net/deep", 4, 4, "Results for widgets"},
+		{"unicode host", serp, "li.r", "bücher.de", 5, 5, "Results for widgets"},
 		{"script text is not item text", serp, "li.r", "hidden.example", 0, 6, "Results for widgets"},
 		{"no match", serp, "li.r", "absent.example", 0, 6, "Results for widgets"},
-		{"empty match takes the first item", serp, "li.r", "", 1, 6, "Results for widgets"},
+		{"empty match takes the first item", serp, "li.r", "", 1, 1, "Results for widgets"},
 		{"selector group in document order", serp, "li.r:nth-child(5), li.r:nth-child(2)", "books", 2, 2, "Results for widgets"},
 		{"no items", serp, "div.none", "example.com", 0, 0, "Results for widgets"},
 		{"item is the link", serp, "li.r > a", "example.com", 3, 5, "Results for widgets"},

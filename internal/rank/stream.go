@@ -56,6 +56,12 @@ type streamer struct {
 	title     strings.Builder
 	titleDone bool
 	inTitle   bool
+
+	// stopAtMatch lets run stop once the answer is settled (see settled);
+	// framesetOK mirrors the tree builder's flag of that name: while it
+	// holds, a later <frameset> would replace the whole body.
+	stopAtMatch bool
+	framesetOK  bool
 }
 
 type openItem struct {
@@ -64,16 +70,16 @@ type openItem struct {
 	hrefs        []string
 }
 
-func streamExtract(page []byte, base *url.URL, sel cascadia.SelectorGroup, keys []string, n needle) (Page, error) {
-	p, err := streamWith(newScanner(page), base, sel, keys, n)
+func streamExtract(page []byte, base *url.URL, sel cascadia.SelectorGroup, plan streamPlan, n needle) (Page, error) {
+	p, err := streamWith(newScanner(page), base, sel, plan, n)
 	if errors.Is(err, errScanFallback) {
-		p, err = streamWith(html.NewTokenizer(bytes.NewReader(page)), base, sel, keys, n)
+		p, err = streamWith(html.NewTokenizer(bytes.NewReader(page)), base, sel, plan, n)
 	}
 	return p, err
 }
 
-func streamWith(z tokenizer, base *url.URL, sel cascadia.SelectorGroup, keys []string, n needle) (Page, error) {
-	s := &streamer{z: z, sel: sel, keys: keys, needle: n, base: base, best: -1}
+func streamWith(z tokenizer, base *url.URL, sel cascadia.SelectorGroup, plan streamPlan, n needle) (Page, error) {
+	s := &streamer{z: z, sel: sel, keys: plan.keys, stopAtMatch: plan.stopAtMatch, needle: n, base: base, best: -1, framesetOK: true}
 	s.doc.Type = html.DocumentNode
 	for _, e := range []struct {
 		node   *html.Node
@@ -99,7 +105,7 @@ func streamWith(z tokenizer, base *url.URL, sel cascadia.SelectorGroup, keys []s
 }
 
 func (s *streamer) run() error {
-	for {
+	for !s.settled() {
 		switch s.z.Next() {
 		case html.ErrorToken:
 			if err := s.z.Err(); err != io.EOF {
@@ -113,6 +119,9 @@ func (s *streamer) run() error {
 			// Most of a page is text no item or title holds; decoding
 			// it (entities, newlines) would be most of the work.
 			if s.mode == modeBody && len(s.open) == 0 && !s.inTitle {
+				if s.framesetOK {
+					s.noteBodyText(s.z.Text())
+				}
 				continue
 			}
 			if err := s.text(s.z.Text()); err != nil {
@@ -127,6 +136,29 @@ func (s *streamer) run() error {
 				return err
 			}
 		}
+	}
+	return nil
+}
+
+// settled reports that the rest of the page cannot change the answer: the
+// selector looks at an element alone (streamPlan.stopAtMatch), an item has
+// matched and no item begun before it is still open, the first <title> has
+// been read, and the body can no longer be replaced by a frameset. Later
+// items come later in document order, and nothing later changes a closed
+// element's tag, attributes or text. Items then counts the items begun so
+// far.
+func (s *streamer) settled() bool {
+	return s.stopAtMatch && s.best >= 0 && len(s.open) == 0 && s.titleDone && !s.framesetOK
+}
+
+// noteBodyText clears framesetOK on body text other than whitespace and
+// NULs, as the tree builder does.
+func (s *streamer) noteBodyText(t []byte) {
+	if top := s.top(); top != nil && rawText(top.DataAtom) {
+		return
+	}
+	if len(bytes.TrimLeft(t, whitespace+"\x00")) > 0 {
+		s.framesetOK = false
 	}
 }
 
@@ -158,6 +190,9 @@ func (s *streamer) text(t []byte) error {
 			if err := s.enterBody(); err != nil {
 				return err
 			}
+		}
+		if s.framesetOK {
+			s.noteBodyText(t)
 		}
 		// The tree builder drops NULs from body text.
 		if bytes.IndexByte(t, 0) >= 0 {
@@ -224,6 +259,7 @@ func (s *streamer) start() error {
 		}
 		return nil
 	case atom.Body:
+		s.framesetOK = false // as the tree builder does for every <body> tag
 		if s.mode != modeBody {
 			if err := s.enterBody(); err != nil {
 				return err
@@ -246,6 +282,9 @@ func (s *streamer) start() error {
 	if s.mode == modeBody {
 		if err := s.prepareBodyStart(a); err != nil {
 			return err
+		}
+		if endsFramesetOK(a) {
+			s.framesetOK = false
 		}
 		s.bodyStarted = true
 	}

@@ -2,6 +2,49 @@ package rank
 
 import "strings"
 
+// streamPlan is how the streaming reader reads a page for one selector.
+type streamPlan struct {
+	keys []string // the attribute names the selector reads, the only ones kept
+	// stopAtMatch: the selector looks at the element alone (see
+	// selfContained), so once an item has matched and every item begun
+	// before it is judged, the rest of the page cannot change the answer.
+	stopAtMatch bool
+}
+
+// planStream reports whether a selector can be matched while streaming,
+// and how.
+func planStream(sel string) (streamPlan, bool) {
+	keys, ok := streamKeys(sel)
+	if !ok {
+		return streamPlan{}, false
+	}
+	return streamPlan{keys: keys, stopAtMatch: selfContained(sel)}, true
+}
+
+// selfContained reports whether every selector in a group (of those
+// streamKeys accepts) is one compound selector with a tag name other than
+// html, head and body, and no combinator, not even inside :not(). Whether
+// such a selector chooses an element depends on that element's own tag and
+// attributes only. Markup further on can move an element under other
+// ancestors (misnested formatting) or add attributes to html and body, but
+// it never changes an element's own tag, attributes or content once the
+// element is closed: so it cannot change which closed elements match.
+func selfContained(group string) bool {
+	for _, sel := range strings.Split(group, ",") {
+		sel = strings.TrimSpace(sel)
+		end := strings.IndexAny(sel, ".#[:")
+		if end < 0 {
+			end = len(sel)
+		}
+		tag := strings.ToLower(sel[:end])
+		if tag == "" || tag == "*" || tag == "html" || tag == "head" || tag == "body" ||
+			strings.ContainsAny(sel, " \t\n\r\f>") {
+			return false
+		}
+	}
+	return true
+}
+
 // streamKeys reports whether a selector can be matched while streaming,
 // when an element's start tag is read: only the element and its ancestors
 // may matter, so no sibling combinators (+ ~) and no pseudo-classes other

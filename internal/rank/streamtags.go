@@ -86,3 +86,15 @@ func blockEnd(a atom.Atom) bool {
 	}
 	return false
 }
+
+// endsFramesetOK: start tags after which the tree builder no longer lets a
+// <frameset> replace the body (a subset: <input> depends on its type and
+// is left out, which only means the reader stops later).
+func endsFramesetOK(a atom.Atom) bool {
+	switch a {
+	case atom.Li, atom.Dd, atom.Dt, atom.Button, atom.Applet, atom.Marquee, atom.Object,
+		atom.Area, atom.Br, atom.Embed, atom.Img, atom.Keygen, atom.Wbr, atom.Hr, atom.Iframe:
+		return true
+	}
+	return false
+}

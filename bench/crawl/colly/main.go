@@ -38,36 +38,54 @@ func main() {
 	size := flag.Int("size", 15*1024, "bytes per page")
 	links := flag.Int("links", 10, "links per page")
 	conc := flag.Int("concurrency", 32, "requests in flight")
+	external := flag.String("site", "", "crawl bench/service/site at this base URL (its /page/N, ranking the item that links to target.example/N) instead of serving bench/crawl's site in process")
 	flag.Parse()
-
-	s := site.New(*pages, *size, *links)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	srv := &http.Server{Handler: s, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = srv.Serve(l) }()
-	defer srv.Close()
-	base := "http://" + l.Addr().String()
 
 	c := colly.NewCollector(colly.Async(true), colly.AllowURLRevisit())
 	c.WithTransport(&http.Transport{MaxIdleConnsPerHost: *conc, MaxIdleConns: *conc})
 	_ = c.Limit(&colly.LimitRule{DomainGlob: "*", Parallelism: *conc})
 	var errs, ranked, total atomic.Int64
-	// The same work as the httpfetch client: find the item whose text
-	// names the page's eighth link and note its 1-based position.
-	c.OnHTML("ul.results", func(e *colly.HTMLElement) {
-		n, _ := strconv.Atoi(strings.TrimPrefix(e.Request.URL.Path, "/p/"))
-		want := fmt.Sprintf("result %d for", s.Link(n, 7))
-		e.ForEachWithBreak("li.item", func(i int, li *colly.HTMLElement) bool {
-			if strings.Contains(strings.ToLower(li.Text), want) {
-				ranked.Add(1)
-				return false
-			}
-			return true
+	var pagePath func(n int) string
+	if *external != "" {
+		// The service's job on the service's site: the 1-based position of
+		// the li.item whose text or link names target.example/N.
+		pagePath = func(n int) string { return *external + "/page/" + strconv.Itoa(n) }
+		c.OnHTML("body", func(e *colly.HTMLElement) {
+			want := "target.example/" + strings.TrimPrefix(e.Request.URL.Path, "/page/")
+			e.ForEachWithBreak("li.item", func(_ int, li *colly.HTMLElement) bool {
+				if strings.Contains(li.ChildAttr("a", "href"), want) || strings.Contains(strings.ToLower(li.Text), want) {
+					ranked.Add(1)
+					return false
+				}
+				return true
+			})
 		})
-	})
+	} else {
+		s := site.New(*pages, *size, *links)
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		srv := &http.Server{Handler: s, ReadHeaderTimeout: 5 * time.Second}
+		go func() { _ = srv.Serve(l) }()
+		defer srv.Close()
+		base := "http://" + l.Addr().String()
+		pagePath = func(n int) string { return base + s.Path(n) }
+		// The same work as the httpfetch client: find the item whose text
+		// names the page's eighth link and note its 1-based position.
+		c.OnHTML("ul.results", func(e *colly.HTMLElement) {
+			n, _ := strconv.Atoi(strings.TrimPrefix(e.Request.URL.Path, "/p/"))
+			want := fmt.Sprintf("result %d for", s.Link(n, 7))
+			e.ForEachWithBreak("li.item", func(i int, li *colly.HTMLElement) bool {
+				if strings.Contains(strings.ToLower(li.Text), want) {
+					ranked.Add(1)
+					return false
+				}
+				return true
+			})
+		})
+	}
 	c.OnResponse(func(r *colly.Response) { total.Add(int64(len(r.Body))) })
 	c.OnError(func(_ *colly.Response, err error) {
 		if errs.Add(1) == 1 {
@@ -76,7 +94,7 @@ func main() {
 	})
 	start := time.Now()
 	for n := range *pages {
-		_ = c.Visit(base + s.Path(n))
+		_ = c.Visit(pagePath(n))
 	}
 	c.Wait()
 	secs := time.Since(start).Seconds()

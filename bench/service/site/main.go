@@ -14,7 +14,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"log"
 	"net"
 	"net/http"
@@ -22,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 func main() {
@@ -39,7 +39,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	s := &site{pages: *pages, base: "http://" + ln.Addr().String(), filler: filler(*size, *markup == "rich")}
+	s := &site{pages: *pages, base: "http://" + ln.Addr().String(), filler: filler(*size, *markup == "rich"), seen: make([]atomic.Bool, *pages)}
 	if *addrFile != "" {
 		if err := os.WriteFile(*addrFile, []byte(ln.Addr().String()), 0o644); err != nil {
 			log.Fatal(err)
@@ -57,44 +57,63 @@ type site struct {
 	base   string
 	filler []byte // shared body text: pages differ only in title and links
 
-	mu      sync.Mutex
-	fetches int
-	seen    map[int]bool
+	fetches, unique atomic.Int64
+	seen            []atomic.Bool
+	bufs            sync.Pool // *[]byte page buffers
 }
 
 // rank is where page n's target sits among its ten items.
 func rank(n int) int { return n%10 + 1 }
 
+// page writes page n. It is built with appends into a pooled buffer, so
+// the site costs both crawlers it serves as little CPU as it can: on a
+// 2-core machine every cycle the site spends is one the crawler lacks.
 func (s *site) page(w http.ResponseWriter, r *http.Request) {
 	n, err := strconv.Atoi(r.PathValue("n"))
 	if err != nil || n < 0 || n >= s.pages {
 		http.NotFound(w, r)
 		return
 	}
-	s.mu.Lock()
-	s.fetches++
-	if s.seen == nil {
-		s.seen = map[int]bool{}
+	s.fetches.Add(1)
+	if !s.seen[n].Swap(true) {
+		s.unique.Add(1)
 	}
-	s.seen[n] = true
-	s.mu.Unlock()
 
-	var b strings.Builder
-	b.Grow(len(s.filler) + 2048)
-	fmt.Fprintf(&b, "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>Result page %d</title></head>\n<body><h1>Results %d</h1><ul class=\"results\">\n", n, n)
-	for i := 1; i <= 10; i++ {
-		href := fmt.Sprintf("/page/%d", (n*7+i)%s.pages) // links back into the site, like a real listing
-		if i == rank(n) {
-			href = fmt.Sprintf("https://target.example/%d", n)
-		}
-		fmt.Fprintf(&b, "<li class=\"item\"><a href=\"%s\">Result %d of page %d</a> <span>snippet %d</span></li>\n", href, i, n, i)
+	bp, _ := s.bufs.Get().(*[]byte)
+	if bp == nil {
+		b := make([]byte, 0, len(s.filler)+2048)
+		bp = &b
 	}
-	b.WriteString("</ul>\n")
-	b.Write(s.filler)
-	b.WriteString("</body></html>\n")
+	b := append((*bp)[:0], "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>Result page "...)
+	b = strconv.AppendInt(b, int64(n), 10)
+	b = append(b, "</title></head>\n<body><h1>Results "...)
+	b = strconv.AppendInt(b, int64(n), 10)
+	b = append(b, "</h1><ul class=\"results\">\n"...)
+	for i := 1; i <= 10; i++ {
+		b = append(b, `<li class="item"><a href="`...)
+		if i == rank(n) {
+			b = append(b, "https://target.example/"...)
+			b = strconv.AppendInt(b, int64(n), 10)
+		} else {
+			b = append(b, "/page/"...) // links back into the site, like a real listing
+			b = strconv.AppendInt(b, int64((n*7+i)%s.pages), 10)
+		}
+		b = append(b, `">Result `...)
+		b = strconv.AppendInt(b, int64(i), 10)
+		b = append(b, " of page "...)
+		b = strconv.AppendInt(b, int64(n), 10)
+		b = append(b, "</a> <span>snippet "...)
+		b = strconv.AppendInt(b, int64(i), 10)
+		b = append(b, "</span></li>\n"...)
+	}
+	b = append(b, "</ul>\n"...)
+	b = append(b, s.filler...)
+	b = append(b, "</body></html>\n"...)
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Content-Length", strconv.Itoa(b.Len()))
-	_, _ = io.WriteString(w, b.String())
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
+	_, _ = w.Write(b)
+	*bp = b
+	s.bufs.Put(bp)
 }
 
 func (s *site) batch(w http.ResponseWriter, _ *http.Request) {
@@ -119,9 +138,7 @@ func (s *site) batch(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (s *site) stats(w http.ResponseWriter, _ *http.Request) {
-	s.mu.Lock()
-	out := map[string]int{"fetches": s.fetches, "unique": len(s.seen)}
-	s.mu.Unlock()
+	out := map[string]int64{"fetches": s.fetches.Load(), "unique": s.unique.Load()}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(out)
 }
