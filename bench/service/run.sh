@@ -59,7 +59,6 @@ wait_for() {
 }
 rss_kb() { awk -v k="$2:" '$1 == k {print $2}' "/proc/$1/status"; }
 mb() { python3 -c "print(f'{$1/1024:.1f}')"; }
-now() { date +%s.%N; }
 # cpu_ticks PID: user+system CPU time of a process, in clock ticks.
 cpu_ticks() { awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$1/stat"; }
 
@@ -123,17 +122,39 @@ auth=(-H "Authorization: Bearer $token")
 roles=(worker redis api site)
 role_pids=("$worker_pid" "$redis_pid" "$api_pid" "$site_pid")
 cpu0=(); for p in "${role_pids[@]}"; do cpu0+=("$(cpu_ticks "$p")"); done
-t0=$(now)
-curl -sS "${auth[@]}" -H 'Content-Type: application/json' --data-binary @"$work/batch.json" "http://$api_addr/v1/jobs" >"$work/ids.json"
-grep -q '"ids"' "$work/ids.json" || fail "POST /v1/jobs: $(head -c 300 "$work/ids.json")"
-t_posted=$(now)
-# grep rather than a JSON parser: polling must cost the measured run little.
-drained() {
-  curl -sf "${auth[@]}" "http://$api_addr/v1/queue" >"$work/queue.json" &&
-    grep -q '"waiting":0,"active":0,"delayed":0,' "$work/queue.json"
-}
-wait_for drained
-t1=$(now)
+# One Python process posts the batch and then polls the queue counts
+# every 10 ms over one keep-alive connection: a curl per poll would cost
+# the measured run more CPU than the API does, and a coarse poll would
+# overstate the time.
+read -r t0 t_posted t1 < <(python3 - "$api_addr" "$token" "$work/batch.json" "$work/ids.json" "$work/queue.json" "$((deadline - SECONDS))" <<'PY'
+import http.client, sys, time
+addr, token, batch, ids_path, queue_path, timeout = sys.argv[1:7]
+host, port = addr.rsplit(":", 1)
+auth = {"Authorization": "Bearer " + token}
+body = open(batch, "rb").read()
+conn = http.client.HTTPConnection(host, int(port), timeout=60)
+t0 = time.time()
+conn.request("POST", "/v1/jobs", body, {**auth, "Content-Type": "application/json"})
+resp = conn.getresponse()
+ids = resp.read()
+tp = time.time()
+open(ids_path, "wb").write(ids)
+if resp.status != 202:
+    sys.exit(f"POST /v1/jobs: {resp.status} {ids[:300]!r}")
+while True:
+    conn.request("GET", "/v1/queue", headers=auth)
+    q = conn.getresponse().read()
+    if b'"waiting":0,"active":0,"delayed":0,' in q:
+        break
+    if time.time() - t0 > float(timeout):
+        sys.exit(f"timed out waiting for the queue to drain: {q[:300]!r}")
+    time.sleep(0.01)
+t1 = time.time()
+open(queue_path, "wb").write(q)
+print(t0, tp, t1)
+PY
+) || fail "batch run failed"
+[[ -n ${t1:-} ]] || fail "batch run failed: $(head -c 300 "$work/ids.json")"
 peak=$(rss_kb "$worker_pid" VmHWM)
 worker_cpu=$(python3 -c "print(($(cpu_ticks "$worker_pid") - ${cpu0[0]}) / $(getconf CLK_TCK))")
 cpu=""
