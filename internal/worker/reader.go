@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"runtime"
 	"runtime/debug"
 	"time"
 
@@ -63,6 +64,10 @@ func (w *Worker) readLoop(ctx context.Context) {
 			w.fetchers.closeIdle()
 			idleStep = closed
 		case idleStep == closed:
+			// sync.Pool keeps what it held through one collection (its
+			// victim cache), so one GC first empties the pools and
+			// FreeOSMemory's own GC then frees what they held.
+			runtime.GC()
 			debug.FreeOSMemory()
 			idleStep = 0
 		}
