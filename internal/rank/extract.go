@@ -77,8 +77,9 @@ func rankDoc(doc *html.Node, base *url.URL, sel cascadia.SelectorGroup, n needle
 	items := cascadia.QueryAll(doc, sel)
 	page.Items = len(items)
 	var buf strings.Builder
+	l := newLinks(n, base)
 	for i, item := range items {
-		if n.matchesItem(item, base, &buf) {
+		if n.matchesItem(item, &l, &buf) {
 			rank := i + 1
 			page.Rank = &rank
 			break

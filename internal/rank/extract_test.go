@@ -23,11 +23,11 @@ func TestExtract(t *testing.T) {
 	</ol></body></html>`
 	base, _ := url.Parse("https://search.test/results?q=widgets")
 	tests := []struct {
-		name      string
-		page      string
-		selector  string
-		match     string
-		wantRank  int // 0: nil
+		name     string
+		page     string
+		selector string
+		match    string
+		wantRank int // 0: nil
 		// wantItems: every item, or with a selector that looks at the
 		// element alone, the items up to the match, where reading stops.
 		wantItems int

@@ -36,7 +36,7 @@ func newNeedle(match string) needle {
 	return n
 }
 
-func (n needle) matchesItem(item *html.Node, base *url.URL, buf *strings.Builder) bool {
+func (n needle) matchesItem(item *html.Node, l *links, buf *strings.Builder) bool {
 	if n.text == "" {
 		return true
 	}
@@ -46,7 +46,7 @@ func (n needle) matchesItem(item *html.Node, base *url.URL, buf *strings.Builder
 	if len(text) > maxItemText {
 		text = text[:maxItemText]
 	}
-	return n.matchesText(text) || n.matchesLinks(item, base)
+	return n.matchesText(text) || l.matchesIn(item)
 }
 
 // maxItemText bounds the text searched in one item. Nested items repeat
@@ -65,22 +65,89 @@ func (n needle) matchesText(text string) bool {
 	return n.contains(text)
 }
 
-func (n needle) matchesLinks(node *html.Node, base *url.URL) bool {
+// matchesIn reports whether a link in node's subtree matches.
+func (l *links) matchesIn(node *html.Node) bool {
 	if node.Type == html.ElementNode && (node.DataAtom == atom.A || node.DataAtom == atom.Area) {
 		for _, a := range node.Attr {
-			if a.Key == "href" && a.Namespace == "" && n.matchesHref(a.Val, base) {
+			if a.Key == "href" && a.Namespace == "" && l.matches(a.Val) {
 				return true
 			}
 		}
 	}
 	for c := node.FirstChild; c != nil; c = c.NextSibling {
-		if n.matchesLinks(c, base) {
+		if l.matchesIn(c) {
 			return true
 		}
 	}
 	return false
 }
 
+// links matches the hrefs of one page against a needle. Most links on a
+// results page are paths on the page's own site ("/page/12"); for those it
+// skips the parse, resolve and print of matchesHref, whose result it knows:
+// the base URL's scheme and host followed by the path, under the base's
+// host. TestLinksMatchLikeMatchesHref and FuzzLinks hold it to matchesHref.
+type links struct {
+	n    needle
+	base *url.URL
+	// prefix is what URL.String writes before the path of a URL resolved
+	// against base ("https://host"), or "" when the shortcut is off.
+	prefix    string
+	hostKnown bool
+	hostMatch bool // base's host matches in its Unicode or ASCII form
+}
+
+func newLinks(n needle, base *url.URL) links {
+	l := links{n: n, base: base}
+	if base != nil && base.Opaque == "" && base.Host != "" {
+		prefix := (&url.URL{Scheme: base.Scheme, User: base.User, Host: base.Host}).String()
+		// Unescaping must leave the prefix as it is, as it does the path.
+		if !strings.ContainsAny(prefix, "%+") {
+			l.prefix = prefix
+		}
+	}
+	return l
+}
+
+func (l *links) matches(href string) bool {
+	href = strings.TrimSpace(href)
+	if href == "" {
+		return false
+	}
+	if l.n.contains(href) {
+		return true
+	}
+	if l.prefix == "" || !plainPath(href) {
+		return l.n.matchesHref(href, l.base)
+	}
+	if l.n.contains(l.prefix + href) {
+		return true
+	}
+	if !l.hostKnown {
+		l.hostMatch, l.hostKnown = l.n.matchesHost(strings.ToLower(l.base.Hostname())), true
+	}
+	return l.hostMatch
+}
+
+// plainPath reports whether href is an absolute path that parsing,
+// resolving and printing leave unchanged: a '/', then letters, digits and
+// "/-_~" only, with no empty segment and so no dot segments, no query, no
+// fragment and nothing to escape or unescape.
+func plainPath(href string) bool {
+	if href[0] != '/' || strings.Contains(href, "//") {
+		return false
+	}
+	for i := 1; i < len(href); i++ {
+		c := href[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '/' || c == '-' || c == '_' || c == '~') {
+			return false
+		}
+	}
+	return true
+}
+
+// matchesHref is the reference for links.matches: href raw, resolved
+// against base, percent-decoded, and its host in Unicode and ASCII form.
 func (n needle) matchesHref(href string, base *url.URL) bool {
 	href = strings.TrimSpace(href)
 	if href == "" {
@@ -103,7 +170,12 @@ func (n needle) matchesHref(href string, base *url.URL) bool {
 	if dec, err := url.QueryUnescape(full); err == nil && n.contains(dec) {
 		return true
 	}
-	host := strings.ToLower(u.Hostname())
+	return n.matchesHost(strings.ToLower(u.Hostname()))
+}
+
+// matchesHost reports whether a lower-case host name holds the needle in
+// its Unicode form, or the needle's ASCII form.
+func (n needle) matchesHost(host string) bool {
 	if host == "" {
 		return false
 	}

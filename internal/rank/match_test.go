@@ -1,6 +1,7 @@
 package rank
 
 import (
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -57,4 +58,53 @@ func TestNeedleAnchor(t *testing.T) {
 			t.Errorf("newNeedle(%q).anchor = %d, want %d", match, got, want)
 		}
 	}
+}
+
+// linkBases are page URLs links are resolved against: plain, with a port,
+// user info, an IDNA host, an IPv6 zone (a "%" in the host), and none.
+var linkBases = []string{
+	"https://search.test/dir/page?q=1", "http://127.0.0.1:8080/page/5", "https://user:pw@host.test/a/",
+	"https://xn--bcher-kva.de/x", "http://[fe80::1%25en0]:8080/x", "",
+}
+
+// checkLinks fails when links.matches answers differently from the
+// reference, matchesHref.
+func checkLinks(t *testing.T, base, href, match string) {
+	t.Helper()
+	var u *url.URL
+	if base != "" {
+		var err error
+		if u, err = url.Parse(base); err != nil {
+			t.Fatalf("base %q: %v", base, err)
+		}
+	}
+	n := newNeedle(match)
+	l := newLinks(n, u)
+	if got, want := l.matches(href), n.matchesHref(href, u); got != want {
+		t.Errorf("base %q href %q match %q: links.matches = %v, matchesHref = %v", base, href, match, got, want)
+	}
+}
+
+func TestLinksMatchLikeMatchesHref(t *testing.T) {
+	t.Parallel()
+	hrefs := []string{"/page/12", "/", "/a/b/", "/a//b", "/a/./b", "/a/../b", "/a%2Fb", "/a?q=1", "/a#f", "/a+b",
+		"//other.test/x", "page/12", "./x", "https://target.example/5", "/~user/x_y-z", " /page/7 ", "/PAGE/Ab", "/a:b", ""}
+	matches := []string{"127.0.0.1:8080/page/12", "search.test/page", "host.test/a/b", "bücher.de", "xn--bcher-kva", "fe80::1%en0", "en0]:8080/a",
+		"user:pw@", "https://", "/page/12", "target.example/5", "absent.example", "HOST.TEST", "%25en0"}
+	for _, base := range linkBases {
+		for _, href := range hrefs {
+			for _, m := range matches {
+				checkLinks(t, base, href, m)
+			}
+		}
+	}
+}
+
+func FuzzLinks(f *testing.F) {
+	f.Add(uint8(1), "/page/12", "127.0.0.1:8080/page/1")
+	f.Add(uint8(3), "/x", "bücher.de")
+	f.Add(uint8(0), "/a/b/", "search.test/a/b")
+	f.Fuzz(func(t *testing.T, base uint8, href, match string) {
+		checkLinks(t, linkBases[int(base)%len(linkBases)], href, match)
+	})
 }

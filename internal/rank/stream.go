@@ -37,7 +37,7 @@ type streamer struct {
 	sel    cascadia.SelectorGroup
 	keys   []string
 	needle needle
-	base   *url.URL
+	links  links
 
 	doc, root, head, body html.Node
 	mode                  int
@@ -79,7 +79,7 @@ func streamExtract(page []byte, base *url.URL, sel cascadia.SelectorGroup, plan 
 }
 
 func streamWith(z tokenizer, base *url.URL, sel cascadia.SelectorGroup, plan streamPlan, n needle) (Page, error) {
-	s := &streamer{z: z, sel: sel, keys: plan.keys, stopAtMatch: plan.stopAtMatch, needle: n, base: base, best: -1, framesetOK: true}
+	s := &streamer{z: z, sel: sel, keys: plan.keys, stopAtMatch: plan.stopAtMatch, needle: n, links: newLinks(n, base), best: -1, framesetOK: true}
 	s.doc.Type = html.DocumentNode
 	for _, e := range []struct {
 		node   *html.Node
@@ -369,7 +369,7 @@ func (s *streamer) matches(it *openItem) bool {
 		return true
 	}
 	for _, h := range it.hrefs {
-		if s.needle.matchesHref(h, s.base) {
+		if s.links.matches(h) {
 			return true
 		}
 	}
