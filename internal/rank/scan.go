@@ -30,10 +30,9 @@ type span struct{ start, end int }
 // the next '<' with IndexByte rather than reading byte by byte, and copies
 // nothing it is not asked for. The functions below follow the Tokenizer's
 // of the same names. It gives up with errScanFallback where a port would
-// have to follow the Tokenizer's rarer paths: a NUL byte, a script holding
-// "<!--" (the script escape states), <plaintext>, and attribute values
-// whose character references decode differently in attributes than in
-// text. FuzzScannerMatchesTokenizer and the tests beside it hold it to
+// have to follow the Tokenizer's rarer paths: a NUL byte, <plaintext>, and
+// attribute values whose character references decode differently in
+// attributes than in text. FuzzScannerMatchesTokenizer and the tests beside it hold it to
 // the Tokenizer token by token, so an x/net upgrade that tokenizes
 // differently fails them before it can change a rank.
 type scanner struct {
@@ -111,9 +110,7 @@ func (z *scanner) Next() html.TokenType {
 		if z.rawTag == "plaintext" {
 			return z.fallback()
 		}
-		if !z.readRawOrRCDATA() {
-			return z.fallback()
-		}
+		z.readRawOrRCDATA()
 		if z.data.end > z.data.start {
 			return z.emit(html.TextToken)
 		}
@@ -186,8 +183,14 @@ func (z *scanner) Next() html.TokenType {
 	return z.emit(html.ErrorToken)
 }
 
-// readRawOrRCDATA reads up to "</rawTag"; false when the scanner gives up.
-func (z *scanner) readRawOrRCDATA() bool {
+// readRawOrRCDATA reads up to "</rawTag".
+func (z *scanner) readRawOrRCDATA() {
+	if z.rawTag == "script" {
+		z.readScript()
+		z.textIsRaw = true
+		z.rawTag = ""
+		return
+	}
 	for {
 		i := bytes.IndexByte(z.b[z.pos:], '<')
 		if i < 0 {
@@ -207,12 +210,192 @@ func (z *scanner) readRawOrRCDATA() bool {
 		}
 	}
 	z.data.end = z.pos
-	if z.rawTag == "script" && bytes.Contains(z.b[z.data.start:z.data.end], []byte("<!--")) {
-		return false
-	}
 	z.textIsRaw = z.rawTag != "textarea" && z.rawTag != "title"
 	z.rawTag = ""
-	return true
+}
+
+// readScript reads script data up to "</script", following the Tokenizer's
+// readScript through the escape states that "<!--" opens and that can hide
+// a "</script>" inside. Its states and their order are the Tokenizer's;
+// the plain state finds its next '<' with IndexByte. The end of the page
+// ends the script wherever it is.
+func (z *scanner) readScript() {
+	var c byte
+	ok := true
+	next := func() byte {
+		if z.pos >= len(z.b) {
+			ok = false
+			return 0
+		}
+		z.pos++
+		return z.b[z.pos-1]
+	}
+
+scriptData:
+	if i := bytes.IndexByte(z.b[z.pos:], '<'); i >= 0 {
+		z.pos += i + 1
+	} else {
+		z.pos = len(z.b)
+		goto done
+	}
+	// scriptDataLessThanSign
+	if c = next(); !ok {
+		goto done
+	}
+	switch c {
+	case '/': // scriptDataEndTagOpen
+		if z.readRawEndTag() {
+			goto done
+		}
+		goto scriptData
+	case '!': // scriptDataEscapeStart
+		if c = next(); !ok {
+			goto done
+		}
+		if c != '-' {
+			z.pos--
+			goto scriptData
+		}
+		// scriptDataEscapeStartDash
+		if c = next(); !ok {
+			goto done
+		}
+		if c == '-' {
+			goto scriptDataEscapedDashDash
+		}
+	}
+	z.pos--
+	goto scriptData
+
+scriptDataEscaped:
+	if c = next(); !ok {
+		goto done
+	}
+	switch c {
+	case '-':
+		goto scriptDataEscapedDash
+	case '<':
+		goto scriptDataEscapedLessThanSign
+	}
+	goto scriptDataEscaped
+
+scriptDataEscapedDash:
+	if c = next(); !ok {
+		goto done
+	}
+	switch c {
+	case '-':
+		goto scriptDataEscapedDashDash
+	case '<':
+		goto scriptDataEscapedLessThanSign
+	}
+	goto scriptDataEscaped
+
+scriptDataEscapedDashDash:
+	if c = next(); !ok {
+		goto done
+	}
+	switch c {
+	case '-':
+		goto scriptDataEscapedDashDash
+	case '<':
+		goto scriptDataEscapedLessThanSign
+	case '>':
+		goto scriptData
+	}
+	goto scriptDataEscaped
+
+scriptDataEscapedLessThanSign:
+	if c = next(); !ok {
+		goto done
+	}
+	if c == '/' { // scriptDataEscapedEndTagOpen
+		if z.readRawEndTag() || z.pos >= len(z.b) {
+			goto done
+		}
+		goto scriptDataEscaped
+	}
+	if isLetter(c) { // scriptDataDoubleEscapeStart
+		z.pos--
+		for i := 0; i < len("script"); i++ {
+			if c = next(); !ok {
+				goto done
+			}
+			if c != "script"[i] && c != "SCRIPT"[i] {
+				z.pos--
+				goto scriptDataEscaped
+			}
+		}
+		if c = next(); !ok {
+			goto done
+		}
+		if isSpace(c) || c == '/' || c == '>' {
+			goto scriptDataDoubleEscaped
+		}
+		z.pos--
+		goto scriptDataEscaped
+	}
+	z.pos--
+	goto scriptData
+
+scriptDataDoubleEscaped:
+	if c = next(); !ok {
+		goto done
+	}
+	switch c {
+	case '-':
+		goto scriptDataDoubleEscapedDash
+	case '<':
+		goto scriptDataDoubleEscapedLessThanSign
+	}
+	goto scriptDataDoubleEscaped
+
+scriptDataDoubleEscapedDash:
+	if c = next(); !ok {
+		goto done
+	}
+	switch c {
+	case '-':
+		goto scriptDataDoubleEscapedDashDash
+	case '<':
+		goto scriptDataDoubleEscapedLessThanSign
+	}
+	goto scriptDataDoubleEscaped
+
+scriptDataDoubleEscapedDashDash:
+	if c = next(); !ok {
+		goto done
+	}
+	switch c {
+	case '-':
+		goto scriptDataDoubleEscapedDashDash
+	case '<':
+		goto scriptDataDoubleEscapedLessThanSign
+	case '>':
+		goto scriptData
+	}
+	goto scriptDataDoubleEscaped
+
+scriptDataDoubleEscapedLessThanSign:
+	if c = next(); !ok {
+		goto done
+	}
+	if c != '/' {
+		z.pos--
+		goto scriptDataDoubleEscaped
+	}
+	// scriptDataDoubleEscapeEnd
+	if z.readRawEndTag() {
+		z.pos += len("</script>")
+		goto scriptDataEscaped
+	}
+	if z.pos >= len(z.b) {
+		goto done
+	}
+	goto scriptDataDoubleEscaped
+
+done:
+	z.data.end = z.pos
 }
 
 // readRawEndTag matches "</rawTag" followed by a delimiter, leaving pos at

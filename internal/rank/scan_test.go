@@ -84,8 +84,25 @@ func TestScannerMatchesTokenizer(t *testing.T) {
 	for _, p := range pages {
 		scannerMatches(t, p)
 	}
+	// The script escape states ("<!--" in a script), which old pages use to
+	// hide scripts from browsers that predate them: the scanner reads these.
+	for _, p := range []string{
+		"<script><!--x--></script><p>y", "<script><!-- </script> --></script>", "<script><!--<script>x</script>--></script><p>y",
+		"<script><!--<script></script>y</script>z", "<script><!--<SCRIPT>a</SCRIPT>--></script>b", "<script><!--<scriptx>a</script>b",
+		"<script><!--<scrip", "<script><!--", "<script><!-", "<script><!", "<script><!-x-></script>", "<script><!--a--!>b</script>c",
+		"<script><!---->x</script>", "<script><!--<!--x</script>", "<script><!--<script>--></script>--></script>d",
+		"<script><!--<script/>a</script>b</script>c", "<script><!--<script\t>a</script >b</script>c", "<script><!--a<b</script>",
+		"<script><!--<sc</script>", "<script><!--<script>a-</script>b</script>", "<script><!--<script>a<-</script>b--></script>c",
+		"<script><!--<script>x", "<script><!--<script>x</scr", "<script><!--<script>x</script", "<script><!--x</scriptz>y</script>",
+		"<SCRIPT><!--\nvar a = 1; // -->\n</SCRIPT><p class=i>after</p>", "<script><!--<ScRiPt>x</script>y</script>z",
+		"<script>a<!--b--></script>", "<script><!--x-<y--<z--</script>", "<script><!--<script>x-</script>-<</script>",
+	} {
+		if !scannerMatches(t, p) {
+			t.Errorf("scanner gave %q to the tokenizer, want it read", p)
+		}
+	}
 	// Pages the scanner must give to the tokenizer.
-	for _, p := range []string{"a\x00b", "<script><!--x--></script>", "<plaintext>x", "<a href='?a=1&not=2'>x</a>", "<a href='&ampx;'>",
+	for _, p := range []string{"a\x00b", "<plaintext>x", "<a href='?a=1&not=2'>x</a>", "<a href='&ampx;'>",
 		`<a href="https://passport.baidu.com/v2/?reg&regType=1&tpl=mn">`, // met on a real page: "&reg" is a legacy reference
 	} {
 		if _, err := tokens(newScanner([]byte(p))); !errors.Is(err, errScanFallback) {
@@ -110,11 +127,35 @@ func TestScannerMatchesTokenizerOnGeneratedPages(t *testing.T) {
 	}
 }
 
+// TestScannerMatchesTokenizerOnScriptSoup throws the pieces the script
+// escape states turn on at both readers, in random order.
+func TestScannerMatchesTokenizerOnScriptSoup(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(3, 5))
+	pieces := []string{"<script>", "</script>", "<SCRIPT>", "</Script >", "<script/>", "<!--", "-->", "--!>", "-", "--", "<", "</",
+		"/", "!", ">", "<!", "<scr", "ipt", "script", "x", " ", "\t", "<p class=i>", "</p>", "<scriptx>", "</scriptx>"}
+	read := 0
+	for range 20000 {
+		var b strings.Builder
+		b.WriteString("<script>")
+		for range 1 + rng.IntN(16) {
+			b.WriteString(pieces[rng.IntN(len(pieces))])
+		}
+		if scannerMatches(t, b.String()) {
+			read++
+		}
+	}
+	if read != 20000 {
+		t.Errorf("the scanner read %d of 20000 script pages itself, want all", read)
+	}
+}
+
 func FuzzScannerMatchesTokenizer(f *testing.F) {
 	f.Add(string(serpPage()))
 	f.Add("<!DOCTYPE html><title>a &amp; b</title><p class=a CLASS=b>x<br/><a href='?q=1&amp;r=2'>y</a><!-- c --></p>")
 	f.Add("<script>a<b</script><style>x</style ><textarea>&lt;</textarea><xmp></xmp>")
 	f.Add("<p =x a=/ b\r\n='v'>t</P\t>")
+	f.Add("<script><!--<script>a</script>b--></script><p>c")
 	f.Fuzz(func(t *testing.T, page string) {
 		scannerMatches(t, page)
 	})
