@@ -38,7 +38,9 @@ type Page struct {
 // Well-formed pages and selectors that look only at an element and its
 // ancestors are read in one streaming pass, which stops at the match when
 // the selector looks at the element alone; anything else gets the full
-// HTML5 tree. Both give the same rank and title.
+// HTML5 tree. Both give the same rank and title, except that a page nested
+// deeper than the tree parser accepts (512) only after its match still
+// gets its rank.
 func Extract(page []byte, baseURL *url.URL, spec *crawler.RankSpec) (Page, error) {
 	if spec == nil {
 		title, err := scanTitle(bytes.NewReader(page))

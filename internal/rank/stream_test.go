@@ -9,6 +9,9 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/andybalholm/cascadia"
+	"github.com/crawler-service/crawler/internal/crawler"
 )
 
 // agree runs both readers and fails when the streaming one answers
@@ -33,6 +36,11 @@ func agree(t *testing.T, page, selector, match string) bool {
 		t.Fatalf("streamExtract(%q, %q): %v", page, selector, err)
 	}
 	want, err := treeExtract([]byte(page), base, sel, n)
+	if err != nil && plan.stopAtMatch && got.Rank != nil && strings.Contains(err.Error(), "exceeds 512") {
+		// The reader stopped at the match before markup nested deeper than
+		// the tree parser accepts (TestRankBeforeDeepNesting).
+		return true
+	}
 	if err != nil {
 		t.Fatalf("treeExtract: %v", err)
 	}
@@ -122,6 +130,8 @@ func TestStreamAgreesWithTree(t *testing.T) {
 		{"no stop: combinator, later misnesting moves the item", `<title>t</title><b><div><p class=i>x</p></b>`, "div > p.i", "x", false},
 		{"stop: misnesting later cannot unmatch the item", `<title>t</title><b><div><p class=i>x</p></b>`, "p.i", "x", true},
 		{"no stop while an earlier item is open", `<title>t</title><div class=i>a<div class=i>x</div>b z</div>`, "div.i", "x", true},
+		{"no stop: a comment is a combinator", `<title>t</title><b><span><div><i class=x>y</i></b>`, "span/**/.x", "y", false},
+		{"no stop: a comment hides body in a group", `<title>t</title><li class=x>a</li><li class=x>b</li><body class=serp>`, "li.x,/**/body.serp", "b", false},
 		{"no stop: combinator inside :not", `<title>t</title><b><div><p class=i>x</p></b>`, "p:not(section p)", "x", false},
 	}
 	for _, tt := range tests {
@@ -132,6 +142,35 @@ func TestStreamAgreesWithTree(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRankBeforeDeepNesting: x/net/html refuses a document nested deeper
+// than 512 elements, but a reader that stops at the match never gets
+// there, so such a page still gets its rank, from the streaming reader.
+func TestRankBeforeDeepNesting(t *testing.T) {
+	t.Parallel()
+	page := []byte(`<title>t</title><ul><li class=x>a</li><li class=x>b</li></ul>` + strings.Repeat("<div>", 600))
+	base, _ := url.Parse("https://base.test/")
+	if _, err := treeExtract(page, base, mustCompile(t, "li.x"), newNeedle("b")); err == nil {
+		t.Fatal("the tree parser read a page nested 600 deep; this test no longer tests anything")
+	}
+	got, err := Extract(page, base, &crawler.RankSpec{Selector: "li.x", Match: "b"})
+	if err != nil || got.Rank == nil || *got.Rank != 2 {
+		t.Fatalf("Extract = %+v, %v; want rank 2", got, err)
+	}
+	// With nothing to stop at, the page is still a parse error.
+	if _, err := Extract(page, base, &crawler.RankSpec{Selector: "li.x", Match: "absent"}); err == nil {
+		t.Fatal("Extract read a page nested 600 deep without a match; want a parse error")
+	}
+}
+
+func mustCompile(t *testing.T, selector string) cascadia.SelectorGroup {
+	t.Helper()
+	sel, err := compile(selector)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sel
 }
 
 func FuzzStreamAgrees(f *testing.F) {

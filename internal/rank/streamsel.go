@@ -50,7 +50,7 @@ func selfContained(group string) bool {
 // may matter, so no sibling combinators (+ ~) and no pseudo-classes other
 // than :not. It also returns the attribute names the selector reads, the
 // only ones the streaming reader keeps. Escapes and namespaces are left
-// to the tree parser.
+// to the tree parser, and so are comments.
 func streamKeys(sel string) ([]string, bool) {
 	var keys []string
 	add := func(k string) {
@@ -63,7 +63,9 @@ func streamKeys(sel string) ([]string, bool) {
 	}
 	for i := 0; i < len(sel); i++ {
 		switch c := sel[i]; c {
-		case '\\', '|', '+', '~', '"', '\'':
+		case '\\', '|', '+', '~', '"', '\'', '/':
+			// '/' can only open a comment (/* */), which the selector
+			// parser reads as whitespace: a hidden combinator.
 			return nil, false
 		case '.':
 			add("class")
