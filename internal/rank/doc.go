@@ -6,8 +6,7 @@
 // of x/net/html's Tokenizer to an in-memory page) feeds a streaming reader
 // that models the tree builder for plain markup. The scanner hands rarer
 // markup to the Tokenizer itself, and the streaming reader hands anything
-// it does not model to the full tree parser. When the selector looks at an
-// element alone (li.result), the streaming reader stops at the match, once
-// nothing later in the page can change the answer. Tests and fuzz targets
-// hold each reader to the next.
+// it does not model to the full tree parser. The streaming reader stops at
+// the match once nothing later in the page can change the answer. Tests
+// and fuzz targets hold each reader to the next.
 package rank

@@ -19,9 +19,8 @@ type Page struct {
 	Title string // whitespace-collapsed text of the first <title>
 	Rank  *int   // 1-based position of the first matching item; nil when none matched or no rank was asked
 	// Items counts the items the selector chose; 0 often means the list is
-	// rendered by script. When the selector looks at an element alone
-	// (li.result, not ol li.result), reading stops at the match and Items
-	// counts the items up to it.
+	// rendered by script. Where the streaming reader stops at the match,
+	// Items counts the items up to it.
 	Items int
 }
 
@@ -36,11 +35,11 @@ type Page struct {
 // ErrInvalidSelector.
 //
 // Well-formed pages and selectors that look only at an element and its
-// ancestors are read in one streaming pass, which stops at the match when
-// the selector looks at the element alone; anything else gets the full
-// HTML5 tree. Both give the same rank and title, except that a page nested
-// deeper than the tree parser accepts (512) only after its match still
-// gets its rank.
+// ancestors are read in one streaming pass, which stops at the match once
+// the rest of the page cannot change the answer; anything else gets the
+// full HTML5 tree. Both give the same rank and title, except that a page
+// nested deeper than the tree parser accepts (512) only after its match
+// still gets its rank.
 func Extract(page []byte, baseURL *url.URL, spec *crawler.RankSpec) (Page, error) {
 	if spec == nil {
 		title, err := scanTitle(bytes.NewReader(page))

@@ -28,8 +28,8 @@ func TestExtract(t *testing.T) {
 		selector string
 		match    string
 		wantRank int // 0: nil
-		// wantItems: every item, or with a selector that looks at the
-		// element alone, the items up to the match, where reading stops.
+		// wantItems: every item, or the items up to the match where the
+		// streaming reader stops there.
 		wantItems int
 		wantTitle string
 	}{
@@ -44,7 +44,7 @@ func TestExtract(t *testing.T) {
 		{"empty match takes the first item", serp, "li.r", "", 1, 1, "Results for widgets"},
 		{"selector group in document order", serp, "li.r:nth-child(5), li.r:nth-child(2)", "books", 2, 2, "Results for widgets"},
 		{"no items", serp, "div.none", "example.com", 0, 0, "Results for widgets"},
-		{"item is the link", serp, "li.r > a", "example.com", 3, 5, "Results for widgets"},
+		{"item is the link", serp, "li.r > a", "example.com", 3, 3, "Results for widgets"},
 		{"svg title is not the page title", `<body><svg><title>icon</title></svg><div class=i>x</div></body>`, ".i", "x", 1, 1, ""},
 		{"title entities", `<title>Tom &amp; Jerry</title><p>a</p>`, "p", "a", 1, 1, "Tom & Jerry"},
 		{"broken html still parses", `<title>t</title><ul><li>one<li>two</ul`, "li", "two", 2, 2, "t"},

@@ -57,11 +57,14 @@ type streamer struct {
 	titleDone bool
 	inTitle   bool
 
-	// stopAtMatch lets run stop once the answer is settled (see settled);
-	// framesetOK mirrors the tree builder's flag of that name: while it
-	// holds, a later <frameset> would replace the whole body.
-	stopAtMatch bool
-	framesetOK  bool
+	// plan says what later markup could change once an item has matched
+	// (see settled); framesetOK mirrors the tree builder's flag of that
+	// name: while it holds, a later <frameset> would replace the whole body.
+	plan       streamPlan
+	framesetOK bool
+	// rootTagAt is where the page next holds "<html" or "<body", -1 when
+	// it holds neither further on, 0 when not yet looked for.
+	rootTagAt int
 }
 
 type openItem struct {
@@ -71,15 +74,22 @@ type openItem struct {
 }
 
 func streamExtract(page []byte, base *url.URL, sel cascadia.SelectorGroup, plan streamPlan, n needle) (Page, error) {
-	p, err := streamWith(newScanner(page), base, sel, plan, n)
-	if errors.Is(err, errScanFallback) {
-		p, err = streamWith(html.NewTokenizer(bytes.NewReader(page)), base, sel, plan, n)
-	}
+	p, _, err := streamRead(page, base, sel, plan, n)
 	return p, err
 }
 
-func streamWith(z tokenizer, base *url.URL, sel cascadia.SelectorGroup, plan streamPlan, n needle) (Page, error) {
-	s := &streamer{z: z, sel: sel, keys: plan.keys, stopAtMatch: plan.stopAtMatch, needle: n, links: newLinks(n, base), best: -1, framesetOK: true}
+// streamRead is streamExtract, and it reports whether reading stopped at
+// the match.
+func streamRead(page []byte, base *url.URL, sel cascadia.SelectorGroup, plan streamPlan, n needle) (Page, bool, error) {
+	p, stopped, err := streamWith(newScanner(page), base, sel, plan, n)
+	if errors.Is(err, errScanFallback) {
+		p, stopped, err = streamWith(html.NewTokenizer(bytes.NewReader(page)), base, sel, plan, n)
+	}
+	return p, stopped, err
+}
+
+func streamWith(z tokenizer, base *url.URL, sel cascadia.SelectorGroup, plan streamPlan, n needle) (Page, bool, error) {
+	s := &streamer{z: z, sel: sel, keys: plan.keys, plan: plan, needle: n, links: newLinks(n, base), best: -1, framesetOK: true}
 	s.doc.Type = html.DocumentNode
 	for _, e := range []struct {
 		node   *html.Node
@@ -88,33 +98,36 @@ func streamWith(z tokenizer, base *url.URL, sel cascadia.SelectorGroup, plan str
 	}{{&s.root, atom.Html, &s.doc}, {&s.head, atom.Head, &s.root}, {&s.body, atom.Body, &s.root}} {
 		e.node.Type, e.node.DataAtom, e.node.Data, e.node.Parent = html.ElementNode, e.a, e.a.String(), e.parent
 	}
-	if err := s.run(); err != nil {
-		return Page{}, err
+	stopped, err := s.run()
+	if err != nil {
+		return Page{}, false, err
 	}
 	// The tree parser always makes html, head and body; a selector that
 	// chooses one of them needs its place in document order.
 	if s.sel.Match(&s.root) || s.sel.Match(&s.head) || s.sel.Match(&s.body) {
-		return Page{}, errFallback
+		return Page{}, false, errFallback
 	}
 	page2 := Page{Title: collapseSpace(s.title.String()), Items: s.items}
 	if s.best >= 0 {
 		r := s.best + 1
 		page2.Rank = &r
 	}
-	return page2, nil
+	return page2, stopped, nil
 }
 
-func (s *streamer) run() error {
+// run reads the page to its end, or until the answer is settled; stopped
+// says which.
+func (s *streamer) run() (stopped bool, err error) {
 	for !s.settled() {
 		switch s.z.Next() {
 		case html.ErrorToken:
 			if err := s.z.Err(); err != io.EOF {
-				return err
+				return false, err
 			}
 			for len(s.stack) > 0 {
 				s.pop()
 			}
-			return nil
+			return false, nil
 		case html.TextToken:
 			// Most of a page is text no item or title holds; decoding
 			// it (entities, newlines) would be most of the work.
@@ -125,30 +138,94 @@ func (s *streamer) run() error {
 				continue
 			}
 			if err := s.text(s.z.Text()); err != nil {
-				return err
+				return false, err
 			}
 		case html.StartTagToken, html.SelfClosingTagToken:
 			if err := s.start(); err != nil {
-				return err
+				return false, err
 			}
 		case html.EndTagToken:
 			if err := s.end(); err != nil {
-				return err
+				return false, err
 			}
 		}
 	}
-	return nil
+	return true, nil
 }
 
-// settled reports that the rest of the page cannot change the answer: the
-// selector looks at an element alone (streamPlan.stopAtMatch), an item has
-// matched and no item begun before it is still open, the first <title> has
-// been read, and the body can no longer be replaced by a frameset. Later
-// items come later in document order, and nothing later changes a closed
-// element's tag, attributes or text. Items then counts the items begun so
-// far.
+// settled reports that the rest of the page cannot change the answer, so
+// reading can stop. An item has matched and no item begun before it is
+// still open, the first <title> has been read, and the body can no longer
+// be replaced by a frameset. Later items come later in document order, and
+// later markup never changes a closed element's tag, attributes or text.
+// What it can change, the plan rules out:
+//   - a later <html> or <body> tag adds attributes to those elements, which
+//     a selector may choose or look at as ancestors: none may follow, unless
+//     every selector names the tag of the elements it chooses;
+//   - a misnested end tag (</b> over a <div>) moves open elements, and the
+//     closed ones inside them, under new ancestors: no formatting element
+//     may be open, unless no selector looks at ancestors.
+//
+// Items then counts the items begun so far.
 func (s *streamer) settled() bool {
-	return s.stopAtMatch && s.best >= 0 && len(s.open) == 0 && s.titleDone && !s.framesetOK
+	if s.best < 0 || len(s.open) > 0 || !s.titleDone || s.framesetOK {
+		return false
+	}
+	if s.plan.elementOnly {
+		return true
+	}
+	if !s.plan.noAncestors && s.formattingOpen() {
+		return false
+	}
+	return !s.rootTagAhead()
+}
+
+// formattingOpen reports whether a formatting element (the tree builder's
+// adoption agency moves what is below one) is open.
+func (s *streamer) formattingOpen() bool {
+	for _, n := range s.stack {
+		if formatting(n.DataAtom) {
+			return true
+		}
+	}
+	return false
+}
+
+// rootTagAhead reports whether "<html" or "<body" may still come: looked
+// for loosely, in any letter case and even inside scripts and comments, and
+// always true when the page is read by the Tokenizer, whose input is not
+// at hand.
+func (s *streamer) rootTagAhead() bool {
+	z, ok := s.z.(*scanner)
+	switch {
+	case !ok:
+		return true
+	case s.rootTagAt > z.pos:
+		return true // found before and not reached yet
+	case s.rootTagAt < 0:
+		return false
+	}
+	s.rootTagAt = indexRootTag(z.b, z.pos)
+	return s.rootTagAt >= 0
+}
+
+// indexRootTag is the index of the next "<html" or "<body" in b at or after
+// from, in any letter case, or -1.
+func indexRootTag(b []byte, from int) int {
+	for {
+		i := bytes.IndexByte(b[from:], '<')
+		if i < 0 {
+			return -1
+		}
+		at := from + i
+		if at+5 > len(b) {
+			return -1
+		}
+		if name := b[at+1 : at+5]; bytes.EqualFold(name, []byte("html")) || bytes.EqualFold(name, []byte("body")) {
+			return at
+		}
+		from = at + 1
+	}
 }
 
 // noteBodyText clears framesetOK on body text other than whitespace and

@@ -28,7 +28,7 @@ func agree(t *testing.T, page, selector, match string) bool {
 	}
 	base, _ := url.Parse("https://base.test/dir/page")
 	n := newNeedle(match)
-	got, err := streamExtract([]byte(page), base, sel, plan, n)
+	got, stopped, err := streamRead([]byte(page), base, sel, plan, n)
 	if errors.Is(err, errFallback) {
 		return false
 	}
@@ -36,7 +36,7 @@ func agree(t *testing.T, page, selector, match string) bool {
 		t.Fatalf("streamExtract(%q, %q): %v", page, selector, err)
 	}
 	want, err := treeExtract([]byte(page), base, sel, n)
-	if err != nil && plan.stopAtMatch && got.Rank != nil && strings.Contains(err.Error(), "exceeds 512") {
+	if err != nil && stopped && strings.Contains(err.Error(), "exceeds 512") {
 		// The reader stopped at the match before markup nested deeper than
 		// the tree parser accepts (TestRankBeforeDeepNesting).
 		return true
@@ -46,7 +46,7 @@ func agree(t *testing.T, page, selector, match string) bool {
 	}
 	// A reader that stopped at the match has counted the items begun so
 	// far: at least up to the match, at most all of them.
-	if plan.stopAtMatch && got.Rank != nil && got.Items < want.Items && got.Items >= *got.Rank {
+	if stopped && got.Items < want.Items && got.Items >= *got.Rank {
 		got.Items = want.Items
 	}
 	if !reflect.DeepEqual(describe(got), describe(want)) {
@@ -122,6 +122,12 @@ func TestStreamAgreesWithTree(t *testing.T) {
 		{"non-ASCII name", `<lé class=i>a</lé><li class=i>b</li>`, ".i", "b", true},
 		{"tag without attributes then with", `<div><span>x</span><span class=i>y</span></div>`, ".i", "y", true},
 		// Stopping at the match: only when the rest cannot change the answer.
+		{"stop: descendant selector, no formatting element open", `<title>t</title><div class=r><ul><li class=i>x</li><li class=i>y</li></ul></div><table>`, "div.r li.i", "x", true},
+		{"stop: class-only selector, no html or body tag ahead", `<title>t</title><p class=i>a</p><p class=i>x</p><table>`, ".i", "x", true},
+		{"no stop: descendant selector, body tag ahead", `<title>t</title><div><p class=i>x</p></div><table><BODY class=serp>`, "div .i", "x", false},
+		{"no stop: ancestor selector, html tag ahead in any case", `<title>t</title><div><p class=i>x</p></div><HtMl lang=en><table>`, "html[lang] .i", "x", false},
+		{"no stop: descendant selector under an open formatting element", `<title>t</title><b><div><i class=x>y</i></div><table>`, "div .x", "y", false},
+		{"stop once the formatting element closed", `<title>t</title><b>z</b><div><i class=x>y</i></div><table>`, "div .x", "y", true},
 		{"stop: typed selector ignores later body class", `<title>t</title><p class=i>a</p><p class=i>x</p><body class=i>`, "p.i", "x", true},
 		{"no stop: class-only selector, body gains the class", `<title>t</title><p class=i>a</p><p class=i>x</p><body class=i>`, ".i", "x", false},
 		{"no stop: frameset may still replace the body", `<title>t</title><div class=i><a href="https://t.example/"></a></div><frameset>`, "div.i", "t.example", false},
@@ -275,4 +281,49 @@ func TestStreamAgreesOnGeneratedPages(t *testing.T) {
 		t.Fatalf("only %d of %d generated pages streamed; the test exercises too little", streamed, runs)
 	}
 	t.Logf("%d of %d generated pages streamed", streamed, runs)
+}
+
+// TestStreamStopsOnlyWhenSettled puts a matching item early in a page and
+// markup after it that changes trees in the ways the stop rule has to rule
+// out: html and body tags with attributes, misnested formatting elements,
+// framesets, tables, templates. Wherever the streaming reader answers,
+// stopped early or not, the tree parser must agree.
+func TestStreamStopsOnlyWhenSettled(t *testing.T) {
+	t.Parallel()
+	rng := rand.New(rand.NewPCG(13, 17))
+	heads := []string{"<title>t</title>", "", "<html class=h><title>t</title><body class=b>", "<title>t</title><body>"}
+	opens := []string{"", "<b>", "<div class=r>", "<b><div class=r>", "<ul class=r>", "<span>", "<a href=/o>", "<em><p>"}
+	items := []string{`<li class=i><a href="/x">x</a></li>`, `<p class=i>x</p>`, `<div class=i>x</div>`, `<li class=i>y</li><li class=i>x</li>`,
+		`<i class=i>x</i>`, `<li class=i>x`, `<div class=i><a href="/x"></a></div>`, `<p class=i><a href="/x"></a></p>`}
+	// The tails that can change the tree behind a match come more often.
+	tails := []string{"</b>", "</b>", "</b>", "<frameset>", "<frameset>", "<body class=i>", "<body class=r>", "<html class=h>", "</div>", "</ul>", "</span>", "</a>", "</em>", "</p>", "<body class=i>", "<BODY class=r>", "<html class=i>",
+		"<html lang=x>", "<frameset>", "<table><tr><td class=i>x</td></tr></table>", "<template><p class=i>x</p></template>",
+		"<li class=i>x</li>", "<p class=i>x", "text", "<b>", "<i>", "</i>", "<a href=/z>", "<select><option class=i>x</select>",
+		"<svg><title>s</title></svg>", "<title>late</title>", "</body>", "</html>", "<div>", "<br>", "</br>", "<script>x</script>"}
+	selectors := []string{"li.i", ".i", "div.r .i", ".r .i", "ul > li", "b .i", ".h .i", ".b .i", "[class=i]", "p.i, li.i",
+		"div .i", "span .i", "li:not(.r li)", "body .i", "html .i", "i.i", "a", "div > .i", "div.r > .i", "b > div .i", "div.i"}
+	var streamed, stopped int
+	for range 60000 {
+		var b strings.Builder
+		b.WriteString(heads[rng.IntN(len(heads))])
+		b.WriteString(opens[rng.IntN(len(opens))])
+		b.WriteString(items[rng.IntN(len(items))])
+		for range rng.IntN(6) {
+			b.WriteString(tails[rng.IntN(len(tails))])
+		}
+		page, selector := b.String(), selectors[rng.IntN(len(selectors))]
+		if agree(t, page, selector, "x") {
+			streamed++
+			plan, _ := planStream(selector)
+			sel, _ := compile(selector)
+			base, _ := url.Parse("https://base.test/dir/page")
+			if _, early, _ := streamRead([]byte(page), base, sel, plan, newNeedle("x")); early {
+				stopped++
+			}
+		}
+	}
+	if stopped < 6000 {
+		t.Fatalf("the reader stopped early on %d pages (%d streamed); the test exercises too little", stopped, streamed)
+	}
+	t.Logf("%d of 60000 pages streamed, %d of them stopped at the match", streamed, stopped)
 }

@@ -5,10 +5,15 @@ import "strings"
 // streamPlan is how the streaming reader reads a page for one selector.
 type streamPlan struct {
 	keys []string // the attribute names the selector reads, the only ones kept
-	// stopAtMatch: the selector looks at the element alone (see
-	// selfContained), so once an item has matched and every item begun
-	// before it is judged, the rest of the page cannot change the answer.
-	stopAtMatch bool
+	// What later markup could still change once an item has matched (see
+	// streamer.settled). elementOnly: nothing, since every selector in the
+	// group is one compound with a tag other than html, head and body, and
+	// such a selector looks at an element's own tag and attributes only.
+	// noAncestors: only attributes that a later <html> or <body> tag adds,
+	// since every selector is one compound but some may choose html or body.
+	// Neither: those attributes, and the ancestors of closed elements, which
+	// misnested formatting elements can change.
+	elementOnly, noAncestors bool
 }
 
 // planStream reports whether a selector can be matched while streaming,
@@ -18,31 +23,30 @@ func planStream(sel string) (streamPlan, bool) {
 	if !ok {
 		return streamPlan{}, false
 	}
-	return streamPlan{keys: keys, stopAtMatch: selfContained(sel)}, true
+	elementOnly, noAncestors := compounds(sel)
+	return streamPlan{keys: keys, elementOnly: elementOnly, noAncestors: noAncestors}, true
 }
 
-// selfContained reports whether every selector in a group (of those
-// streamKeys accepts) is one compound selector with a tag name other than
-// html, head and body, and no combinator, not even inside :not(). Whether
-// such a selector chooses an element depends on that element's own tag and
-// attributes only. Markup further on can move an element under other
-// ancestors (misnested formatting) or add attributes to html and body, but
-// it never changes an element's own tag, attributes or content once the
-// element is closed: so it cannot change which closed elements match.
-func selfContained(group string) bool {
+// compounds looks at each selector of a group (of those streamKeys
+// accepts). noAncestors: each is one compound selector, with no combinator,
+// not even inside :not(). elementOnly: each also names a tag other than
+// html, head and body.
+func compounds(group string) (elementOnly, noAncestors bool) {
+	elementOnly, noAncestors = true, true
 	for _, sel := range strings.Split(group, ",") {
 		sel = strings.TrimSpace(sel)
+		if sel == "" || strings.ContainsAny(sel, " \t\n\r\f>") {
+			return false, false
+		}
 		end := strings.IndexAny(sel, ".#[:")
 		if end < 0 {
 			end = len(sel)
 		}
-		tag := strings.ToLower(sel[:end])
-		if tag == "" || tag == "*" || tag == "html" || tag == "head" || tag == "body" ||
-			strings.ContainsAny(sel, " \t\n\r\f>") {
-			return false
+		if tag := strings.ToLower(sel[:end]); tag == "" || tag == "*" || tag == "html" || tag == "head" || tag == "body" {
+			elementOnly = false
 		}
 	}
-	return true
+	return elementOnly, noAncestors
 }
 
 // streamKeys reports whether a selector can be matched while streaming,

@@ -98,3 +98,14 @@ func endsFramesetOK(a atom.Atom) bool {
 	}
 	return false
 }
+
+// formatting elements are the ones the tree builder's adoption agency
+// handles when they are misnested.
+func formatting(a atom.Atom) bool {
+	switch a {
+	case atom.A, atom.B, atom.Big, atom.Code, atom.Em, atom.Font, atom.I, atom.Nobr, atom.S, atom.Small,
+		atom.Strike, atom.Strong, atom.Tt, atom.U:
+		return true
+	}
+	return false
+}
