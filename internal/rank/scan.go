@@ -216,12 +216,14 @@ func (z *scanner) readRawOrRCDATA() {
 
 // readScript reads script data up to "</script", following the Tokenizer's
 // readScript through the escape states that "<!--" opens and that can hide
-// a "</script>" inside. Its states and their order are the Tokenizer's;
-// the plain state finds its next '<' with IndexByte. The end of the page
-// ends the script wherever it is.
+// a "</script>" inside. The plain state finds its next '<' with IndexByte.
+// The Tokenizer's escaped and double-escaped states differ only in what a
+// '<' leads to, so here they are one set of states and double says which
+// of the two the scanner is in. The end of the page ends the script
+// wherever it is.
 func (z *scanner) readScript() {
 	var c byte
-	ok := true
+	ok, double := true, false
 	next := func() byte {
 		if z.pos >= len(z.b) {
 			ok = false
@@ -261,59 +263,76 @@ scriptData:
 			goto done
 		}
 		if c == '-' {
-			goto scriptDataEscapedDashDash
+			double = false
+			goto escapedDashDash
 		}
 	}
 	z.pos--
 	goto scriptData
 
-scriptDataEscaped:
+escaped:
 	if c = next(); !ok {
 		goto done
 	}
 	switch c {
 	case '-':
-		goto scriptDataEscapedDash
+		goto escapedDash
 	case '<':
-		goto scriptDataEscapedLessThanSign
+		goto escapedLessThanSign
 	}
-	goto scriptDataEscaped
+	goto escaped
 
-scriptDataEscapedDash:
+escapedDash:
 	if c = next(); !ok {
 		goto done
 	}
 	switch c {
 	case '-':
-		goto scriptDataEscapedDashDash
+		goto escapedDashDash
 	case '<':
-		goto scriptDataEscapedLessThanSign
+		goto escapedLessThanSign
 	}
-	goto scriptDataEscaped
+	goto escaped
 
-scriptDataEscapedDashDash:
+escapedDashDash:
 	if c = next(); !ok {
 		goto done
 	}
 	switch c {
 	case '-':
-		goto scriptDataEscapedDashDash
+		goto escapedDashDash
 	case '<':
-		goto scriptDataEscapedLessThanSign
+		goto escapedLessThanSign
 	case '>':
 		goto scriptData
 	}
-	goto scriptDataEscaped
+	goto escaped
 
-scriptDataEscapedLessThanSign:
+escapedLessThanSign:
 	if c = next(); !ok {
 		goto done
+	}
+	if double { // scriptDataDoubleEscapedLessThanSign
+		if c != '/' {
+			z.pos--
+			goto escaped
+		}
+		// scriptDataDoubleEscapeEnd
+		if z.readRawEndTag() {
+			z.pos += len("</script>")
+			double = false
+			goto escaped
+		}
+		if z.pos >= len(z.b) {
+			goto done
+		}
+		goto escaped
 	}
 	if c == '/' { // scriptDataEscapedEndTagOpen
 		if z.readRawEndTag() || z.pos >= len(z.b) {
 			goto done
 		}
-		goto scriptDataEscaped
+		goto escaped
 	}
 	if isLetter(c) { // scriptDataDoubleEscapeStart
 		z.pos--
@@ -323,76 +342,21 @@ scriptDataEscapedLessThanSign:
 			}
 			if c != "script"[i] && c != "SCRIPT"[i] {
 				z.pos--
-				goto scriptDataEscaped
+				goto escaped
 			}
 		}
 		if c = next(); !ok {
 			goto done
 		}
 		if isSpace(c) || c == '/' || c == '>' {
-			goto scriptDataDoubleEscaped
+			double = true
+		} else {
+			z.pos--
 		}
-		z.pos--
-		goto scriptDataEscaped
+		goto escaped
 	}
 	z.pos--
 	goto scriptData
-
-scriptDataDoubleEscaped:
-	if c = next(); !ok {
-		goto done
-	}
-	switch c {
-	case '-':
-		goto scriptDataDoubleEscapedDash
-	case '<':
-		goto scriptDataDoubleEscapedLessThanSign
-	}
-	goto scriptDataDoubleEscaped
-
-scriptDataDoubleEscapedDash:
-	if c = next(); !ok {
-		goto done
-	}
-	switch c {
-	case '-':
-		goto scriptDataDoubleEscapedDashDash
-	case '<':
-		goto scriptDataDoubleEscapedLessThanSign
-	}
-	goto scriptDataDoubleEscaped
-
-scriptDataDoubleEscapedDashDash:
-	if c = next(); !ok {
-		goto done
-	}
-	switch c {
-	case '-':
-		goto scriptDataDoubleEscapedDashDash
-	case '<':
-		goto scriptDataDoubleEscapedLessThanSign
-	case '>':
-		goto scriptData
-	}
-	goto scriptDataDoubleEscaped
-
-scriptDataDoubleEscapedLessThanSign:
-	if c = next(); !ok {
-		goto done
-	}
-	if c != '/' {
-		z.pos--
-		goto scriptDataDoubleEscaped
-	}
-	// scriptDataDoubleEscapeEnd
-	if z.readRawEndTag() {
-		z.pos += len("</script>")
-		goto scriptDataEscaped
-	}
-	if z.pos >= len(z.b) {
-		goto done
-	}
-	goto scriptDataDoubleEscaped
 
 done:
 	z.data.end = z.pos
