@@ -54,7 +54,7 @@ func Extract(page []byte, baseURL *url.URL, spec *crawler.RankSpec) (Page, error
 	}
 	n := newNeedle(spec.Match)
 	if plan, ok := planStream(spec.Selector); ok {
-		p, err := streamExtract(page, baseURL, sel, plan, n)
+		p, _, err := streamExtract(page, baseURL, sel, plan, n)
 		if err == nil {
 			return p, nil
 		}
@@ -80,7 +80,7 @@ func rankDoc(doc *html.Node, base *url.URL, sel cascadia.SelectorGroup, n needle
 	var buf strings.Builder
 	l := newLinks(n, base)
 	for i, item := range items {
-		if n.matchesItem(item, &l, &buf) {
+		if l.matchesItem(item, &buf) {
 			rank := i + 1
 			page.Rank = &rank
 			break

@@ -36,8 +36,10 @@ func newNeedle(match string) needle {
 	return n
 }
 
-func (n needle) matchesItem(item *html.Node, l *links, buf *strings.Builder) bool {
-	if n.text == "" {
+// matchesItem reports whether an item's text or one of its links holds
+// the needle.
+func (l *links) matchesItem(item *html.Node, buf *strings.Builder) bool {
+	if l.n.text == "" {
 		return true
 	}
 	buf.Reset()
@@ -46,7 +48,7 @@ func (n needle) matchesItem(item *html.Node, l *links, buf *strings.Builder) boo
 	if len(text) > maxItemText {
 		text = text[:maxItemText]
 	}
-	return n.matchesText(text) || l.matchesIn(item)
+	return l.n.matchesText(text) || l.matchesIn(item)
 }
 
 // maxItemText bounds the text searched in one item. Nested items repeat

@@ -73,15 +73,10 @@ type openItem struct {
 	hrefs        []string
 }
 
-func streamExtract(page []byte, base *url.URL, sel cascadia.SelectorGroup, plan streamPlan, n needle) (Page, error) {
-	p, _, err := streamRead(page, base, sel, plan, n)
-	return p, err
-}
-
-// streamRead is streamExtract, and it reports whether reading stopped at
-// the match.
-func streamRead(page []byte, base *url.URL, sel cascadia.SelectorGroup, plan streamPlan, n needle) (Page, bool, error) {
-	p, stopped, err := streamWith(newScanner(page), base, sel, plan, n)
+// streamExtract reads page in one streaming pass; stopped says whether it
+// stopped at the match.
+func streamExtract(page []byte, base *url.URL, sel cascadia.SelectorGroup, plan streamPlan, n needle) (p Page, stopped bool, err error) {
+	p, stopped, err = streamWith(newScanner(page), base, sel, plan, n)
 	if errors.Is(err, errScanFallback) {
 		p, stopped, err = streamWith(html.NewTokenizer(bytes.NewReader(page)), base, sel, plan, n)
 	}

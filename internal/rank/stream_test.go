@@ -18,19 +18,27 @@ import (
 // differently from the tree parser. It reports whether streaming answered.
 func agree(t *testing.T, page, selector, match string) bool {
 	t.Helper()
+	streamed, _ := agreeStopped(t, page, selector, match)
+	return streamed
+}
+
+// agreeStopped is agree, and it also reports whether the streaming reader
+// stopped at the match.
+func agreeStopped(t *testing.T, page, selector, match string) (streamed, stopped bool) {
+	t.Helper()
 	plan, ok := planStream(selector)
 	if !ok {
-		return false
+		return false, false
 	}
 	sel, err := compile(selector)
 	if err != nil {
-		return false
+		return false, false
 	}
 	base, _ := url.Parse("https://base.test/dir/page")
 	n := newNeedle(match)
-	got, stopped, err := streamRead([]byte(page), base, sel, plan, n)
+	got, stopped, err := streamExtract([]byte(page), base, sel, plan, n)
 	if errors.Is(err, errFallback) {
-		return false
+		return false, false
 	}
 	if err != nil {
 		t.Fatalf("streamExtract(%q, %q): %v", page, selector, err)
@@ -39,7 +47,7 @@ func agree(t *testing.T, page, selector, match string) bool {
 	if err != nil && stopped && strings.Contains(err.Error(), "exceeds 512") {
 		// The reader stopped at the match before markup nested deeper than
 		// the tree parser accepts (TestRankBeforeDeepNesting).
-		return true
+		return true, true
 	}
 	if err != nil {
 		t.Fatalf("treeExtract: %v", err)
@@ -52,7 +60,7 @@ func agree(t *testing.T, page, selector, match string) bool {
 	if !reflect.DeepEqual(describe(got), describe(want)) {
 		t.Fatalf("page %q selector %q match %q:\nstream %s\ntree   %s", page, selector, match, describe(got), describe(want))
 	}
-	return true
+	return true, stopped
 }
 
 func describe(p Page) string {
@@ -312,12 +320,9 @@ func TestStreamStopsOnlyWhenSettled(t *testing.T) {
 			b.WriteString(tails[rng.IntN(len(tails))])
 		}
 		page, selector := b.String(), selectors[rng.IntN(len(selectors))]
-		if agree(t, page, selector, "x") {
+		if read, early := agreeStopped(t, page, selector, "x"); read {
 			streamed++
-			plan, _ := planStream(selector)
-			sel, _ := compile(selector)
-			base, _ := url.Parse("https://base.test/dir/page")
-			if _, early, _ := streamRead([]byte(page), base, sel, plan, newNeedle("x")); early {
+			if early {
 				stopped++
 			}
 		}
