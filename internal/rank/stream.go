@@ -33,11 +33,9 @@ const (
 // formatting, tables, forms in forms, foreign content and the like end in
 // errFallback, and the tree parser reads the page instead.
 type streamer struct {
-	z      tokenizer
-	sel    cascadia.SelectorGroup
-	keys   []string
-	needle needle
-	links  links
+	z     tokenizer
+	sel   cascadia.SelectorGroup
+	links links // holds the needle
 
 	doc, root, head, body html.Node
 	mode                  int
@@ -84,7 +82,7 @@ func streamExtract(page []byte, base *url.URL, sel cascadia.SelectorGroup, plan 
 }
 
 func streamWith(z tokenizer, base *url.URL, sel cascadia.SelectorGroup, plan streamPlan, n needle) (Page, bool, error) {
-	s := &streamer{z: z, sel: sel, keys: plan.keys, plan: plan, needle: n, links: newLinks(n, base), best: -1, framesetOK: true}
+	s := &streamer{z: z, sel: sel, plan: plan, links: newLinks(n, base), best: -1, framesetOK: true}
 	s.doc.Type = html.DocumentNode
 	for _, e := range []struct {
 		node   *html.Node
@@ -314,7 +312,7 @@ func (s *streamer) start() error {
 		if (a == atom.A || a == atom.Area) && string(k) == "href" {
 			href, hasHref = string(v), true
 		}
-		for _, want := range s.keys {
+		for _, want := range s.plan.keys {
 			if string(k) == want {
 				attrs = append(attrs, html.Attribute{Key: want, Val: string(v)})
 			}
@@ -437,7 +435,7 @@ func (s *streamer) newItem(index, depth int) *openItem {
 }
 
 func (s *streamer) matches(it *openItem) bool {
-	if s.needle.text == "" || s.needle.matchesText(string(it.text)) {
+	if n := s.links.n; n.text == "" || n.matchesText(string(it.text)) {
 		return true
 	}
 	for _, h := range it.hrefs {
