@@ -24,8 +24,12 @@ COPY cmd ./cmd
 COPY internal ./internal
 COPY otel ./otel
 ARG VERSION=dev
+# grpcnotrace keeps gRPC from importing golang.org/x/net/trace, whose
+# html/template looks methods up by name through reflect; that makes the
+# linker keep every exported method of every type: 37 MB instead of 26 MB,
+# and about 4 MB more resident per process (test/deploy checks this).
 RUN --mount=type=cache,target=/go/pkg/mod --mount=type=cache,target=/root/.cache/go-build \
-    CGO_ENABLED=0 go build -trimpath -ldflags="-s -w -X main.version=${VERSION}" -o /out/crawler ./cmd/crawler
+    CGO_ENABLED=0 go build -tags grpcnotrace -trimpath -ldflags="-s -w -X main.version=${VERSION}" -o /out/crawler ./cmd/crawler
 
 # --- driver: playwright-core from npm, run by node ------------------------
 FROM node:22-bookworm-slim AS driver

@@ -63,7 +63,7 @@ mb() { python3 -c "print(f'{$1/1024:.1f}')"; }
 cpu_ticks() { awk '{sub(/^.*\) /, ""); print $12 + $13}' "/proc/$1/stat"; }
 
 echo "# $(go version | cut -d' ' -f3), $(redis-server --version | cut -d' ' -f3), $(nproc) cores, $PAGES pages ($MARKUP markup), concurrency $CONCURRENCY" >&2
-(cd "$root" && CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o "$work/crawler" ./cmd/crawler && go build -o "$work/site" ./bench/service/site && go build -o "$work/bare" ./bench/service/bare)
+(cd "$root" && CGO_ENABLED=0 go build -tags grpcnotrace -trimpath -ldflags="-s -w" -o "$work/crawler" ./cmd/crawler && go build -o "$work/site" ./bench/service/site && go build -o "$work/bare" ./bench/service/bare)
 
 redis_port=$(free_port)
 redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no --dir "$work" --logfile redis.log &

@@ -112,7 +112,7 @@ func rewrite(t *testing.T, s string, subs map[string]string) string {
 func buildCrawler(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "crawler")
-	cmd := exec.CommandContext(t.Context(), "go", "build", "-o", bin, "./cmd/crawler")
+	cmd := exec.CommandContext(t.Context(), "go", "build", "-tags", "grpcnotrace", "-o", bin, "./cmd/crawler")
 	cmd.Dir = repoRoot(t)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build ./cmd/crawler: %v\n%s", err, out)

@@ -27,7 +27,7 @@ func runMain(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	crawlerBin = filepath.Join(dir, "crawler")
-	build := exec.Command("go", "build", "-o", crawlerBin, "github.com/crawler-service/crawler/cmd/crawler")
+	build := exec.Command("go", "build", "-tags", "grpcnotrace", "-o", crawlerBin, "github.com/crawler-service/crawler/cmd/crawler")
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "integration: go build ./cmd/crawler:", err)
