@@ -22,14 +22,15 @@ import (
 // Errors that already carry a type (netguard's blocked, robots, size) keep
 // it. The URL in the message has no query string: queries can hold tokens.
 func classify(err error, target *url.URL) error {
-	var fe *crawler.FetchError
-	if errors.As(err, &fe) {
-		return err
-	}
-	// url.Error repeats the full URL, query included; keep only its cause.
+	// url.Error repeats the URL it was given, query included (for a
+	// redirect, the Location); keep only its cause.
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		err = ue.Err
+	}
+	var fe *crawler.FetchError
+	if errors.As(err, &fe) {
+		return err
 	}
 	return crawler.Errorf(errorType(err), "httpfetch: get %s: %w", crawler.Redact(target), err)
 }

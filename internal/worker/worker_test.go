@@ -2,6 +2,7 @@ package worker_test
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/crawler-service/crawler/internal/crawler"
+	"github.com/crawler-service/crawler/internal/syncbuf"
 	"github.com/crawler-service/crawler/internal/worker"
 )
 
@@ -53,6 +55,13 @@ func TestFailures(t *testing.T) {
 		}
 		return crawler.Result{Status: 200, Title: "ok"}, nil
 	})
+	// A library's error quotes the URL it was given, query and all.
+	quoting := crawler.FetcherFunc(func(_ context.Context, j crawler.Job) (crawler.Result, error) {
+		if strings.Contains(j.URL, "quote") {
+			return crawler.Result{}, crawler.Errorf(crawler.ErrParse, `parse "https://h.example/p?token=secret": bad`)
+		}
+		return crawler.Result{Status: 200, Title: "ok"}, nil
+	})
 	tests := []struct {
 		name         string
 		method       crawler.Method
@@ -65,6 +74,8 @@ func TestFailures(t *testing.T) {
 	}{
 		{name: "500 is retried then fails", method: crawler.MethodHTTP, path: "/500", wantType: crawler.ErrHTTP5xx, wantAttempts: 3, wantMessage: "status 500", wantMethod: "http"},
 		{name: "404 fails at once", method: crawler.MethodHTTP, path: "/404", wantType: crawler.ErrHTTP4xx, wantAttempts: 1, wantMessage: "status 404", wantMethod: "http"},
+		{name: "error quoting a URL", method: crawler.MethodHTTP, path: "/quote", fetcher: quoting, wantType: crawler.ErrParse, wantAttempts: 1, wantMessage: `"https://h.example/p"`, wantMethod: "http"},
+		{name: "redirect loop", method: crawler.MethodHTTP, path: "/loop?token=secret", wantType: crawler.ErrHTTP4xx, wantAttempts: 1, wantMessage: "too many redirects", wantMethod: "http"},
 		{name: "browser without browser fails at once", method: crawler.MethodBrowser, path: "/page/x", wantType: crawler.ErrBrowser, wantAttempts: 1, wantMessage: "browser fetcher not available", wantMethod: "browser"},
 		{name: "panic is an internal error", method: crawler.MethodHTTP, path: "/panic", fetcher: panicky, wantType: crawler.ErrInternal, wantAttempts: 3, wantMessage: "panicked: fetcher bug", wantMethod: "http"},
 	}
@@ -76,11 +87,15 @@ func TestFailures(t *testing.T) {
 				switch r.URL.Path {
 				case "/500":
 					w.WriteHeader(500)
+				case "/loop":
+					http.Redirect(w, r, "/loop?token=secret", http.StatusFound)
 				default:
 					w.WriteHeader(404)
 				}
 			}))
 			deps := e.deps()
+			var logs syncbuf.Buffer
+			deps.Logger = slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 			if tt.fetcher != nil {
 				deps.HTTP = tt.fetcher
 			}
@@ -92,12 +107,18 @@ func TestFailures(t *testing.T) {
 				t.Fatalf("status = %+v (error %+v); want failed after %d attempts with %s %q",
 					st, st.Error, tt.wantAttempts, tt.wantType, tt.wantMessage)
 			}
+			if strings.Contains(st.Error.Message, "token=") {
+				t.Errorf("the stored error holds a query string: %q", st.Error.Message)
+			}
 			// The worker keeps going after a failure, panics included.
 			good := enqueue(t, e.q, crawler.Job{URL: s.URL + "/page/ok", Method: crawler.MethodHTTP})[0]
 			if st := waitStates(t, e.q, []string{good}, 10*time.Second)[good]; st.State != crawler.StateCompleted {
 				t.Fatalf("next job after the failure: %+v, want completed", st)
 			}
 			stop()
+			if !strings.Contains(logs.String(), `"msg":"job failed"`) || strings.Contains(logs.String(), "token=") {
+				t.Errorf("want a job failed line and no query string in the log:\n%s", logs.String())
+			}
 			m := collect(t, e.reader)
 			failed := int64(tt.wantAttempts)
 			if m.completed["failed"] != failed || m.completed["success"] != 1 || m.errors[string(tt.wantType)] != failed ||
