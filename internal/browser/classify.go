@@ -46,11 +46,40 @@ func (j *jobState) failure(ctx context.Context, inst *instance, op string, targe
 	}
 	if code == "ERR_TUNNEL_CONNECTION_FAILED" {
 		// The proxy refused the tunnel; it remembers why.
-		if why := inst.proxy.refusal(tunnelAuthority(lastNav, target)); why != nil {
+		if why := inst.proxy.refusal(tunnelAuthority(urlOf(lastNav), target)); why != nil {
 			return crawler.Errorf(dialErrorType(why), "browser: %s %s: %w", op, crawler.Redact(target), why)
 		}
 	}
 	return crawler.Errorf(netErrorType(code), "browser: %s %s: %s", op, crawler.Redact(target), msg)
+}
+
+// failedStatus is the status and URL of the main-frame response whose
+// navigation Chromium failed with ERR_HTTP_RESPONSE_CODE_FAILURE (an error
+// status with an empty body), or 0 when err is not that.
+func (j *jobState) failedStatus(err error) (int, *url.URL) {
+	if netErrorCode.FindString(firstLine(err)) != "ERR_HTTP_RESPONSE_CODE_FAILURE" {
+		return 0, nil
+	}
+	_, req := j.nav()
+	if req == nil {
+		return 0, nil
+	}
+	resp, rerr := req.Response()
+	if rerr != nil || resp == nil {
+		return 0, nil
+	}
+	u, perr := url.Parse(resp.URL())
+	if perr != nil {
+		return 0, nil
+	}
+	return resp.Status(), u
+}
+
+func urlOf(req playwright.Request) string {
+	if req == nil {
+		return ""
+	}
+	return req.URL()
 }
 
 // openError classifies a failure to set up a page, which only a broken
@@ -165,11 +194,12 @@ func tunnelAuthority(lastNav string, target *url.URL) string {
 	return authority(target)
 }
 
-// firstLine drops Playwright's call log, which follows the message.
+// firstLine drops Playwright's call log, which follows the message, and
+// the query strings of the URLs the message repeats.
 func firstLine(err error) string {
 	s := err.Error()
 	if i := strings.IndexByte(s, '\n'); i >= 0 {
 		s = s[:i]
 	}
-	return strings.TrimSpace(s)
+	return crawler.RedactText(strings.TrimSpace(s))
 }

@@ -212,6 +212,14 @@ func newSite(t testing.TB, canaryURL string) *httptest.Server {
 		w.WriteHeader(code)
 		fmt.Fprintf(w, "<title>%d</title>", code)
 	})
+	// An error status with no body, which Chromium reports as a failed
+	// navigation (ERR_HTTP_RESPONSE_CODE_FAILURE), not as a response.
+	mux.HandleFunc("/empty-status/", func(w http.ResponseWriter, r *http.Request) {
+		var code int
+		fmt.Sscanf(strings.TrimPrefix(r.URL.Path, "/empty-status/"), "%d", &code)
+		w.Header().Set("Content-Length", "0")
+		w.WriteHeader(code)
+	})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return srv

@@ -51,6 +51,10 @@ func (f *Fetcher) render(ctx context.Context, inst *instance, pg playwright.Page
 		Timeout:   playwright.Float(remaining(ctx)),
 	})
 	if err != nil {
+		if code, final := j.failedStatus(err); code != 0 {
+			page.Status, page.FinalURL = code, final.String()
+			return statusError(code, final)
+		}
 		return j.failure(ctx, inst, "load", target, err)
 	}
 	if resp == nil {

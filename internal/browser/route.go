@@ -22,9 +22,9 @@ type jobState struct {
 	crashed   atomic.Bool
 
 	mu      sync.Mutex
-	hosts   map[string]error // policy verdict per host name, for this job
-	navErr  error            // why a route refused the main navigation
-	lastNav string           // the last main-frame request that failed, redirect hops included
+	hosts   map[string]error   // policy verdict per host name, for this job
+	navErr  error              // why a route refused the main navigation
+	lastNav playwright.Request // the last main-frame request that failed, redirect hops included
 }
 
 func newJobState(ctx context.Context, f *Fetcher, pg playwright.Page) *jobState {
@@ -74,14 +74,15 @@ func (f *Fetcher) route(inst *instance) func(playwright.Route) {
 	}
 }
 
-// trackNav remembers the URL of a main-frame request that failed: it may
-// be a redirect hop, which no route saw, and Chromium's error for a
-// refused CONNECT names only the first URL. Failed requests only, so a
-// page's requests cost no event each.
+// trackNav remembers the main-frame request that failed: it may be a
+// redirect hop, which no route saw; Chromium's error for a refused CONNECT
+// names only the first URL; and an error status with no body fails the
+// navigation with the response still on the request. Failed requests
+// only, so a page's requests cost no event each.
 func (j *jobState) trackNav(req playwright.Request) {
 	if j.isMain(req) {
 		j.mu.Lock()
-		j.lastNav = req.URL()
+		j.lastNav = req
 		j.mu.Unlock()
 	}
 }
@@ -98,7 +99,7 @@ func (j *jobState) setNavErr(err error) {
 	}
 }
 
-func (j *jobState) nav() (navErr error, lastNav string) {
+func (j *jobState) nav() (navErr error, lastNav playwright.Request) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	return j.navErr, j.lastNav
