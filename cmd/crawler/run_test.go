@@ -59,6 +59,8 @@ func TestCommandLineErrors(t *testing.T) {
 		{"unknown exporter", nil, map[string]string{"OTEL_METRICS_EXPORTER": "statsd", "API_ADDR": "127.0.0.1:0"}, 2, "prometheus, cloudwatch, emf, otlp, console, none"},
 		{"crawl without urls", []string{"crawl"}, nil, 2, "at least one URL"},
 		{"crawl bad method", []string{"crawl", "--method=ftp", "http://x/"}, nil, 2, "http, browser, auto"},
+		{"version with a flag", []string{"version", "--bogus"}, nil, 2, "flag provided but not defined"},
+		{"version with an argument", []string{"version", "now"}, nil, 2, `unexpected argument "now"`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -84,36 +86,48 @@ func TestVersionAndHelp(t *testing.T) {
 	if err := run(context.Background(), []string{"--help"}, envOf(nil), &out, &errOut); err != nil || !strings.Contains(errOut.String(), "--process") {
 		t.Errorf("help: %q %v", errOut.String(), err)
 	}
+	var vOut, vErr syncbuf.Buffer
+	if err := run(context.Background(), []string{"version", "--help"}, envOf(nil), &vOut, &vErr); err != nil ||
+		vOut.String() != "" || !strings.Contains(vErr.String(), "Usage: crawler version") {
+		t.Errorf("version --help: stdout %q, stderr %q, %v; want usage on stderr only", vOut.String(), vErr.String(), err)
+	}
 }
 
 func TestCrawlJSON(t *testing.T) {
 	t.Parallel()
 	s := site(t)
 	var out, errOut syncbuf.Buffer
-	err := run(context.Background(), []string{"crawl", "--json", "--allow-private", "--selector", "li.item", "--match", "target.example",
-		s.URL + "/a?secret=1", "http://169.254.169.254/latest/meta-data/"}, envOf(nil), &out, &errOut)
-	if err != nil {
-		t.Fatalf("crawl: %v (%s)", err, errOut.String())
+	// Flags may follow URLs.
+	err := run(context.Background(), []string{"crawl", "--allow-private", "--selector", "li.item",
+		s.URL + "/a?secret=1", "--json", "http://169.254.169.254/latest/meta-data/", "--match", "target.example", "ftp://x/?secret=2"},
+		envOf(nil), &out, &errOut)
+	if exitCode(err) != 1 || !strings.Contains(fmt.Sprint(err), "2 of 3 URLs failed") {
+		t.Errorf("crawl: %v, want exit 1 for 2 of 3 URLs failed (%s)", err, errOut.String())
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if len(lines) != 3 {
-		t.Fatalf("want 2 results and a summary, got %q", out.String())
+	if len(lines) != 4 {
+		t.Fatalf("want 3 results and a summary, got %q", out.String())
 	}
-	var first, second crawlLine
+	var first, second, third crawlLine
 	_ = json.Unmarshal([]byte(lines[0]), &first)
 	_ = json.Unmarshal([]byte(lines[1]), &second)
+	_ = json.Unmarshal([]byte(lines[2]), &third)
 	if first.Result == nil || first.Result.Rank == nil || *first.Result.Rank != 3 || first.Result.Title != "Results /a" {
 		t.Errorf("first = %s", lines[0])
 	}
-	if strings.Contains(lines[0], "secret") {
-		t.Errorf("a query string was printed: %s", lines[0])
+	if strings.Contains(out.String(), "secret") {
+		t.Errorf("a query string was printed: %s", out.String())
 	}
 	// --allow-private allows loopback, but the metadata address is link-local and still refused.
 	if second.Error == nil || second.Error.Type != "blocked" {
 		t.Errorf("metadata address not blocked: %s", lines[1])
 	}
-	if !strings.Contains(lines[2], `"summary"`) {
-		t.Errorf("no summary: %s", lines[2])
+	if third.Error == nil || third.Error.Type != "parse" {
+		t.Errorf("ftp URL: %s, want a parse error", lines[2])
+	}
+	// Refused URLs count in the summary like any failure.
+	if !strings.Contains(lines[3], `"summary"`) || !strings.Contains(lines[3], `"errors":{"blocked":1,"parse":1}`) {
+		t.Errorf("summary %s, want one blocked and one parse error", lines[3])
 	}
 }
 

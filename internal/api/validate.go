@@ -109,7 +109,7 @@ func (j *jobInput) validate(policy netguard.Policy, prefix string, fe *fieldErro
 // sentinel suffixes mean nothing to a client.
 func reason(err error) string {
 	msg := err.Error()
-	for _, p := range []string{"blocked: ", "netguard: ", "rank: "} {
+	for _, p := range []string{"blocked: ", "parse: ", "netguard: ", "rank: "} {
 		msg = strings.TrimPrefix(msg, p)
 	}
 	return strings.TrimSuffix(msg, ": "+netguard.ErrInvalidURL.Error())

@@ -88,10 +88,7 @@ func (f *Fetcher) FetchPage(ctx context.Context, job crawler.Job) (Page, error) 
 	page := Page{Result: crawler.Result{Method: crawler.MethodHTTP}}
 	target, err := f.cfg.Policy.ValidateURL(job.URL)
 	if err != nil {
-		if crawler.TypeOf(err) == crawler.ErrBlocked {
-			return page, err
-		}
-		return page, &crawler.FetchError{Type: crawler.ErrParse, Err: err}
+		return page, err // typed: parse, or blocked for a refused address literal
 	}
 	page.FinalURL = target.String()
 	if job.Rank != nil {

@@ -3,7 +3,8 @@ package netguard
 import "errors"
 
 // ErrInvalidURL marks a URL that is malformed or outside what the crawler
-// accepts (scheme, length, userinfo, host). The API answers it with 422.
+// accepts (scheme, length, userinfo, host). It travels inside a
+// *crawler.FetchError of type parse. The API answers it with 422.
 var ErrInvalidURL = errors.New("invalid url")
 
 // ErrBlocked marks a target address the policy refuses. It travels inside a

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"golang.org/x/net/idna"
+
+	"github.com/crawler-service/crawler/internal/crawler"
 )
 
 // hostProfile is IDNA lookup without STD3's ban on underscores, which real
@@ -19,7 +21,8 @@ const MaxURLLength = 2048
 
 // ValidateURL checks a URL given as crawl input without applying an address
 // policy: http or https, a host, no userinfo, at most MaxURLLength bytes, a
-// sane port and host name. Errors wrap ErrInvalidURL.
+// sane port and host name. Errors are *crawler.FetchError of type parse
+// wrapping ErrInvalidURL.
 func ValidateURL(raw string) (*url.URL, error) {
 	u, _, err := parseURL(raw)
 	return u, err
@@ -153,5 +156,5 @@ func looksNumeric(label string) bool {
 }
 
 func invalid(format string, args ...any) error {
-	return fmt.Errorf("netguard: %s: %w", fmt.Sprintf(format, args...), ErrInvalidURL)
+	return crawler.Errorf(crawler.ErrParse, "netguard: %s: %w", fmt.Sprintf(format, args...), ErrInvalidURL)
 }
