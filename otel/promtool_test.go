@@ -3,11 +3,17 @@ package otel_test
 import (
 	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"math"
+	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"slices"
 	"strings"
 	"testing"
+
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -229,5 +235,39 @@ func TestHTTPClientView(t *testing.T) {
 	}
 	if b := series[0].GetHistogram().GetBucket(); len(b) < 5 || b[4].GetUpperBound() != 0.075 {
 		t.Errorf("the view dropped the instrument's advised buckets: %v", b)
+	}
+}
+
+// TestHTTPServerView: the API's server metrics (otelhttp) do not take a
+// series per Host header, which any caller chooses.
+func TestHTTPServerView(t *testing.T) {
+	t.Parallel()
+	cfg, _ := testConfig(t, "prometheus")
+	p := setup(t, cfg)
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok") })
+	h := otelhttp.NewHandler(mux, "api", otelhttp.WithMeterProvider(p.MeterProvider()))
+	for i := range 5 {
+		req := httptest.NewRequest(http.MethodGet, "/healthz", nil)
+		req.Host = fmt.Sprintf("attacker%d.example:%d", i, 1000+i)
+		h.ServeHTTP(httptest.NewRecorder(), req)
+	}
+	mfs := scrape(t, p.PrometheusHandler())
+	mf := mfs["http_server_request_duration_seconds"]
+	if mf == nil {
+		t.Fatalf("no http_server_request_duration_seconds among %d families", len(mfs))
+	}
+	series := mf.GetMetric()
+	if len(series) != 1 {
+		t.Fatalf("got %d series, want the five Host headers folded into 1", len(series))
+	}
+	ls := labels(series[0])
+	for _, gone := range []string{"server_address", "server_port"} {
+		if _, ok := ls[gone]; ok {
+			t.Errorf("label %s survived the view: %v", gone, ls)
+		}
+	}
+	if ls["http_request_method"] != "GET" || ls["http_response_status_code"] != "200" || ls["http_route"] != "/healthz" {
+		t.Errorf("bounded labels lost: %v", ls)
 	}
 }

@@ -98,14 +98,15 @@ func Setup(ctx context.Context, cfg Config) (*Provider, error) {
 	if limit == 0 {
 		limit = 2000
 	}
+	// Never a series per host: a crawler's HTTP client talks to unbounded
+	// hosts, and the API's server metrics would take server.address and
+	// server.port from any caller's Host header, token or not.
+	perHost := sdkmetric.Stream{AttributeFilter: attribute.NewDenyKeysFilter("server.address", "server.port", "url.full", "url.template")}
 	opts := []sdkmetric.Option{
 		sdkmetric.WithResource(res),
 		sdkmetric.WithCardinalityLimit(limit),
-		// A crawler's HTTP client talks to unbounded hosts: never a series per host.
-		sdkmetric.WithView(sdkmetric.NewView(
-			sdkmetric.Instrument{Name: "http.client.*"},
-			sdkmetric.Stream{AttributeFilter: attribute.NewDenyKeysFilter("server.address", "server.port", "url.full", "url.template")},
-		)),
+		sdkmetric.WithView(sdkmetric.NewView(sdkmetric.Instrument{Name: "http.client.*"}, perHost)),
+		sdkmetric.WithView(sdkmetric.NewView(sdkmetric.Instrument{Name: "http.server.*"}, perHost)),
 	}
 	for _, r := range readers {
 		opts = append(opts, sdkmetric.WithReader(r))
