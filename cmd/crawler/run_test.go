@@ -242,6 +242,48 @@ func TestAllEndToEnd(t *testing.T) {
 	}
 }
 
+// TestMetricsAddrOfAll: METRICS_ADDR moves /metrics off the API's listener
+// for all (and api), where it is only the default.
+func TestMetricsAddrOfAll(t *testing.T) {
+	t.Parallel()
+	apiAddr, metricsAddr := freeAddr(t), freeAddr(t)
+	env := map[string]string{"API_ADDR": apiAddr, "METRICS_ADDR": metricsAddr, "API_TOKEN": "t", "SHUTDOWN_TIMEOUT": "5s"}
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut syncbuf.Buffer
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, nil, envOf(env), &out, &errOut) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run returned %v", err)
+		}
+	}()
+	get := func(url string) (int, string) {
+		resp, err := http.Get(url)
+		if err != nil {
+			return 0, ""
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	var body string
+	waitFor(t, 20*time.Second, func() bool {
+		var code int
+		code, body = get("http://" + metricsAddr + "/metrics")
+		return code == 200
+	})
+	if !strings.Contains(body, "crawler_worker_heartbeat") && !strings.Contains(body, "target_info") {
+		t.Errorf("METRICS_ADDR /metrics does not look like ours:\n%.500s", body)
+	}
+	if code, _ := get("http://" + apiAddr + "/metrics"); code != 404 {
+		t.Errorf("the API's /metrics answered %d, want 404 when METRICS_ADDR is elsewhere", code)
+	}
+	if code, _ := get("http://" + apiAddr + "/healthz"); code != 200 {
+		t.Errorf("the API's /healthz answered %d", code)
+	}
+}
+
 func waitFor(t *testing.T, within time.Duration, ok func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(within)

@@ -59,6 +59,9 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, s
 	has := func(p string) bool { return cfg.Process == config.ProcessAll || cfg.Process == p }
 	g, gctx := errgroup.WithContext(ctx)
 
+	// /metrics goes on the API's listener unless METRICS_ADDR names
+	// another, which then serves it alone (an internal port, say).
+	metricsOnAPI := has(config.ProcessAPI) && cfg.MetricsAddr == cfg.API.Addr
 	if has(config.ProcessAPI) {
 		token := cfg.API.Token
 		if token == "" && !cfg.API.Open {
@@ -66,16 +69,18 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, s
 			fmt.Fprintf(stdout, "API token (shown once): %s\n", token)
 		}
 		schedules := schedule.NewStore(rdb, "crawler")
-		handler := api.New(api.Config{Token: token, Open: cfg.API.Open, Policy: policy(cfg.Fetch)}, api.Deps{
-			Jobs: q, Schedules: schedules, Metrics: mp.PrometheusHandler(), MeterProvider: mp.MeterProvider(), Logger: log,
-		})
+		deps := api.Deps{Jobs: q, Schedules: schedules, MeterProvider: mp.MeterProvider(), Logger: log}
+		if metricsOnAPI {
+			deps.Metrics = mp.PrometheusHandler()
+		}
+		handler := api.New(api.Config{Token: token, Open: cfg.API.Open, Policy: policy(cfg.Fetch)}, deps)
 		if err := listen(gctx, g, cfg.API.Addr, handler, log, "api"); err != nil {
 			return err
 		}
 	}
-	// Other processes serve /metrics when Prometheus is on, and /healthz for
-	// container health checks whenever METRICS_ADDR is set explicitly.
-	if cfg.Process != config.ProcessAPI && cfg.Process != config.ProcessAll && (mp.PrometheusHandler() != nil || getenv("METRICS_ADDR") != "") {
+	// Otherwise a listener of its own serves /metrics when Prometheus is on,
+	// and /healthz for container health checks whenever METRICS_ADDR is set.
+	if !metricsOnAPI && (mp.PrometheusHandler() != nil || getenv("METRICS_ADDR") != "") {
 		mux := http.NewServeMux()
 		if h := mp.PrometheusHandler(); h != nil {
 			mux.Handle("GET /metrics", h)

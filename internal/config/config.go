@@ -33,7 +33,7 @@ type Config struct {
 	Process         string
 	RedisURL        string // empty: all runs an embedded Redis, others refuse
 	ShutdownTimeout time.Duration
-	MetricsAddr     string // where /metrics is served for non-API processes
+	MetricsAddr     string // where /metrics is served; for api and all, the API address unless set
 	LogFormat       string // json or text; empty = text on a terminal, json otherwise
 
 	API       API
