@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/robfig/cron/v3"
+	"github.com/crawler-service/crawler/internal/schedule"
 )
 
 // The process names of --process.
@@ -137,8 +137,10 @@ func Load(process string, getenv func(string) string) (Config, error) {
 	c.Scheduler.DefaultCron = getenv("SCHEDULER_CRON")
 	if c.Scheduler.DefaultCron == "" {
 		c.Scheduler.DefaultCron = "*/10 * * * *"
-	} else if _, err := cron.ParseStandard(c.Scheduler.DefaultCron); err != nil {
-		r.fail("SCHEDULER_CRON", "a 5-field cron expression such as */10 * * * *", c.Scheduler.DefaultCron)
+	} else if _, err := schedule.ParseCron(c.Scheduler.DefaultCron); err != nil {
+		// The scheduler's own parser, so what passes here runs there.
+		r.fail("SCHEDULER_CRON", fmt.Sprintf("a cron expression that fires, such as */10 * * * *, @hourly or @every 30m (%v)", err),
+			c.Scheduler.DefaultCron)
 	}
 	c.Publisher.Interval = time.Duration(r.intRange("METRIC_PUBLISH_INTERVAL_MS", 60000, 100, 86_400_000)) * time.Millisecond
 
