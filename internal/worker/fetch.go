@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"runtime/debug"
 
 	"github.com/crawler-service/crawler/internal/crawler"
@@ -90,12 +91,14 @@ func (w *Fetchers) Fetch(ctx context.Context, job crawler.Job) (crawler.Result, 
 }
 
 // needsBrowser is auto's fallback rule: HTTP failed in a way a retry could
-// mend, found no usable HTML, or found the page but not the ranked item
-// (which scripts may render). Permanent failures (4xx, blocked, too large,
-// a bad URL or selector) would fail the browser the same way.
+// mend, was refused with 403 (what bot checks answer a client that runs no
+// scripts), found no usable HTML, or found the page but not the ranked
+// item (which scripts may render). Other permanent failures (404 and the
+// like, blocked, too large, a bad URL or selector) would fail the browser
+// the same way.
 func needsBrowser(job crawler.Job, res crawler.Result, html bool, err error) bool {
 	if err != nil {
-		return crawler.TypeOf(err).Retryable()
+		return crawler.TypeOf(err).Retryable() || res.Status == http.StatusForbidden
 	}
 	return !html || (job.Rank != nil && res.Rank == nil)
 }

@@ -28,6 +28,8 @@ func TestFetchChoosesMethod(t *testing.T) {
 			_, _ = w.Write([]byte("no html here"))
 		case "/500":
 			w.WriteHeader(500)
+		case "/403":
+			w.WriteHeader(403)
 		default:
 			w.WriteHeader(404)
 		}
@@ -64,6 +66,7 @@ func TestFetchChoosesMethod(t *testing.T) {
 		{name: "auto no rank match goes to browser", method: crawler.MethodAuto, path: "/ranked", rank: rank("absent"), browser: okBrowser, wantMethod: "browser", wantBrowser: true, wantTitle: "rendered"},
 		{name: "auto not html goes to browser", method: crawler.MethodAuto, path: "/text", browser: okBrowser, wantMethod: "browser", wantBrowser: true, wantTitle: "rendered"},
 		{name: "auto retryable failure goes to browser", method: crawler.MethodAuto, path: "/500", browser: okBrowser, wantMethod: "browser", wantBrowser: true, wantTitle: "rendered"},
+		{name: "auto 403 goes to browser", method: crawler.MethodAuto, path: "/403", browser: okBrowser, wantMethod: "browser", wantBrowser: true, wantTitle: "rendered"},
 		{name: "auto permanent failure stays http", method: crawler.MethodAuto, path: "/404", browser: okBrowser, wantMethod: "http", wantErr: crawler.ErrHTTP4xx},
 		{name: "auto without browser keeps http's result", method: crawler.MethodAuto, path: "/ranked", rank: rank("absent"), wantMethod: "http", wantTitle: "R"},
 		{name: "auto without browser keeps http's error", method: crawler.MethodAuto, path: "/500", wantMethod: "http", wantErr: crawler.ErrHTTP5xx, wantRetry: true},
