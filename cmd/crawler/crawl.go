@@ -25,23 +25,23 @@ import (
 
 // parseInterleaved parses flags wherever they stand among the URLs
 // (`crawl URL --json` as well as `crawl --json URL`); the flag package
-// alone stops at the first URL. It returns the URLs. No URL starts with -.
+// alone stops at the first argument that is not a flag. It returns the
+// URLs: every such argument, and all that follows a "--".
 func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
 	var urls []string
 	for {
 		if err := fs.Parse(args); err != nil {
 			return nil, err
 		}
-		args = fs.Args()
-		i := 0
-		for i < len(args) && !strings.HasPrefix(args[i], "-") {
-			i++
-		}
-		urls = append(urls, args[:i]...)
-		if i == len(args) {
+		rest := fs.Args()
+		if len(rest) == 0 {
 			return urls, nil
 		}
-		args = args[i:]
+		if n := len(args) - len(rest); n > 0 && args[n-1] == "--" {
+			return append(urls, rest...), nil
+		}
+		urls = append(urls, rest[0])
+		args = rest[1:]
 	}
 }
 
