@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -292,5 +294,59 @@ func waitFor(t *testing.T, within time.Duration, ok func() bool) {
 			t.Fatalf("condition not met within %s", within)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestParseInterleaved(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		args     []string
+		wantURLs []string
+		wantJSON bool
+	}{
+		{[]string{"a", "--json", "b"}, []string{"a", "b"}, true},
+		{[]string{"--json", "a"}, []string{"a"}, true},
+		{[]string{"a", "b"}, []string{"a", "b"}, false},
+		{[]string{"-"}, []string{"-"}, false}, // the flag package's lone "-" is an argument
+		{[]string{"a", "-", "--json"}, []string{"a", "-"}, true},
+		{[]string{"a", "--", "--json", "-x"}, []string{"a", "--json", "-x"}, false},
+		{[]string{"--match", "--", "a"}, []string{"a"}, false},
+		{nil, nil, false},
+	}
+	for _, tt := range tests {
+		fs := flag.NewFlagSet("t", flag.ContinueOnError)
+		asJSON := fs.Bool("json", false, "")
+		fs.String("match", "", "")
+		done := make(chan struct{})
+		var urls []string
+		var err error
+		go func() { defer close(done); urls, err = parseInterleaved(fs, tt.args) }()
+		select {
+		case <-done:
+		case <-time.After(5 * time.Second):
+			t.Fatalf("parseInterleaved(%q) did not return", tt.args)
+		}
+		if err != nil || !slices.Equal(urls, tt.wantURLs) || *asJSON != tt.wantJSON {
+			t.Errorf("parseInterleaved(%q) = %q, json %v, %v; want %q, json %v", tt.args, urls, *asJSON, err, tt.wantURLs, tt.wantJSON)
+		}
+	}
+}
+
+func TestSameListener(t *testing.T) {
+	t.Parallel()
+	for _, tt := range []struct {
+		a, b string
+		want bool
+	}{
+		{"127.0.0.1:8080", "127.0.0.1:8080", true},
+		{":8080", "127.0.0.1:8080", true},
+		{"0.0.0.0:8080", ":8080", true},
+		{"[::]:8080", "10.0.0.1:8080", true},
+		{":9464", ":8080", false},
+		{"127.0.0.1:8080", "10.0.0.1:8080", false},
+	} {
+		if got := sameListener(tt.a, tt.b); got != tt.want {
+			t.Errorf("sameListener(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
 	}
 }

@@ -61,7 +61,7 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, s
 
 	// /metrics goes on the API's listener unless METRICS_ADDR names
 	// another, which then serves it alone (an internal port, say).
-	metricsOnAPI := has(config.ProcessAPI) && cfg.MetricsAddr == cfg.API.Addr
+	metricsOnAPI := has(config.ProcessAPI) && sameListener(cfg.MetricsAddr, cfg.API.Addr)
 	if has(config.ProcessAPI) {
 		token := cfg.API.Token
 		if token == "" && !cfg.API.Open {
@@ -168,4 +168,14 @@ func newToken() string {
 	var b [24]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// sameListener reports whether two listen addresses would bind one port: the
+// same port, and the same host or a wildcard one (":8080" covers
+// "127.0.0.1:8080"). Config has checked both are host:port.
+func sameListener(a, b string) bool {
+	ha, pa, _ := net.SplitHostPort(a)
+	hb, pb, _ := net.SplitHostPort(b)
+	wildcard := func(h string) bool { return h == "" || h == "0.0.0.0" || h == "::" }
+	return pa == pb && (ha == hb || wildcard(ha) || wildcard(hb))
 }

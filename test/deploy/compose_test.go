@@ -1,15 +1,18 @@
 package deploy
 
 import (
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
+	"go.yaml.in/yaml/v4"
 )
 
 // composeEnv fills the variables docker-compose.ec2.yaml requires.
@@ -146,4 +149,58 @@ func dockerfileStages(t *testing.T) []string {
 func fileExists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
+}
+
+// TestEC2ScrapeTargets: the EC2 host's Prometheus scrapes each crawler
+// service on the port where that service serves /metrics: METRICS_ADDR, or
+// its default (the API's address for api, :9464 for the others).
+func TestEC2ScrapeTargets(t *testing.T) {
+	t.Parallel()
+	p := loadCompose(t, "docker-compose.ec2.yaml")
+	var prom struct {
+		ScrapeConfigs []struct {
+			JobName       string `yaml:"job_name"`
+			StaticConfigs []struct {
+				Targets []string `yaml:"targets"`
+			} `yaml:"static_configs"`
+			DNSSDConfigs []struct {
+				Port int `yaml:"port"`
+			} `yaml:"dns_sd_configs"`
+		} `yaml:"scrape_configs"`
+	}
+	if err := yaml.Unmarshal(readRepoFile(t, "deploy/prometheus/prometheus.ec2.yaml"), &prom); err != nil {
+		t.Fatal(err)
+	}
+	scraped := map[string][]string{} // job → ports
+	for _, sc := range prom.ScrapeConfigs {
+		for _, st := range sc.StaticConfigs {
+			for _, target := range st.Targets {
+				_, port, _ := net.SplitHostPort(target)
+				scraped[sc.JobName] = append(scraped[sc.JobName], port)
+			}
+		}
+		for _, d := range sc.DNSSDConfigs {
+			scraped[sc.JobName] = append(scraped[sc.JobName], strconv.Itoa(d.Port))
+		}
+	}
+	for _, name := range []string{"api", "worker", "scheduler", "metric-publisher"} {
+		env := p.Services[name].Environment
+		addr := ":9464"
+		if name == "api" {
+			addr = ":8080"
+			if v := env["API_ADDR"]; v != nil {
+				addr = *v
+			}
+		}
+		if v := env["METRICS_ADDR"]; v != nil {
+			addr = *v
+		}
+		_, port, err := net.SplitHostPort(addr)
+		if err != nil {
+			t.Fatalf("%s: metrics address %q: %v", name, addr, err)
+		}
+		if got := scraped["crawler-"+name]; len(got) != 1 || got[0] != port {
+			t.Errorf("Prometheus job crawler-%s scrapes ports %v; the service serves /metrics on %s", name, got, port)
+		}
+	}
 }
