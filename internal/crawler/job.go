@@ -8,8 +8,8 @@ import (
 type Method string
 
 // The fetch methods. Auto tries plain HTTP first and falls back to the
-// browser when HTTP fails with a retryable error, returns no usable HTML or
-// finds no rank match.
+// browser when HTTP fails with a retryable error or a 403, returns no
+// usable HTML or finds no rank match.
 const (
 	MethodAuto    Method = "auto"
 	MethodHTTP    Method = "http"

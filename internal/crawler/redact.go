@@ -28,23 +28,36 @@ func Redact(u *url.URL) string {
 
 var (
 	// absoluteURL is a URL in free text: a scheme, "://", and all up to a
-	// space, a quote or an angle bracket.
-	absoluteURL = regexp.MustCompile("[A-Za-z][A-Za-z0-9+.-]*://[^\\s\"'<>`]+")
+	// space, a quote or an angle bracket; but a query or fragment runs to
+	// the next space, since a URL given raw may carry quotes in its query.
+	absoluteURL = regexp.MustCompile("[A-Za-z][A-Za-z0-9+.-]*://[^\\s\"'<>`?#]*(?:[?#]\\S*)?")
 	// pathQuery is a path with a query or fragment, as net/http quotes a
 	// relative redirect: "/next?token=…".
 	pathQuery = regexp.MustCompile(`(^|[\s"'(=])(/[^\s"'<>?#]*)[?#][^\s"'<>]*`)
+	// quoted is a Go-quoted string, escapes and all: what %q makes of a
+	// value too malformed to be found as a URL (net/http's "failed to
+	// parse Location header").
+	quoted = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
 )
 
-// RedactText is s with every URL in it redacted as RedactURL does and the
-// query and fragment cut from relative paths. Error messages need it: the
-// libraries quote the URLs they were given (net/http, Playwright).
+// RedactText is s with every URL in it redacted as RedactURL does, the
+// query and fragment cut from relative paths, and whatever follows a ? or
+// # cut from each double-quoted string. Error messages need it: the
+// libraries quote the URLs they were given (net/http, Playwright), even
+// malformed ones.
 func RedactText(s string) string {
 	if !strings.ContainsAny(s, "?#@") {
 		return s
 	}
+	s = quoted.ReplaceAllStringFunc(s, func(q string) string {
+		if i := strings.IndexAny(q, "?#"); i >= 0 {
+			return q[:i] + `"`
+		}
+		return q
+	})
 	s = absoluteURL.ReplaceAllStringFunc(s, func(raw string) string {
 		// Punctuation that ends a sentence or a clause ends the URL too.
-		trimmed := strings.TrimRight(raw, ":,.;)")
+		trimmed := strings.TrimRight(raw, ":,.;)]")
 		return redactInText(trimmed) + raw[len(trimmed):]
 	})
 	return pathQuery.ReplaceAllString(s, "$1$2")

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unicode"
 )
 
 func TestRedactURL(t *testing.T) {
@@ -31,12 +32,17 @@ func TestRedactText(t *testing.T) {
 		"no url here":                        "no url here",
 		"what? #1 at user@host":              "what? #1 at user@host",
 		`Get "http://h:1/loop?token=S": EOF`: `Get "http://h:1/loop": EOF`,
-		`Get "/loop?token=S": http_4xx: httpfetch: too many redirects`:                          `Get "/loop": http_4xx: httpfetch: too many redirects`,
-		"Frame.Goto https://a.example/x?k=S: playwright: net::ERR_X at https://a.example/x?k=S": "Frame.Goto https://a.example/x: playwright: net::ERR_X at https://a.example/x",
-		"proxy http://user:pass@proxy.example:3128/ refused":                                    "proxy http://proxy.example:3128/ refused",
-		"bad http://u:p@h%zz/p?q=S end":                                                         "bad http://h%zz/p end",
-		"two: http://a/?x=1 and https://b/c#frag":                                               "two: http://a/ and https://b/c",
-		"location=/next?session=S":                                                              "location=/next",
+		`Get "/loop?token=S": http_4xx: httpfetch: too many redirects`:                                 `Get "/loop": http_4xx: httpfetch: too many redirects`,
+		"Frame.Goto https://a.example/x?k=S: playwright: net::ERR_X at https://a.example/x?k=S":        "Frame.Goto https://a.example/x: playwright: net::ERR_X at https://a.example/x",
+		"proxy http://user:pass@proxy.example:3128/ refused":                                           "proxy http://proxy.example:3128/ refused",
+		"bad http://u:p@h%zz/p?q=S end":                                                                "bad http://h%zz/p end",
+		"two: http://a/?x=1 and https://b/c#frag":                                                      "two: http://a/ and https://b/c",
+		"location=/next?session=S":                                                                     "location=/next",
+		`failed to parse Location header "%zz?token=S": parse "%zz?token=S": invalid URL escape "%zz"`: `failed to parse Location header "%zz": parse "%zz": invalid URL escape "%zz"`,
+		`Location header "http://h:bad/?a=\"S\"": invalid port`:                                        `Location header "http://h:bad/": invalid port`,
+		`Location header "http://h:bad/?a=1 token=S": invalid port`:                                    `Location header "http://h:bad/": invalid port`,
+		"[http://h/p?token=S]":                                                                         "[http://h/p]",
+		`a "x" b?c "d"`:                                                                                `a "x" b?c "d"`,
 	} {
 		if got := RedactText(in); got != want {
 			t.Errorf("RedactText(%q)\n = %q\nwant %q", in, got, want)
@@ -57,4 +63,32 @@ func TestRedactError(t *testing.T) {
 	if RedactError(nil) != nil {
 		t.Error("RedactError(nil) is not nil")
 	}
+}
+
+// FuzzRedactText: a URL's query never survives, whatever text surrounds the
+// URL and however the message quotes it.
+func FuzzRedactText(f *testing.F) {
+	f.Add("Get", "h.example", "/p", ": EOF")
+	f.Add(`"`, "h:bad", "/x y", `\"`)
+	f.Add("at", "[::1]:8080", "", "]")
+	f.Fuzz(func(t *testing.T, before, host, path, after string) {
+		const secret = "Zq9SECRETx"
+		// The text around stands for a message's own words: no quotes
+		// of its own to pair with the quoted URL's.
+		if strings.Contains(before+host+path+after, secret) || strings.ContainsAny(host+path, "\"'<>`\\?#") || strings.IndexFunc(host+path, unicode.IsSpace) >= 0 ||
+			strings.ContainsAny(before+after, "\"\\") {
+			t.Skip()
+		}
+		raw := "http://" + host + path + "?token=" + secret
+		for _, msg := range []string{
+			before + " " + raw + " " + after,
+			before + fmt.Sprintf(" %q ", raw) + after,
+			before + fmt.Sprintf(" parse %q: ", path+"?token="+secret) + after,
+			before + " at http://" + host + path + `?a="b'<c>&token=` + secret + " " + after,
+		} {
+			if got := RedactText(msg); strings.Contains(got, secret) {
+				t.Fatalf("RedactText(%q) = %q keeps the query", msg, got)
+			}
+		}
+	})
 }

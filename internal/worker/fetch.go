@@ -108,7 +108,7 @@ func needsBrowser(job crawler.Job, res crawler.Result, html bool, err error) boo
 func (w *Fetchers) try(ctx context.Context, ref fetcherRef, job crawler.Job) (res crawler.Result, html bool, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			w.log.Error("fetcher panicked", "job_id", job.ID, "method", ref.method, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			w.log.Error("fetcher panicked", "job_id", job.ID, "method", ref.method, "panic", crawler.RedactText(fmt.Sprint(p)), "stack", string(debug.Stack()))
 			res, html, err = crawler.Result{}, false, crawler.Errorf(crawler.ErrInternal, "worker: %s fetcher panicked: %v", ref.method, p)
 		}
 	}()
