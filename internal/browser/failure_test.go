@@ -13,6 +13,7 @@ import (
 	"github.com/crawler-service/crawler/internal/crawler"
 	"github.com/crawler-service/crawler/internal/dnstest"
 	"github.com/crawler-service/crawler/internal/netguard"
+	"github.com/crawler-service/crawler/internal/porttest"
 )
 
 // TestFailures: every way a page can go wrong ends the job with a clear
@@ -81,7 +82,7 @@ func TestFailures(t *testing.T) {
 		{name: "refused address literal", url: c.url() + "/", wantType: crawler.ErrBlocked, wantIs: netguard.ErrBlocked},
 		{name: "metadata address literal", url: "http://169.254.169.254/latest/", wantType: crawler.ErrBlocked, wantIs: netguard.ErrBlocked},
 		{name: "unresolvable host", url: "http://no-such-host.invalid/", wantType: crawler.ErrDNS},
-		{name: "connection refused", url: closedPortURL(t), wantType: crawler.ErrConnect},
+		{name: "connection refused", url: "http://" + porttest.Refused(t) + "/", wantType: crawler.ErrConnect},
 		{name: "invalid selector", url: site.URL + "/js", rank: &crawler.RankSpec{Selector: "li[", Match: "x"}, wantType: crawler.ErrParse},
 		{name: "not http", url: "file:///etc/passwd", wantType: crawler.ErrParse, wantIs: netguard.ErrInvalidURL},
 	}

@@ -318,15 +318,3 @@ func newSlowSite(t testing.TB, d time.Duration) (string, func() int64) {
 	t.Cleanup(srv.Close)
 	return srv.URL + "/", peak.Load
 }
-
-// closedPortURL is a loopback URL where nothing listens.
-func closedPortURL(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return "http://" + addr + "/"
-}

@@ -19,6 +19,7 @@ import (
 	"github.com/crawler-service/crawler/internal/crawler"
 	"github.com/crawler-service/crawler/internal/dnstest"
 	"github.com/crawler-service/crawler/internal/netguard"
+	"github.com/crawler-service/crawler/internal/porttest"
 )
 
 func startTestProxy(t *testing.T) (*guardProxy, *atomic.Int64) {
@@ -67,7 +68,7 @@ func TestProxy(t *testing.T) {
 		{name: "forward refused", url: c.url() + "/", wantStatus: 403, wantHeader: "blocked", wantType: crawler.ErrBlocked},
 		{name: "tunnel refused", url: canaryTLS, wantType: crawler.ErrBlocked},
 		{name: "forward to metadata", url: "http://169.254.169.254/latest/", wantStatus: 403, wantHeader: "blocked", wantType: crawler.ErrBlocked},
-		{name: "forward to closed port", url: closedPortURL(t), wantStatus: 502, wantHeader: "connect", wantType: crawler.ErrConnect},
+		{name: "forward to closed port", url: "http://" + porttest.Refused(t) + "/", wantStatus: 502, wantHeader: "connect", wantType: crawler.ErrConnect},
 		{name: "forward to unknown host", url: "http://no-such-host.invalid/", wantStatus: 502, wantHeader: "dns", wantType: crawler.ErrDNS},
 	}
 	for _, tt := range tests {

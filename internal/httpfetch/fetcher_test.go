@@ -5,7 +5,6 @@ import (
 	"errors"
 	"io"
 	"log"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -16,6 +15,7 @@ import (
 	"github.com/crawler-service/crawler/internal/dnstest"
 	"github.com/crawler-service/crawler/internal/httpfetch"
 	"github.com/crawler-service/crawler/internal/netguard"
+	"github.com/crawler-service/crawler/internal/porttest"
 	"github.com/crawler-service/crawler/internal/rank"
 )
 
@@ -144,7 +144,7 @@ func TestFetchErrorTypes(t *testing.T) {
 	}{
 		{"slow handler", slow.URL, nil, crawler.ErrTimeout, nil, 0},
 		{"unresolvable name", "http://nonexistent.invalid/", nil, crawler.ErrDNS, nil, 0},
-		{"closed port", "http://" + closedPort(t) + "/", nil, crawler.ErrConnect, nil, 0},
+		{"closed port", "http://" + porttest.Refused(t) + "/", nil, crawler.ErrConnect, nil, 0},
 		{"untrusted certificate", tlsSrv.URL, nil, crawler.ErrTLS, nil, 0},
 		{"https to a plain server", "https://" + slow.Listener.Addr().String() + "/", nil, crawler.ErrTLS, nil, 0},
 		{"404", status(404), nil, crawler.ErrHTTP4xx, nil, 404},
@@ -214,14 +214,3 @@ func TestCancelledByCaller(t *testing.T) {
 }
 
 var allowPrivate = netguard.Policy{AllowPrivate: true}
-
-func closedPort(t *testing.T) string {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := l.Addr().String()
-	l.Close()
-	return addr
-}
