@@ -32,7 +32,8 @@ func classify(err error, target *url.URL) error {
 	if errors.As(err, &fe) {
 		return err
 	}
-	return crawler.Errorf(errorType(err), "httpfetch: get %s: %w", crawler.Redact(target), err)
+	// net/http quotes a Location it cannot parse whole, query and all.
+	return crawler.RedactError(crawler.Errorf(errorType(err), "httpfetch: get %s: %w", crawler.Redact(target), err))
 }
 
 func errorType(err error) crawler.ErrorType {
@@ -59,6 +60,10 @@ func errorType(err error) crawler.ErrorType {
 		return crawler.ErrConnect
 	case errors.As(err, &opErr) && (opErr.Op == "dial" || opErr.Op == "proxyconnect" || opErr.Op == "read"):
 		return crawler.ErrConnect
+	case strings.HasPrefix(err.Error(), "failed to parse Location header"):
+		// net/http's only signal for a redirect it cannot follow: the
+		// site's fault, and no retry mends it.
+		return crawler.ErrParse
 	}
 	return crawler.ErrInternal
 }

@@ -156,6 +156,7 @@ func TestFetchErrorTypes(t *testing.T) {
 		{"body over limit with Content-Length", sized, nil, crawler.ErrTooLarge, httpfetch.ErrBodyTooLarge, 200},
 		{"chunked body over limit", chunked, nil, crawler.ErrTooLarge, httpfetch.ErrBodyTooLarge, 200},
 		{"redirect loop", loop + "/loop", nil, crawler.ErrHTTP4xx, httpfetch.ErrTooManyRedirects, 0},
+		{"malformed Location", status(302, "Location", "%zz?token=secret"), nil, crawler.ErrParse, nil, 0},
 		{"corrupt gzip", badGzip, nil, crawler.ErrParse, nil, 200},
 		{"encoding not offered", brotli, nil, crawler.ErrParse, httpfetch.ErrContentEncoding, 200},
 		{"invalid selector", sized, &crawler.RankSpec{Selector: "li[", Match: "x"}, crawler.ErrParse, rank.ErrInvalidSelector, 0},
@@ -172,6 +173,9 @@ func TestFetchErrorTypes(t *testing.T) {
 			start := time.Now()
 			page, err := fetch(t, f, tt.url, tt.spec)
 			wantType(t, err, tt.want, tt.sentinel)
+			if err != nil && strings.Contains(err.Error(), "secret") {
+				t.Errorf("error %q quotes a query string", err)
+			}
 			if page.Status != tt.status {
 				t.Errorf("Status = %d, want %d", page.Status, tt.status)
 			}
