@@ -11,10 +11,11 @@ import (
 	"github.com/crawler-service/crawler/internal/crawler"
 )
 
-// Complete records a job's result and acknowledges it. The record is
-// written before the acknowledgement, so a crash in between leaves the job
-// pending and it runs again (at least once, never lost). An error of an
-// earlier attempt is dropped from the record: the job succeeded.
+// Complete records a job's result and acknowledges it, in one script, if
+// the consumer still holds the delivery; otherwise it changes nothing and
+// returns ErrLeaseLost (another worker runs the job now, or it was
+// parked). An error of an earlier attempt is dropped from the record: the
+// job succeeded.
 //
 // Concurrent calls share round trips (see rounds). A call returns when its
 // round is written, or when ctx ends before its round was sent.
@@ -39,22 +40,23 @@ func (q *Queue) Complete(ctx context.Context, d Delivery, result crawler.Result)
 	return nil
 }
 
-// addCommits queues the commands of a batch of completions: records (and
-// schedule results) first, then one XACK and one XDEL for all entries. It
-// returns the commands so their errors can be told from the reads'.
-func (q *Queue) addCommits(ctx context.Context, p redis.Pipeliner, batch []*completion) []redis.Cmder {
-	sids := make([]any, 0, len(batch))
-	cmds := make([]redis.Cmder, 0, len(batch)+2)
+// addCommits queues the script that completes a batch (complete.lua): for
+// each delivery its consumer still holds, the record (and schedule
+// result), then one XACK and one XDEL for them all. The script's source
+// goes with it: a pipeline cannot fall back from EVALSHA after a restart.
+func (q *Queue) addCommits(ctx context.Context, p redis.Pipeliner, batch []*completion) *redis.Cmd {
+	keys := make([]string, 0, 1+2*len(batch))
+	args := make([]any, 0, 3+4*len(batch))
+	keys = append(keys, q.keys.stream)
+	args = append(args, group, ms(q.cfg.RecordTTL), q.cfg.ResultsPerSchedule)
 	for _, c := range batch {
-		cmds = append(cmds, p.Set(ctx, q.keys.job(c.d.Job.ID), c.record, q.cfg.RecordTTL))
+		record := q.keys.job(c.d.Job.ID)
+		list := record
 		if c.entry != nil {
-			list := q.keys.schedule(c.d.Job.Schedule)
-			cmds = append(cmds, p.LPush(ctx, list, c.entry), p.LTrim(ctx, list, 0, int64(q.cfg.ResultsPerSchedule-1)),
-				p.PExpire(ctx, list, q.cfg.RecordTTL))
+			list = q.keys.schedule(c.d.Job.Schedule)
 		}
-		sids = append(sids, c.d.StreamID)
+		keys = append(keys, record, list)
+		args = append(args, c.d.Consumer, c.d.StreamID, c.record, c.entry)
 	}
-	return append(cmds,
-		p.Do(ctx, append([]any{"XACK", q.keys.stream, group}, sids...)...),
-		p.Do(ctx, append([]any{"XDEL", q.keys.stream}, sids...)...))
+	return q.scripts.complete.Eval(ctx, p, keys, args...)
 }

@@ -20,6 +20,7 @@ func (q *Queue) Extend(ctx context.Context, consumer string, ds []Delivery) ([]D
 		args = append(args, d.StreamID)
 	}
 	lostIDs, err := q.scripts.extend.Run(ctx, q.rdb, []string{q.keys.stream}, args...).StringSlice()
+	q.sawFailure(err)
 	if err != nil {
 		return nil, fmt.Errorf("queue: extend %d deliveries of %s: %w", len(ds), consumer, err)
 	}

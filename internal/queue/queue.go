@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"embed"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -18,7 +19,7 @@ var scriptFS embed.FS
 // scripts are the Lua scripts, loaded once per Queue. EVALSHA falls back to
 // EVAL when the server's script cache is empty (after a restart).
 type scripts struct {
-	enqueue, promote, reclaim, extend, fail, release, status, counts, heartbeat *redis.Script
+	enqueue, promote, reclaim, extend, complete, fail, release, status, counts, heartbeat *redis.Script
 }
 
 func loadScripts() scripts {
@@ -34,6 +35,7 @@ func loadScripts() scripts {
 		promote:   load("promote"),
 		reclaim:   load("reclaim"),
 		extend:    load("extend"),
+		complete:  load("complete"),
 		fail:      load("fail"),
 		release:   load("release"),
 		status:    load("status"),
@@ -55,6 +57,11 @@ type Queue struct {
 	groupReady  atomic.Bool
 	nextPromote atomic.Int64 // unix nanos; Read promotes when past it
 	nextReclaim atomic.Int64
+	// reclaimAfter (unix nanos) holds reclaims back for a lease after this
+	// process last saw Redis fail: once Redis is back, every delivery looks
+	// idle past its lease, and the live holders need one extend round to
+	// show they are alive.
+	reclaimAfter atomic.Int64
 
 	rounds *rounds // shared round trips of Complete and Read
 }
@@ -129,3 +136,12 @@ func due(next *atomic.Int64, now time.Time, every time.Duration) bool {
 }
 
 func ms(d time.Duration) int64 { return d.Milliseconds() }
+
+// sawFailure notes a failed Redis call for reclaimAfter; a call cancelled
+// by its caller (shutdown) says nothing about Redis. A deadline does: an
+// unreachable Redis often shows as one.
+func (q *Queue) sawFailure(err error) {
+	if err != nil && !errors.Is(err, context.Canceled) {
+		q.reclaimAfter.Store(time.Now().Add(q.cfg.Lease).UnixNano())
+	}
+}

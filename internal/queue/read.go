@@ -37,7 +37,8 @@ type Delivery struct {
 // (parking those delivered MaxDeliveries times). Reclaimed jobs come first.
 // block is capped at PromoteEvery and ReclaimEvery so that periodic work
 // happens even on an idle queue; callers simply read in a loop.
-func (q *Queue) Read(ctx context.Context, consumer string, n int, block time.Duration) ([]Delivery, error) {
+func (q *Queue) Read(ctx context.Context, consumer string, n int, block time.Duration) (_ []Delivery, err error) {
+	defer func() { q.sawFailure(err) }()
 	n = min(max(n, 1), MaxBatch)
 	now := time.Now()
 	if due(&q.nextPromote, now, q.cfg.PromoteEvery) {
@@ -46,7 +47,7 @@ func (q *Queue) Read(ctx context.Context, consumer string, n int, block time.Dur
 			return nil, fmt.Errorf("queue: read: promote retries: %w", err)
 		}
 	}
-	if due(&q.nextReclaim, now, q.cfg.ReclaimEvery) {
+	if now.UnixNano() >= q.reclaimAfter.Load() && due(&q.nextReclaim, now, q.cfg.ReclaimEvery) {
 		ds, err := q.reclaim(ctx, consumer, n)
 		if err != nil {
 			q.nextReclaim.Store(0)
@@ -63,7 +64,7 @@ func (q *Queue) Read(ctx context.Context, consumer string, n int, block time.Dur
 	// First a read that shares its round trip with other callers; only if
 	// the stream has nothing for us, a blocking read of our own.
 	var msgs []redis.XMessage
-	err := q.withGroup(ctx, func() error {
+	err = q.withGroup(ctx, func() error {
 		var err error
 		msgs, err = q.awaitRead(ctx, &readReq{consumer: consumer, n: n, out: make(chan readResult, 1)})
 		return err

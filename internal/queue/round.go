@@ -3,6 +3,7 @@ package queue
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -144,11 +145,11 @@ func (q *Queue) sendRound(ctx context.Context) {
 	// acknowledgement together, so no job is acknowledged without its record.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), roundTimeout)
 	defer cancel()
-	var commitCmds []redis.Cmder
+	var commitCmd *redis.Cmd
 	// Each command carries its own error, also when the whole round failed.
 	_, _ = q.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		if n > 0 {
-			commitCmds = q.addCommits(ctx, p, commits)
+			commitCmd = q.addCommits(ctx, p, commits)
 		}
 		for _, cr := range byConsumer {
 			cr.cmd = p.XReadGroup(ctx, &redis.XReadGroupArgs{
@@ -159,15 +160,21 @@ func (q *Queue) sendRound(ctx context.Context) {
 		return nil
 	})
 
-	var commitErr error
-	for _, c := range commitCmds {
-		if commitErr != nil {
-			break
+	if commitCmd != nil {
+		done, err := commitCmd.Int64Slice()
+		if err == nil && len(done) != len(commits) {
+			err = fmt.Errorf("complete script: %d answers for %d jobs", len(done), len(commits))
 		}
-		commitErr = c.Err()
-	}
-	for _, c := range commits {
-		c.done <- commitErr
+		for i, c := range commits {
+			switch {
+			case err != nil:
+				c.done <- err
+			case done[i] == 0:
+				c.done <- ErrLeaseLost
+			default:
+				c.done <- nil
+			}
+		}
 	}
 	for _, cr := range byConsumer {
 		var msgs []redis.XMessage

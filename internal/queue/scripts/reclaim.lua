@@ -1,8 +1,11 @@
 -- Housekeeping run by one reader every ReclaimEvery: parks deliveries that
 -- reached MaxDeliveries, reclaims deliveries whose lease ran out for the
--- calling consumer, forgets failed jobs past their TTL, drops consumers that
--- hold nothing and have long been idle, and trims acknowledged entries a
--- broken connection may have left behind.
+-- calling consumer (never its own: it is still running those, and a late
+-- extend is not a death), forgets failed jobs past their TTL, drops
+-- consumers that hold nothing and have long been idle, and trims
+-- acknowledged entries a broken connection may have left behind. The scan
+-- is XPENDING's IDLE filter over the whole pending list, so deliveries
+-- still leased, however many, hide no expired one behind them.
 -- KEYS[1] stream, KEYS[2] failed
 -- ARGV[1] key base, ARGV[2] group, ARGV[3] consumer, ARGV[4] lease (ms),
 -- ARGV[5] max deliveries, ARGV[6] most entries to claim, ARGV[7] record TTL (ms),
@@ -31,10 +34,12 @@ local function idless(a, b)
   return tonumber(as) < tonumber(bs)
 end
 
-local parked = {}
-for _, p in ipairs(redis.call('XPENDING', stream, group, 'IDLE', lease, '-', '+', 100)) do
-  local sid, n = p[1], p[4]
-  if n >= maxd then
+local parked, expired = {}, {}
+for _, p in ipairs(redis.call('XPENDING', stream, group, 'IDLE', lease, '-', '+', count + 100)) do
+  local sid, owner, n = p[1], p[2], p[4]
+  if n < maxd then
+    if owner ~= consumer and #expired < count then expired[#expired + 1] = sid end
+  else
     local e = redis.call('XRANGE', stream, sid, sid)
     redis.call('XACK', stream, group, sid)
     redis.call('XDEL', stream, sid)
@@ -58,7 +63,11 @@ for _, p in ipairs(redis.call('XPENDING', stream, group, 'IDLE', lease, '-', '+'
   end
 end
 
-local claimed = redis.call('XAUTOCLAIM', stream, group, consumer, lease, '0-0', 'COUNT', count)
+-- Entries deleted from the stream leave the pending list and are not returned.
+local claimed = {}
+if #expired > 0 then
+  claimed = redis.call('XCLAIM', stream, group, consumer, lease, unpack(expired))
+end
 
 redis.call('ZREMRANGEBYSCORE', failed, '-inf', now - ttl)
 
@@ -85,9 +94,9 @@ end
 -- Each claimed entry's delivery count, this claim included: every
 -- delivery of an entry is a run of its job.
 local counts = {}
-for i, e in ipairs(claimed[2]) do
+for i, e in ipairs(claimed) do
   local p = redis.call('XPENDING', stream, group, e[1], e[1], 1)
   counts[i] = p[1] and p[1][4] or 1
 end
 
-return {claimed[2], parked, counts}
+return {claimed, parked, counts}

@@ -1,0 +1,40 @@
+-- Completes a batch of deliveries. Each one its consumer still holds gets
+-- its record (and schedule result) written; then all of those are
+-- acknowledged and deleted at once. A delivery its consumer no longer
+-- holds (the lease went to another worker, or it was parked) is left
+-- alone: whoever holds it now settles it.
+-- KEYS[1] stream; then for completion i, KEYS[2i] its record and
+-- KEYS[2i+1] its schedule's results list (its record again when it has none)
+-- ARGV[1] group, ARGV[2] record TTL (ms), ARGV[3] most results per schedule;
+-- then four for each completion: consumer, stream entry id, record JSON,
+-- schedule entry JSON or ''.
+-- Returns one integer per completion: 1 completed, 0 lease lost.
+local stream, group, ttl = KEYS[1], ARGV[1], ARGV[2]
+local per = tonumber(ARGV[3])
+local done, sids, lists = {}, {}, {}
+for i = 1, (#ARGV - 3) / 4 do
+  local o = 3 + (i - 1) * 4
+  local consumer, sid, entry = ARGV[o + 1], ARGV[o + 2], ARGV[o + 4]
+  local p = redis.call('XPENDING', stream, group, sid, sid, 1)
+  if p[1] and p[1][2] == consumer then
+    redis.call('SET', KEYS[2 * i], ARGV[o + 3], 'PX', ttl)
+    if entry ~= '' then
+      redis.call('LPUSH', KEYS[2 * i + 1], entry)
+      lists[KEYS[2 * i + 1]] = true
+    end
+    sids[#sids + 1] = sid
+    done[i] = 1
+  else
+    done[i] = 0
+  end
+end
+-- Trimmed once per schedule, however many of its jobs the batch holds.
+for list in pairs(lists) do
+  redis.call('LTRIM', list, 0, per - 1)
+  redis.call('PEXPIRE', list, ttl)
+end
+if #sids > 0 then
+  redis.call('XACK', stream, group, unpack(sids))
+  redis.call('XDEL', stream, unpack(sids))
+end
+return done
