@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -11,10 +13,12 @@ import (
 	"github.com/crawler-service/crawler/internal/crawler"
 )
 
-// Complete records a job's result and acknowledges it, in one script, if
-// the consumer still holds the delivery; otherwise it changes nothing and
-// returns ErrLeaseLost (another worker runs the job now, or it was
-// parked). An error of an earlier attempt is dropped from the record: the
+// Complete records a job's result and acknowledges it if the consumer
+// still holds the delivery; otherwise it changes nothing and returns
+// ErrLeaseLost (another worker runs the job now, or it was parked). A
+// delivery leased recently enough cannot have been taken (surelyHeld) and
+// is completed with plain commands; the others through a script that
+// checks. An error of an earlier attempt is dropped from the record: the
 // job succeeded.
 //
 // Concurrent calls share round trips (see rounds). A call returns when its
@@ -40,15 +44,73 @@ func (q *Queue) Complete(ctx context.Context, d Delivery, result crawler.Result)
 	return nil
 }
 
-// addCommits queues the script that completes a batch (complete.lua): for
-// each delivery its consumer still holds, the record (and schedule
-// result), then one XACK and one XDEL for them all. The script's source
-// goes with it: a pipeline cannot fall back from EVALSHA after a restart.
-func (q *Queue) addCommits(ctx context.Context, p redis.Pipeliner, batch []*completion) *redis.Cmd {
-	keys := make([]string, 0, 1+2*len(batch))
-	args := make([]any, 0, 3+4*len(batch))
+// surelyHeld reports whether d was leased less than three quarters of a
+// lease ago. Redis counts a delivery's idle time from its read (or its
+// last extend), which came after d.leased, so until then no reader can
+// have found it expired, reclaimed or parked it: its completion needs no
+// check. The quarter left covers clock drift and a slow round.
+func (q *Queue) surelyHeld(d Delivery) bool {
+	return !d.leased.IsZero() && time.Since(d.leased) < q.cfg.Lease*3/4
+}
+
+// addCommits queues the plain commands of completions surely held: records
+// (and schedule results) first, then one XACK and one XDEL for all entries.
+// It returns the commands so their errors can be told from the reads'.
+func (q *Queue) addCommits(ctx context.Context, p redis.Pipeliner, batch []*completion) []redis.Cmder {
+	sids := make([]any, 0, len(batch))
+	cmds := make([]redis.Cmder, 0, len(batch)+2)
+	lists := map[string]bool{}
+	for _, c := range batch {
+		cmds = append(cmds, p.Set(ctx, q.keys.job(c.d.Job.ID), c.record, q.cfg.RecordTTL))
+		if c.entry != nil {
+			list := q.keys.schedule(c.d.Job.Schedule)
+			cmds = append(cmds, p.LPush(ctx, list, c.entry))
+			lists[list] = true
+		}
+		sids = append(sids, c.d.StreamID)
+	}
+	for list := range lists { // trimmed once per schedule
+		cmds = append(cmds, p.LTrim(ctx, list, 0, int64(q.cfg.ResultsPerSchedule-1)), p.PExpire(ctx, list, q.cfg.RecordTTL))
+	}
+	return append(cmds,
+		p.Do(ctx, append([]any{"XACK", q.keys.stream, group}, sids...)...),
+		p.Do(ctx, append([]any{"XDEL", q.keys.stream}, sids...)...))
+}
+
+// commitArgs are the keys and arguments of complete.lua for a batch: for
+// each delivery its consumer still holds, the script writes the record
+// (and schedule result), then sends one XACK and one XDEL for them all.
+// The script checks what each consumer holds with one XPENDING over the
+// span of its entries, which this works out.
+func (q *Queue) commitArgs(batch []*completion) (keys []string, args []any) {
+	type span struct {
+		n      int // the consumer's number in the script, from 1
+		lo, hi string
+	}
+	spans := make(map[string]*span, 1)
+	var order []string
+	for _, c := range batch {
+		s := spans[c.d.Consumer]
+		if s == nil {
+			s = &span{n: len(order) + 1, lo: c.d.StreamID, hi: c.d.StreamID}
+			spans[c.d.Consumer] = s
+			order = append(order, c.d.Consumer)
+			continue
+		}
+		if streamIDLess(c.d.StreamID, s.lo) {
+			s.lo = c.d.StreamID
+		}
+		if streamIDLess(s.hi, c.d.StreamID) {
+			s.hi = c.d.StreamID
+		}
+	}
+	keys = make([]string, 0, 1+2*len(batch))
+	args = make([]any, 0, 4+3*len(order)+4*len(batch))
 	keys = append(keys, q.keys.stream)
-	args = append(args, group, ms(q.cfg.RecordTTL), q.cfg.ResultsPerSchedule)
+	args = append(args, group, ms(q.cfg.RecordTTL), q.cfg.ResultsPerSchedule, len(order))
+	for _, name := range order {
+		args = append(args, name, spans[name].lo, spans[name].hi)
+	}
 	for _, c := range batch {
 		record := q.keys.job(c.d.Job.ID)
 		list := record
@@ -56,7 +118,22 @@ func (q *Queue) addCommits(ctx context.Context, p redis.Pipeliner, batch []*comp
 			list = q.keys.schedule(c.d.Job.Schedule)
 		}
 		keys = append(keys, record, list)
-		args = append(args, c.d.Consumer, c.d.StreamID, c.record, c.entry)
+		args = append(args, spans[c.d.Consumer].n, c.d.StreamID, c.record, c.entry)
 	}
-	return q.scripts.complete.Eval(ctx, p, keys, args...)
+	return keys, args
+}
+
+// streamIDLess orders stream entry ids ("ms-seq"). An id that does not
+// parse sorts as zero, which only widens a span.
+func streamIDLess(a, b string) bool {
+	am, as := splitStreamID(a)
+	bm, bs := splitStreamID(b)
+	return am < bm || am == bm && as < bs
+}
+
+func splitStreamID(id string) (ms, seq uint64) {
+	m, s, _ := strings.Cut(id, "-")
+	ms, _ = strconv.ParseUint(m, 10, 64)
+	seq, _ = strconv.ParseUint(s, 10, 64)
+	return ms, seq
 }

@@ -28,6 +28,10 @@ type Delivery struct {
 	StreamID string
 	// Consumer is who holds the delivery.
 	Consumer string
+	// leased is the wall-clock time before the read that leased it: Redis
+	// counts its idle time from later, so until leased + Lease nobody can
+	// have reclaimed it (see Complete).
+	leased time.Time
 }
 
 // Read returns up to n jobs for consumer, waiting up to block for the
@@ -48,7 +52,7 @@ func (q *Queue) Read(ctx context.Context, consumer string, n int, block time.Dur
 		}
 	}
 	if now.UnixNano() >= q.reclaimAfter.Load() && due(&q.nextReclaim, now, q.cfg.ReclaimEvery) {
-		ds, err := q.reclaim(ctx, consumer, n)
+		ds, err := q.reclaim(ctx, consumer, n, now)
 		if err != nil {
 			q.nextReclaim.Store(0)
 			return nil, fmt.Errorf("queue: read: reclaim for %s: %w", consumer, err)
@@ -80,7 +84,7 @@ func (q *Queue) Read(ctx context.Context, consumer string, n int, block time.Dur
 	}
 	ds := make([]Delivery, 0, len(msgs))
 	for _, m := range msgs {
-		ds = q.appendDelivery(ctx, ds, consumer, m.ID, m.Values)
+		ds = q.appendDelivery(ctx, ds, consumer, m.ID, m.Values, now)
 	}
 	return ds, nil
 }
@@ -115,7 +119,7 @@ func (q *Queue) promote(ctx context.Context) error {
 // the group; each worker process brings a new consumer name.
 const consumerDropIdle = time.Hour
 
-func (q *Queue) reclaim(ctx context.Context, consumer string, n int) ([]Delivery, error) {
+func (q *Queue) reclaim(ctx context.Context, consumer string, n int, leased time.Time) ([]Delivery, error) {
 	var res []any
 	err := q.withGroup(ctx, func() error {
 		var err error
@@ -146,7 +150,7 @@ func (q *Queue) reclaim(ctx context.Context, consumer string, n int) ([]Delivery
 			values[k] = flat[i+1]
 		}
 		before := len(ds)
-		ds = q.appendDelivery(ctx, ds, consumer, id, values)
+		ds = q.appendDelivery(ctx, ds, consumer, id, values, leased)
 		if len(ds) > before && i < len(counts) {
 			if n, ok := counts[i].(int64); ok && n > 1 {
 				ds[before].Attempt += int(n) - 1 // the dead workers' runs
@@ -158,8 +162,8 @@ func (q *Queue) reclaim(ctx context.Context, consumer string, n int) ([]Delivery
 
 // appendDelivery decodes one stream entry. An entry that cannot be decoded
 // would only come back after every lease, so it is parked at once.
-func (q *Queue) appendDelivery(ctx context.Context, ds []Delivery, consumer, sid string, v map[string]any) []Delivery {
-	d := Delivery{StreamID: sid, Consumer: consumer}
+func (q *Queue) appendDelivery(ctx context.Context, ds []Delivery, consumer, sid string, v map[string]any, leased time.Time) []Delivery {
+	d := Delivery{StreamID: sid, Consumer: consumer, leased: leased.Round(0)}
 	id, _ := v["i"].(string)
 	a, _ := v["a"].(string)
 	j, _ := v["j"].(string)

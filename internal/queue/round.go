@@ -145,11 +145,32 @@ func (q *Queue) sendRound(ctx context.Context) {
 	// acknowledgement together, so no job is acknowledged without its record.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), roundTimeout)
 	defer cancel()
-	var commitCmd *redis.Cmd
+	// Deliveries leased within the last three quarters of a lease are
+	// surely still held; the others go through the script, which checks.
+	var held, unsure []*completion
+	for _, c := range commits {
+		if q.surelyHeld(c.d) {
+			held = append(held, c)
+		} else {
+			unsure = append(unsure, c)
+		}
+	}
+	var (
+		heldCmds []redis.Cmder
+		checkCmd *redis.Cmd
+		keys     []string
+		args     []any
+	)
+	if len(unsure) > 0 {
+		keys, args = q.commitArgs(unsure)
+	}
 	// Each command carries its own error, also when the whole round failed.
 	_, _ = q.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		if n > 0 {
-			commitCmd = q.addCommits(ctx, p, commits)
+		if len(held) > 0 {
+			heldCmds = q.addCommits(ctx, p, held)
+		}
+		if len(unsure) > 0 {
+			checkCmd = q.scripts.complete.EvalSha(ctx, p, keys, args...)
 		}
 		for _, cr := range byConsumer {
 			cr.cmd = p.XReadGroup(ctx, &redis.XReadGroupArgs{
@@ -160,12 +181,27 @@ func (q *Queue) sendRound(ctx context.Context) {
 		return nil
 	})
 
-	if commitCmd != nil {
-		done, err := commitCmd.Int64Slice()
-		if err == nil && len(done) != len(commits) {
-			err = fmt.Errorf("complete script: %d answers for %d jobs", len(done), len(commits))
+	var heldErr error
+	for _, c := range heldCmds {
+		if heldErr = c.Err(); heldErr != nil {
+			break
 		}
-		for i, c := range commits {
+	}
+	for _, c := range held {
+		c.done <- heldErr
+	}
+	if checkCmd != nil {
+		if redis.HasErrorPrefix(checkCmd.Err(), "NOSCRIPT") {
+			// Redis restarted and forgot the script: once more, with its
+			// source. The script is atomic on its own; the round's reads
+			// are done.
+			checkCmd = q.scripts.complete.Run(ctx, q.rdb, keys, args...)
+		}
+		done, err := checkCmd.Int64Slice()
+		if err == nil && len(done) != len(unsure) {
+			err = fmt.Errorf("complete script: %d answers for %d jobs", len(done), len(unsure))
+		}
+		for i, c := range unsure {
 			switch {
 			case err != nil:
 				c.done <- err

@@ -115,10 +115,22 @@ func TestLeaseLostJobIsAbandoned(t *testing.T) {
 		d, err = e.q.Read(context.Background(), "thief", 1, 50*time.Millisecond)
 		return err == nil && len(d) == 1
 	})
-	select {
-	case <-cancelled:
-	case <-time.After(5 * time.Second):
-		t.Fatal("the worker did not cancel the job whose lease it lost")
+	// The thief holds its lease as a worker does, until it completes:
+	// otherwise the worker, free again, could reclaim the job in turn.
+	keep := time.NewTicker(qcfg.Lease / 4)
+	defer keep.Stop()
+	timeout := time.After(5 * time.Second)
+	for waiting := true; waiting; {
+		select {
+		case <-cancelled:
+			waiting = false
+		case <-keep.C:
+			if lost, err := e.q.Extend(context.Background(), "thief", d); err != nil || len(lost) > 0 {
+				t.Fatalf("thief's extend: lost %d, %v", len(lost), err)
+			}
+		case <-timeout:
+			t.Fatal("the worker did not cancel the job whose lease it lost")
+		}
 	}
 	want := crawler.Result{Status: 299, Title: "thief's", Method: crawler.MethodHTTP}
 	if err := e.q.Complete(context.Background(), d[0], want); err != nil {
