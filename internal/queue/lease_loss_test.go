@@ -162,3 +162,25 @@ func TestNoReclaimRightAfterOutage(t *testing.T) {
 		t.Errorf("A's extend after the outage: lost %d, %v", len(lost), err)
 	}
 }
+
+// TestReleaseKeepsDeadWorkersRuns: a job reclaimed from a dead worker and
+// then released at shutdown keeps the dead worker's run in its attempts,
+// so MaxAttempts still bounds a job that kills its workers.
+func TestReleaseKeepsDeadWorkersRuns(t *testing.T) {
+	t.Parallel()
+	const lease = 200 * time.Millisecond
+	e := newEnv(t, queue.Config{Lease: lease, ReclaimEvery: 20 * time.Millisecond})
+	enqueue(t, e.q, jobs(1, ""))
+	readN(t, e.q, "dead", 1, time.Second)
+	time.Sleep(lease + 50*time.Millisecond)
+	b := readN(t, e.q, "B", 1, time.Second)[0]
+	if b.Attempt != 2 {
+		t.Fatalf("reclaimed at attempt %d, want 2", b.Attempt)
+	}
+	if err := e.q.Release(context.Background(), []queue.Delivery{b}); err != nil {
+		t.Fatal(err)
+	}
+	if c := readN(t, e.q, "C", 1, time.Second)[0]; c.Attempt != 2 {
+		t.Errorf("read after the release at attempt %d, want 2: the dead worker's run counts, B's released one does not", c.Attempt)
+	}
+}

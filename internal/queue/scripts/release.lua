@@ -1,6 +1,7 @@
 -- Gives deliveries back without counting an attempt: each goes to the end
--- of the stream as a new entry, readable at once. Deliveries the consumer
--- no longer holds are left alone.
+-- of the stream as a new entry, readable at once. The runs of workers that
+-- died holding the entry before this consumer reclaimed it still count.
+-- Deliveries the consumer no longer holds are left alone.
 -- KEYS[1] stream
 -- ARGV[1] key base, ARGV[2] group, then pairs of consumer, stream entry id.
 -- Returns how many were given back.
@@ -13,6 +14,9 @@ for i = 3, #ARGV, 2 do
     local e = redis.call('XRANGE', stream, sid, sid)
     if e[1] then
       local f = e[1][2]
+      for j = 1, #f, 2 do
+        if f[j] == 'a' then f[j + 1] = tostring(tonumber(f[j + 1]) + p[1][4] - 1) end
+      end
       local nsid = redis.call('XADD', stream, '*', unpack(f))
       for j = 1, #f, 2 do
         if f[j] == 'i' then
