@@ -6,10 +6,13 @@
 //
 // Delivery is at least once. A job is acknowledged in the same MULTI as its
 // record; a worker that dies leaves its jobs pending in the group, where
-// XAUTOCLAIM hands them to another worker once their lease (idle time) runs
-// out; a live worker renews the lease of long jobs with Extend (XCLAIM …
-// JUSTID) so they are never run twice; a job delivered MaxDeliveries times
-// without an answer is parked as failed.
+// another worker's read reclaims them (XPENDING IDLE, then XCLAIM) once
+// their lease (idle time) runs out; a live worker renews the lease of long
+// jobs with Extend (XCLAIM … JUSTID) so they are never run twice, and no
+// process reclaims for a lease after it saw Redis fail, so holders renew
+// first after an outage; a job delivered MaxDeliveries times without an
+// answer is parked as failed. Complete, Fail and Release change nothing
+// for a consumer that no longer holds the delivery (ErrLeaseLost).
 //
 // Cost: enqueue, read and complete take about 3.4 Redis commands per job
 // (INFO commandstats, Lua-internal calls included), because enqueue is one
