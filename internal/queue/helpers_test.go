@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -92,4 +93,30 @@ func complete(t *testing.T, q *queue.Queue, d queue.Delivery, r crawler.Result) 
 	if err := q.Complete(context.Background(), d, r); err != nil {
 		t.Fatalf("complete %s: %v", d.Job.ID, err)
 	}
+}
+
+// keepLease extends consumer's delivery every lease/3, as a worker's lease
+// keeper does, until the returned stop is called. check, unless nil, sees
+// each extend's outcome; each extend may take up to lease/3.
+func keepLease(q *queue.Queue, lease time.Duration, consumer string, d queue.Delivery, check func(lost []queue.Delivery, err error)) (stop func()) {
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		tick := time.NewTicker(lease / 3)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				ctx, cancel := context.WithTimeout(context.Background(), lease/3)
+				lost, err := q.Extend(ctx, consumer, []queue.Delivery{d})
+				cancel()
+				if check != nil {
+					check(lost, err)
+				}
+			}
+		}
+	})
+	return func() { close(done); wg.Wait() }
 }

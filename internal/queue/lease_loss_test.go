@@ -120,22 +120,8 @@ func TestNoReclaimRightAfterOutage(t *testing.T) {
 	enqueue(t, e.q, jobs(1, ""))
 	a := readN(t, e.q, "A", 1, time.Second)[0]
 
-	stop := make(chan struct{})
+	stopKeeping := keepLease(e.q, lease, "A", a, nil) // failures expected during the outage
 	var wg sync.WaitGroup
-	wg.Go(func() { // A's lease keeper
-		tick := time.NewTicker(lease / 3)
-		defer tick.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-				c, cancel := context.WithTimeout(ctx, lease/3)
-				_, _ = e.q.Extend(c, "A", []queue.Delivery{a})
-				cancel()
-			}
-		}
-	})
 	var stolen []queue.Delivery
 	wg.Go(func() { // B reads throughout, as a worker does
 		for end := time.Now().Add(3 * time.Second); time.Now().Before(end) && len(stolen) == 0; {
@@ -153,7 +139,7 @@ func TestNoReclaimRightAfterOutage(t *testing.T) {
 	time.Sleep(2 * lease)
 	e.srv.Restart(t)
 	time.Sleep(3*time.Second - 2*lease)
-	close(stop)
+	stopKeeping()
 	wg.Wait()
 	if len(stolen) > 0 {
 		t.Errorf("B took A's job %s after a %s outage although A kept extending", a.Job.ID, 2*lease)

@@ -25,21 +25,9 @@ func TestDeadConsumerIsReclaimedLiveOneKeepsItsJob(t *testing.T) {
 	diedAt := time.Now()
 	slow := readN(t, e.q, "slow", 1, time.Second)[0]
 
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		tick := time.NewTicker(lease / 3)
-		defer tick.Stop()
-		for {
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-				lost, err := e.q.Extend(ctx, "slow", []queue.Delivery{slow})
-				if err != nil || len(lost) != 0 {
-					t.Errorf("extend: lost %v, err %v", lost, err)
-				}
-			}
+	stopKeeping := keepLease(e.q, lease, "slow", slow, func(lost []queue.Delivery, err error) {
+		if err != nil || len(lost) != 0 {
+			t.Errorf("extend: lost %v, err %v", lost, err)
 		}
 	})
 
@@ -60,8 +48,7 @@ func TestDeadConsumerIsReclaimedLiveOneKeepsItsJob(t *testing.T) {
 			t.Fatalf("rescuer extend: %v", err)
 		}
 	}
-	close(stop)
-	wg.Wait()
+	stopKeeping()
 
 	// The dead consumer's run counts: the rescuer's is the next attempt.
 	if len(got) != 1 || got[0].Job.ID != ids[0] || got[0].Attempt != dead.Attempt+1 || got[0].StreamID != dead.StreamID {
