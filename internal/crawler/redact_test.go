@@ -69,15 +69,16 @@ func TestRedactError(t *testing.T) {
 // URL and however the message quotes it.
 func FuzzRedactText(f *testing.F) {
 	f.Add("Get", "h.example", "/p", ": EOF")
-	f.Add(`"`, "h:bad", "/x y", `\"`)
+	f.Add("parse", "h:bad", "/x%20y", ": invalid port")
 	f.Add("at", "[::1]:8080", "", "]")
 	f.Fuzz(func(t *testing.T, before, host, path, after string) {
 		const secret = "Zq9SECRETx"
-		// The text around stands for a message's own words: no quotes
-		// of its own to pair with the quoted URL's.
+		// The property holds for URL-shaped hosts and paths inside a
+		// message's own words, which have no quotes of their own to pair
+		// with the quoted URL's; other inputs are outside it.
 		if strings.Contains(before+host+path+after, secret) || strings.ContainsAny(host+path, "\"'<>`\\?#") || strings.IndexFunc(host+path, unicode.IsSpace) >= 0 ||
 			strings.ContainsAny(before+after, "\"\\") {
-			t.Skip()
+			return
 		}
 		raw := "http://" + host + path + "?token=" + secret
 		for _, msg := range []string{
