@@ -169,7 +169,7 @@ func crawlOne(ctx context.Context, f *worker.Fetchers, rec *metrics.Worker, job 
 	if err != nil {
 		t := crawler.TypeOf(err)
 		rec.JobDone(ctx, seconds, method, t, false)
-		line.Error = &crawler.JobError{Type: t, Message: crawler.RedactText(err.Error())}
+		line.Error = &crawler.JobError{Type: t, Message: err.Error()}
 		return line
 	}
 	rec.JobDone(ctx, seconds, method, "", true)

@@ -108,15 +108,19 @@ func needsBrowser(job crawler.Job, res crawler.Result, html bool, err error) boo
 func (w *Fetchers) try(ctx context.Context, ref fetcherRef, job crawler.Job) (res crawler.Result, html bool, err error) {
 	defer func() {
 		if p := recover(); p != nil {
-			w.log.Error("fetcher panicked", "job_id", job.ID, "method", ref.method, "panic", crawler.RedactText(fmt.Sprint(p)), "stack", string(debug.Stack()))
-			res, html, err = crawler.Result{}, false, crawler.Errorf(crawler.ErrInternal, "worker: %s fetcher panicked: %v", ref.method, p)
+			why := crawler.RedactText(fmt.Sprint(p))
+			w.log.Error("fetcher panicked", "job_id", job.ID, "method", ref.method, "panic", why, "stack", string(debug.Stack()))
+			res, html, err = crawler.Result{}, false, crawler.Errorf(crawler.ErrInternal, "worker: %s fetcher panicked: %s", ref.method, why)
 		}
 	}()
 	res, html, err = ref.fetch(ctx, job)
 	if err == nil {
 		res.Method = ref.method
 	}
-	return res, html, err
+	// Error texts quote the URLs libraries were given: whatever logs or
+	// stores them (the worker, the crawl command) gets them without query
+	// strings, whichever fetcher wrote them.
+	return res, html, crawler.RedactError(err)
 }
 
 func browserUnavailable() error {

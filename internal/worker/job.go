@@ -25,9 +25,6 @@ func (w *Worker) process(d queue.Delivery, fetched func()) {
 	start := time.Now()
 	res, method, err := w.fetch(ctx, d.Job)
 	took := time.Since(start)
-	// Error texts quote the URLs libraries were given; the log and the
-	// job's record get them without query strings.
-	err = crawler.RedactError(err)
 
 	log := jobLog{l: w.log, attrs: []slog.Attr{slog.String("job_id", d.Job.ID), slog.Int("attempt", d.Attempt),
 		slog.String("method", string(method)), slog.String("url", crawler.RedactURL(d.Job.URL)),

@@ -51,7 +51,7 @@ func TestFailures(t *testing.T) {
 	t.Parallel()
 	panicky := crawler.FetcherFunc(func(_ context.Context, j crawler.Job) (crawler.Result, error) {
 		if strings.Contains(j.URL, "panic") {
-			panic("fetcher bug")
+			panic("fetcher bug at https://h.example/p?token=secret")
 		}
 		return crawler.Result{Status: 200, Title: "ok"}, nil
 	})
