@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -77,40 +75,13 @@ func (q *Queue) addCommits(ctx context.Context, p redis.Pipeliner, batch []*comp
 		p.Do(ctx, append([]any{"XDEL", q.keys.stream}, sids...)...))
 }
 
-// commitArgs are the keys and arguments of complete.lua for a batch: for
-// each delivery its consumer still holds, the script writes the record
-// (and schedule result), then sends one XACK and one XDEL for them all.
-// The script checks what each consumer holds with one XPENDING over the
-// span of its entries, which this works out.
+// commitArgs are the keys and arguments of complete.lua, which completes
+// the deliveries whose lease may have run out, checking each.
 func (q *Queue) commitArgs(batch []*completion) (keys []string, args []any) {
-	type span struct {
-		n      int // the consumer's number in the script, from 1
-		lo, hi string
-	}
-	spans := make(map[string]*span, 1)
-	var order []string
-	for _, c := range batch {
-		s := spans[c.d.Consumer]
-		if s == nil {
-			s = &span{n: len(order) + 1, lo: c.d.StreamID, hi: c.d.StreamID}
-			spans[c.d.Consumer] = s
-			order = append(order, c.d.Consumer)
-			continue
-		}
-		if streamIDLess(c.d.StreamID, s.lo) {
-			s.lo = c.d.StreamID
-		}
-		if streamIDLess(s.hi, c.d.StreamID) {
-			s.hi = c.d.StreamID
-		}
-	}
 	keys = make([]string, 0, 1+2*len(batch))
-	args = make([]any, 0, 4+3*len(order)+4*len(batch))
+	args = make([]any, 0, 3+4*len(batch))
 	keys = append(keys, q.keys.stream)
-	args = append(args, group, ms(q.cfg.RecordTTL), q.cfg.ResultsPerSchedule, len(order))
-	for _, name := range order {
-		args = append(args, name, spans[name].lo, spans[name].hi)
-	}
+	args = append(args, group, ms(q.cfg.RecordTTL), q.cfg.ResultsPerSchedule)
 	for _, c := range batch {
 		record := q.keys.job(c.d.Job.ID)
 		list := record
@@ -118,22 +89,7 @@ func (q *Queue) commitArgs(batch []*completion) (keys []string, args []any) {
 			list = q.keys.schedule(c.d.Job.Schedule)
 		}
 		keys = append(keys, record, list)
-		args = append(args, spans[c.d.Consumer].n, c.d.StreamID, c.record, c.entry)
+		args = append(args, c.d.Consumer, c.d.StreamID, c.record, c.entry)
 	}
 	return keys, args
-}
-
-// streamIDLess orders stream entry ids ("ms-seq"). An id that does not
-// parse sorts as zero, which only widens a span.
-func streamIDLess(a, b string) bool {
-	am, as := splitStreamID(a)
-	bm, bs := splitStreamID(b)
-	return am < bm || am == bm && as < bs
-}
-
-func splitStreamID(id string) (ms, seq uint64) {
-	m, s, _ := strings.Cut(id, "-")
-	ms, _ = strconv.ParseUint(m, 10, 64)
-	seq, _ = strconv.ParseUint(s, 10, 64)
-	return ms, seq
 }
