@@ -18,9 +18,9 @@ import (
 
 	"github.com/crawler-service/crawler/internal/config"
 	"github.com/crawler-service/crawler/internal/crawler"
+	"github.com/crawler-service/crawler/internal/fetch"
 	"github.com/crawler-service/crawler/internal/metrics"
 	"github.com/crawler-service/crawler/internal/rank"
-	"github.com/crawler-service/crawler/internal/worker"
 )
 
 // parseInterleaved parses flags wherever they stand among the URLs
@@ -58,7 +58,7 @@ func runCrawl(ctx context.Context, args []string, getenv func(string) string, st
 	fs := flag.NewFlagSet("crawler crawl", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "print JSON lines instead of a table")
-	method := fs.String("method", "auto", "http, browser or auto")
+	method := fs.String("method", "auto", crawler.MethodNames())
 	selector := fs.String("selector", "", "CSS selector of the result items to rank")
 	match := fs.String("match", "", "text or link the ranked item contains")
 	concurrency := fs.Int("concurrency", 4, "URLs crawled at once")
@@ -80,7 +80,7 @@ func runCrawl(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintln(stderr, "crawler crawl: give at least one URL")
 		return errUsage
 	case !m.Valid():
-		fmt.Fprintf(stderr, "crawler crawl: --method=%q: valid are http, browser, auto\n", *method)
+		fmt.Fprintf(stderr, "crawler crawl: --method=%q: valid are %s\n", *method, crawler.MethodNames())
 		return errUsage
 	case *concurrency < 1:
 		fmt.Fprintln(stderr, "crawler crawl: --concurrency must be at least 1")
@@ -91,7 +91,7 @@ func runCrawl(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	var spec *crawler.RankSpec
 	if *selector != "" {
-		if err := rank.ValidateSelector(*selector); err != nil {
+		if _, err := rank.Compile(*selector, *match); err != nil {
 			fmt.Fprintf(stderr, "crawler crawl: --selector: %v\n", err)
 			return errUsage
 		}
@@ -108,12 +108,11 @@ func runCrawl(ctx context.Context, args []string, getenv func(string) string, st
 	reader := sdkmetric.NewManualReader()
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 	defer func() { _ = mp.Shutdown(context.WithoutCancel(ctx)) }()
-	f, err := newFetchers(cfg, mp, nil, nil) // one process: its own per-host limit
+	p, err := newPipeline(cfg, mp, nil, nil) // one process: its own per-host limit
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	fetch := worker.NewFetchers(f.http, f.browser, nil)
+	defer p.Close()
 	rec, err := metrics.NewWorker(mp)
 	if err != nil {
 		return err
@@ -128,7 +127,7 @@ func runCrawl(ctx context.Context, args []string, getenv func(string) string, st
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			lines[i] = crawlOne(ctx, fetch, rec, crawler.Job{ID: fmt.Sprint(i + 1), URL: u, Method: m, Rank: spec})
+			lines[i] = crawlOne(ctx, p.Pipeline, rec, crawler.Job{ID: fmt.Sprint(i + 1), URL: u, Method: m, Rank: spec})
 			progress.step()
 		}()
 	}
@@ -161,10 +160,10 @@ func runCrawl(ctx context.Context, args []string, getenv func(string) string, st
 	return nil
 }
 
-func crawlOne(ctx context.Context, f *worker.Fetchers, rec *metrics.Worker, job crawler.Job) crawlLine {
+func crawlOne(ctx context.Context, p *fetch.Pipeline, rec *metrics.Worker, job crawler.Job) crawlLine {
 	line := crawlLine{URL: crawler.RedactURL(job.URL)}
 	start := time.Now()
-	res, method, err := f.Fetch(ctx, job)
+	res, method, err := p.Run(ctx, job)
 	seconds := time.Since(start).Seconds()
 	if err != nil {
 		t := crawler.TypeOf(err)

@@ -11,6 +11,8 @@ import (
 
 	"github.com/crawler-service/crawler/internal/browser"
 	"github.com/crawler-service/crawler/internal/config"
+	"github.com/crawler-service/crawler/internal/crawler"
+	"github.com/crawler-service/crawler/internal/fetch"
 	"github.com/crawler-service/crawler/internal/hostlimit"
 	"github.com/crawler-service/crawler/internal/httpfetch"
 	"github.com/crawler-service/crawler/internal/netguard"
@@ -20,66 +22,75 @@ func policy(c config.Fetch) netguard.Policy {
 	return netguard.Policy{AllowPrivate: c.AllowPrivate}
 }
 
-// fetchers are the fetchers of one process. The browser launches lazily:
-// a process that never gets a browser job never starts Chromium.
-type fetchers struct {
+// pipeline is the fetch pipeline of one process with what it owns. The
+// browser launches lazily: a process that never gets a browser job never
+// starts Chromium.
+type pipeline struct {
+	*fetch.Pipeline
 	http    *httpfetch.Fetcher
 	browser *browser.Fetcher
 }
 
 // Close stops the browser (and its driver) and the HTTP transport.
-func (f fetchers) Close() {
-	if f.browser != nil {
-		_ = f.browser.Close()
+func (p pipeline) Close() {
+	if p.browser != nil {
+		_ = p.browser.Close()
 	}
-	_ = f.http.Close()
+	if p.http != nil {
+		_ = p.http.Close()
+	}
 }
 
-// newFetchers builds the process's fetchers. hosts, when not nil, limits
-// requests per host in place of the in-process limiter; either way both
-// fetchers share one limit, so a host's limit covers both methods.
-func newFetchers(cfg config.Config, mp metric.MeterProvider, log *slog.Logger, hosts httpfetch.HostLimiter) (fetchers, error) {
+// newPipeline builds the process's fetchers and the pipeline over them.
+// hosts, when not nil, limits requests per host in place of the in-process
+// limiter; either way one limit covers both methods.
+func newPipeline(cfg config.Config, mp metric.MeterProvider, log *slog.Logger, hosts fetch.HostLimiter) (pipeline, error) {
 	c := cfg.Fetch
 	if hosts == nil {
-		hosts = httpfetch.NewHostLimiter(c.PerHostConcurrency, c.PerHostGap)
+		hosts = fetch.NewHostLimiter(c.PerHostConcurrency, c.PerHostGap)
 	}
-	h, err := httpfetch.New(httpfetch.Config{
-		HostLimiter:        hosts,
-		UserAgent:          c.UserAgent,
-		Timeout:            c.Timeout,
-		MaxBodyBytes:       c.MaxBodyBytes,
-		Policy:             policy(c),
-		PerHostConcurrency: c.PerHostConcurrency,
-		PerHostGap:         c.PerHostGap,
-		Proxies:            c.Proxies,
-		Robots:             c.Robots,
-	})
+	proxies, err := fetch.NewProxies(c.Proxies, c.ProxyEnv)
 	if err != nil {
-		return fetchers{}, fmt.Errorf("http fetcher: %w", err)
+		return pipeline{}, fmt.Errorf("proxies: %w", err)
 	}
+	h := httpfetch.New(httpfetch.Config{
+		UserAgent:           c.UserAgent,
+		MaxBodyBytes:        c.MaxBodyBytes,
+		Policy:              policy(c),
+		Robots:              c.Robots,
+		MaxIdleConnsPerHost: max(c.PerHostConcurrency, 8),
+	})
 	b, err := browser.New(browser.Config{
 		Concurrency:   c.BrowserConcurrency,
 		DriverPath:    c.BrowserDriverPath,
-		Timeout:       c.Timeout,
 		UserAgent:     c.UserAgent,
 		MaxBytes:      c.MaxBodyBytes,
+		MaxPageBytes:  c.BrowserMaxPageBytes,
 		Policy:        policy(c),
-		Hosts:         hosts,
 		MeterProvider: mp,
 		Logger:        log,
 	})
 	if err != nil {
 		_ = h.Close()
-		return fetchers{}, fmt.Errorf("browser fetcher: %w", err)
+		return pipeline{}, fmt.Errorf("browser fetcher: %w", err)
 	}
-	return fetchers{http: h, browser: b}, nil
+	p, err := fetch.New(fetch.Config{
+		Policy: policy(c), Hosts: hosts, Timeout: c.Timeout, Proxies: proxies, Logger: log,
+		Fetchers: map[crawler.Method]fetch.Fetcher{crawler.MethodHTTP: h, crawler.MethodBrowser: b},
+	})
+	if err != nil {
+		_ = b.Close()
+		_ = h.Close()
+		return pipeline{}, err
+	}
+	return pipeline{Pipeline: p, http: h, browser: b}, nil
 }
 
 // sharedHostLimiter is the per-host limit held across every worker through
 // Redis (CRAWL_PER_HOST_SHARED), or nil when each process limits alone.
 // A place is held at most the fetch timeout plus a margin, so a worker
 // that dies mid-request frees its place by then.
-func sharedHostLimiter(cfg config.Config, rdb redis.UniversalClient, owner string, log *slog.Logger) (httpfetch.HostLimiter, error) {
+func sharedHostLimiter(cfg config.Config, rdb redis.UniversalClient, owner string, log *slog.Logger) (fetch.HostLimiter, error) {
 	c := cfg.Fetch
 	if !c.PerHostShared {
 		return nil, nil
@@ -87,7 +98,7 @@ func sharedHostLimiter(cfg config.Config, rdb redis.UniversalClient, owner strin
 	l, err := hostlimit.New(rdb, hostlimit.Config{
 		Prefix: "crawler", Concurrency: c.PerHostConcurrency, Gap: c.PerHostGap,
 		Lease: c.Timeout + 10*time.Second, Owner: owner,
-		Fallback: httpfetch.NewHostLimiter(c.PerHostConcurrency, c.PerHostGap),
+		Fallback: fetch.NewHostLimiter(c.PerHostConcurrency, c.PerHostGap),
 	}, log)
 	if err != nil {
 		return nil, fmt.Errorf("shared host limit: %w", err)

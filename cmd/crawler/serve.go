@@ -95,7 +95,7 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, s
 		if err != nil {
 			return err
 		}
-		f, err := newFetchers(cfg, mp.MeterProvider(), log, hosts)
+		f, err := newPipeline(cfg, mp.MeterProvider(), log, hosts)
 		if err != nil {
 			return err
 		}
@@ -110,7 +110,7 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, s
 		w, err := worker.New(worker.Config{
 			ID: instanceID, Concurrency: cfg.Worker.Concurrency, Interval: cfg.Worker.Interval,
 			HeartbeatInterval: cfg.Worker.HeartbeatInterval, Lease: q.Config().Lease, DrainTimeout: drain,
-		}, worker.Deps{Queue: q, HTTP: f.http, Browser: f.browser, Metrics: rec, Logger: log})
+		}, worker.Deps{Queue: q, Jobs: f.Pipeline, Metrics: rec, Logger: log})
 		if err != nil {
 			return err
 		}

@@ -19,6 +19,7 @@ const (
 	ErrHTTP5xx  ErrorType = "http_5xx"
 	ErrTooLarge ErrorType = "too_large"
 	ErrBlocked  ErrorType = "blocked"
+	ErrProxy    ErrorType = "proxy"
 	ErrBrowser  ErrorType = "browser"
 	ErrParse    ErrorType = "parse"
 	ErrInternal ErrorType = "internal"
@@ -27,15 +28,16 @@ const (
 // ErrorTypes lists every ErrorType, in a stable order.
 var ErrorTypes = []ErrorType{
 	ErrTimeout, ErrDNS, ErrConnect, ErrTLS, ErrHTTP4xx, ErrHTTP5xx,
-	ErrTooLarge, ErrBlocked, ErrBrowser, ErrParse, ErrInternal,
+	ErrTooLarge, ErrBlocked, ErrProxy, ErrBrowser, ErrParse, ErrInternal,
 }
 
 // Retryable reports whether an error of this type may succeed on a later
-// attempt. Blocked targets, client errors, oversize and unparsable pages do
+// attempt (a proxy that failed or refused us may be another next time, or
+// mended). Blocked targets, client errors, oversize and unparsable pages do
 // not get better by waiting.
 func (t ErrorType) Retryable() bool {
 	switch t {
-	case ErrTimeout, ErrDNS, ErrConnect, ErrTLS, ErrHTTP5xx, ErrBrowser, ErrInternal:
+	case ErrTimeout, ErrDNS, ErrConnect, ErrTLS, ErrHTTP5xx, ErrProxy, ErrBrowser, ErrInternal:
 		return true
 	}
 	return false
@@ -46,6 +48,10 @@ func (t ErrorType) Retryable() bool {
 type FetchError struct {
 	Type ErrorType
 	Err  error
+	// Detail, when set, is what the log gets beyond Err's text: facts of
+	// our own network (the address a name resolved to, the resolver) that
+	// the job's record, which API clients read, leaves out.
+	Detail string
 }
 
 func (e *FetchError) Error() string { return fmt.Sprintf("%s: %v", e.Type, e.Err) }
@@ -65,3 +71,27 @@ func TypeOf(err error) ErrorType {
 	}
 	return ErrInternal
 }
+
+// Details is the Detail of the first FetchError in err's chain that has
+// one, or "".
+func Details(err error) string {
+	for err != nil {
+		if fe, ok := err.(*FetchError); ok && fe.Detail != "" {
+			return fe.Detail
+		}
+		err = errors.Unwrap(err)
+	}
+	return ""
+}
+
+// Public is an error whose text is msg while errors.Is and errors.As still
+// see cause: how a message written for API clients keeps its sentinel.
+func Public(msg string, cause error) error { return &publicError{msg: msg, cause: cause} }
+
+type publicError struct {
+	msg   string
+	cause error
+}
+
+func (e *publicError) Error() string { return e.msg }
+func (e *publicError) Unwrap() error { return e.cause }

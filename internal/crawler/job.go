@@ -1,6 +1,8 @@
 package crawler
 
 import (
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -16,10 +18,28 @@ const (
 	MethodBrowser Method = "browser"
 )
 
+// Methods is every method a job may ask for, in a stable order: the one
+// list that validation, usage text and metric attributes read.
+var Methods = []Method{MethodAuto, MethodHTTP, MethodBrowser}
+
+// FetchMethods are the methods that fetch a page themselves, and so the
+// ones a result or a metric names (auto is a choice between them).
+var FetchMethods = []Method{MethodHTTP, MethodBrowser}
+
 // Valid reports whether m is one of the known methods.
-func (m Method) Valid() bool {
-	return m == MethodAuto || m == MethodHTTP || m == MethodBrowser
+func (m Method) Valid() bool { return slices.Contains(Methods, m) }
+
+// MethodNames lists Methods for a message: "auto, http or browser".
+func MethodNames() string {
+	names := make([]string, len(Methods))
+	for i, m := range Methods {
+		names[i] = string(m)
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
+
+// Fetches reports whether m fetches a page itself (not auto).
+func (m Method) Fetches() bool { return slices.Contains(FetchMethods, m) }
 
 // RankSpec asks for the 1-based position of the first item chosen by Selector
 // whose text or link contains Match.

@@ -24,17 +24,13 @@ func BenchmarkFetch(b *testing.B) {
 	}
 	body := page.String()
 	srv := serve(b, htmlHandler(body)).URL
-	f, err := httpfetch.New(httpfetch.Config{Policy: allowPrivate, PerHostConcurrency: 64})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	job := crawler.Job{URL: srv, Rank: &crawler.RankSpec{Selector: "li.r", Match: "site7.example"}}
+	f := newFetcher(b, httpfetch.Config{Policy: allowPrivate, MaxIdleConnsPerHost: 64})
+	spec := &crawler.RankSpec{Selector: "li.r", Match: "site7.example"}
 	b.SetBytes(int64(len(body)))
 	b.ReportAllocs()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			res, err := f.Fetch(b.Context(), job)
+			res, err := get(b, f, srv, spec)
 			if err != nil || res.Rank == nil || *res.Rank != 8 {
 				b.Errorf("Fetch = %+v, %v", res, err)
 				return

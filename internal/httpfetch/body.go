@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"golang.org/x/net/html/charset"
 
@@ -122,10 +123,16 @@ func isHTML(contentType string, body []byte) bool {
 
 // toUTF8 converts body to UTF-8 by the charset named in Content-Type, a BOM
 // or a <meta> tag in the first 1024 bytes, as browsers do; UTF-8 input is
-// returned as is.
+// returned as is. x/net's detector guesses windows-1252 for a page whose
+// first 1024 bytes are ASCII and that declares nothing, which garbles every
+// later non-ASCII byte of a UTF-8 page: browsers look at the whole document
+// before guessing, and so does this.
 func toUTF8(body []byte, contentType string) []byte {
-	enc, name, _ := charset.DetermineEncoding(body, contentType)
+	enc, name, certain := charset.DetermineEncoding(body, contentType)
 	if name == "utf-8" || enc == nil {
+		return body
+	}
+	if !certain && name == "windows-1252" && utf8.Valid(body) && !declaresCharset(body) {
 		return body
 	}
 	out, err := enc.NewDecoder().Bytes(body)
@@ -133,4 +140,18 @@ func toUTF8(body []byte, contentType string) []byte {
 		return body
 	}
 	return out
+}
+
+// declaresCharset reports whether the first 1024 bytes of an ASCII-headed
+// page name a charset in a <meta> tag. charset's prescan is unexported: a
+// probe ending in a non-ASCII UTF-8 letter (and a space, so the detector
+// does not cut it off as a partial rune) is read as UTF-8 unless a
+// declaration says otherwise.
+func declaresCharset(body []byte) bool {
+	const tail = "é "
+	probe := make([]byte, 0, 1024)
+	probe = append(probe, body[:min(len(body), 1024-len(tail))]...)
+	probe = append(probe, tail...)
+	_, name, _ := charset.DetermineEncoding(probe, "")
+	return name != "utf-8"
 }

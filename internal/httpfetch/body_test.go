@@ -7,6 +7,7 @@ import (
 	"compress/zlib"
 	"io"
 	"net/http"
+	"strings"
 	"testing"
 
 	"golang.org/x/text/encoding/charmap"
@@ -90,7 +91,7 @@ func TestBodies(t *testing.T) {
 				_, _ = w.Write(tt.body)
 			}))
 			f := newFetcher(t, httpfetch.Config{Policy: allowPrivate})
-			page, err := fetch(t, f, srv.URL, tt.spec)
+			page, err := get(t, f, srv.URL, tt.spec)
 			if err != nil {
 				t.Fatalf("Fetch: %v", err)
 			}
@@ -127,6 +128,36 @@ func TestDecompressedSizeIsBounded(t *testing.T) {
 		_, _ = w.Write(bomb.Bytes())
 	}))
 	f := newFetcher(t, httpfetch.Config{Policy: allowPrivate, MaxBodyBytes: 1 << 20})
-	_, err := fetch(t, f, srv.URL, nil)
+	_, err := get(t, f, srv.URL, nil)
 	wantType(t, err, crawler.ErrTooLarge, httpfetch.ErrBodyTooLarge)
+}
+
+// TestUTF8WithoutDeclaration: a UTF-8 page that names no charset in its
+// header or first 1,024 bytes is read as UTF-8, as browsers read it; only
+// a page that is not valid UTF-8 falls back to windows-1252.
+func TestUTF8WithoutDeclaration(t *testing.T) {
+	t.Parallel()
+	head := "<!doctype html><title>t</title><!--" + strings.Repeat("x", 1100) + "-->"
+	tests := []struct {
+		name, contentType, body, match string
+	}{
+		{"korean", "text/html", head + "<ul><li>서울</li><li>부산</li></ul>", "부산"},
+		{"accented", "text/html", head + "<ul><li>a</li><li>Crème brûlée</li></ul>", "brûlée"},
+		{"latin-1 bytes stay latin-1", "text/html", head + "<ul><li>a</li><li>Cr\xe8me</li></ul>", "Crème"},
+		{"a meta declaration wins", "text/html", `<meta charset="iso-8859-2">` + head + "<ul><li>a</li><li>\xb1</li></ul>", "ą"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := serve(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Content-Type", tt.contentType)
+				_, _ = w.Write([]byte(tt.body))
+			}))
+			f := newFetcher(t, httpfetch.Config{Policy: allowPrivate})
+			page, err := get(t, f, srv.URL, &crawler.RankSpec{Selector: "li", Match: tt.match})
+			if err != nil || page.Rank == nil || *page.Rank != 2 {
+				t.Fatalf("rank of %q = %v, %v; want 2", tt.match, page.Rank, err)
+			}
+		})
+	}
 }

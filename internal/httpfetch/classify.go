@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -16,24 +17,78 @@ import (
 	"time"
 
 	"github.com/crawler-service/crawler/internal/crawler"
+	"github.com/crawler-service/crawler/internal/netguard"
 )
+
+// maxHeaderBytes bounds a response's headers; a site that sends more is
+// too_large, as a body past its bound is.
+const maxHeaderBytes = 1 << 20
 
 // classify turns a transport or body error into a *crawler.FetchError.
 // Errors that already carry a type (netguard's blocked, robots, size) keep
-// it. The URL in the message has no query string: queries can hold tokens.
+// it. The message says what failed and why, for the job's record that API
+// clients read: it names hosts but not the addresses they resolved to, nor
+// the resolver, nor a URL's query string; the full text goes to the log
+// as the error's detail.
 func classify(err error, target *url.URL) error {
 	// url.Error repeats the URL it was given, query included (for a
-	// redirect, the Location); keep only its cause.
+	// redirect, the Location); keep only its cause, and its host.
+	host := target.Hostname()
 	var ue *url.Error
 	if errors.As(err, &ue) {
+		if u, perr := url.Parse(ue.URL); perr == nil && u.Hostname() != "" {
+			host = u.Hostname()
+		}
 		err = ue.Err
 	}
+	t := errorType(err)
 	var fe *crawler.FetchError
 	if errors.As(err, &fe) {
-		return err
+		t = fe.Type
 	}
-	// net/http quotes a Location it cannot parse whole, query and all.
-	return crawler.RedactError(crawler.Errorf(errorType(err), "httpfetch: get %s: %w", crawler.Redact(target), err))
+	detail := crawler.RedactText(err.Error())
+	return &crawler.FetchError{Type: t, Detail: detail,
+		Err: crawler.RedactError(crawler.Public(fmt.Sprintf("httpfetch: get %s: %s", crawler.Redact(target), publicReason(err, host)), err))}
+}
+
+// publicReason is why err happened, in words that hold no address of
+// ours: a refused address is named by its host and the kind of address
+// it is, a DNS failure by the name looked up, a socket error by what the
+// system said.
+func publicReason(err error, host string) string {
+	var (
+		be     *netguard.BlockedError
+		dnsErr *net.DNSError
+		opErr  *net.OpError
+		fe     *crawler.FetchError
+	)
+	switch {
+	case errors.As(err, &be):
+		return fmt.Sprintf("%s is refused: it is %s", host, be.Reason)
+	case errors.As(err, &dnsErr):
+		return fmt.Sprintf("lookup %s: %s", dnsErr.Name, dnsErr.Err)
+	case errors.As(err, &opErr):
+		op := opErr.Op
+		if op == "proxyconnect" {
+			op = "connect to the proxy"
+		}
+		return fmt.Sprintf("%s: %s", op, innermost(opErr.Err))
+	case errors.As(err, &fe):
+		return fe.Err.Error()
+	}
+	return err.Error()
+}
+
+// innermost is the text of the last error in err's chain, which for a
+// socket error is what the system said ("connection refused").
+func innermost(err error) string {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err.Error()
+		}
+		err = next
+	}
 }
 
 func errorType(err error) crawler.ErrorType {
@@ -43,6 +98,8 @@ func errorType(err error) crawler.ErrorType {
 		netErr net.Error
 	)
 	switch {
+	case isProxy(err):
+		return crawler.ErrProxy
 	case errors.As(err, &dnsErr):
 		return crawler.ErrDNS
 	case isTLS(err):
@@ -60,12 +117,22 @@ func errorType(err error) crawler.ErrorType {
 		return crawler.ErrConnect
 	case errors.As(err, &opErr) && (opErr.Op == "dial" || opErr.Op == "proxyconnect" || opErr.Op == "read"):
 		return crawler.ErrConnect
+	case strings.Contains(err.Error(), "server response headers exceeded"):
+		// net/http's only signal for headers past MaxResponseHeaderBytes.
+		return crawler.ErrTooLarge
 	case strings.HasPrefix(err.Error(), "failed to parse Location header"):
 		// net/http's only signal for a redirect it cannot follow: the
 		// site's fault, and no retry mends it.
 		return crawler.ErrParse
 	}
 	return crawler.ErrInternal
+}
+
+// isProxy: the proxy, not the target, failed: it could not be reached or
+// it refused the CONNECT (a 407 among others).
+func isProxy(err error) bool {
+	var opErr *net.OpError
+	return errors.As(err, &opErr) && (opErr.Op == "proxyconnect" || strings.HasPrefix(opErr.Op, "socks"))
 }
 
 func isTLS(err error) bool {
@@ -94,11 +161,14 @@ func isTLS(err error) bool {
 	return false
 }
 
-// statusError classifies a non-2xx final response; see StatusError.
-func statusError(resp *http.Response, target *url.URL) error {
+// statusError classifies a non-2xx final response; see StatusError. A 407
+// through a proxy is the proxy refusing us, not the site.
+func statusError(resp *http.Response, target *url.URL, proxied bool) error {
 	se := &StatusError{Code: resp.StatusCode, RetryAfter: retryAfter(resp.Header.Get("Retry-After"), time.Now())}
 	t := crawler.ErrHTTP4xx
 	switch code := resp.StatusCode; {
+	case code == http.StatusProxyAuthRequired && proxied:
+		t = crawler.ErrProxy
 	case code == http.StatusRequestTimeout:
 		t = crawler.ErrTimeout
 	case code == http.StatusTooManyRequests, code >= 500:

@@ -20,10 +20,6 @@ type Config struct {
 	// ConnectTimeout bounds one TCP connect (5s); the TLS handshake gets
 	// twice as long.
 	ConnectTimeout time.Duration
-	// Timeout bounds a whole job once its host slot is held: robots.txt,
-	// redirects, headers and body (30s). Waiting for the host slot is
-	// bounded only by the caller's context.
-	Timeout time.Duration
 	// MaxBodyBytes bounds the decompressed body (5 MiB); more is too_large.
 	MaxBodyBytes int64
 	// MaxRedirects is how many redirects a job follows (5); negative
@@ -33,20 +29,6 @@ type Config struct {
 	// Policy decides which addresses may be dialed (netguard).
 	Policy netguard.Policy
 
-	// PerHostConcurrency bounds requests in flight to one host name (2).
-	PerHostConcurrency int
-	// PerHostGap is the least time between two request starts to one host
-	// (0: none).
-	PerHostGap time.Duration
-	// HostLimiter replaces the in-process limiter built from the two fields
-	// above, e.g. with one shared by all workers.
-	HostLimiter HostLimiter
-
-	// Proxies are outbound proxy URLs (http, https or socks5), one chosen
-	// per job in rotation. Empty: HTTP_PROXY, HTTPS_PROXY and NO_PROXY as
-	// http.ProxyFromEnvironment reads them.
-	Proxies []string
-
 	// Robots makes jobs respect robots.txt; a disallowed URL is blocked.
 	Robots bool
 	// RobotsTTL is how long a host's robots.txt is cached (1h).
@@ -54,9 +36,9 @@ type Config struct {
 
 	// MaxIdleConns bounds idle keep-alive connections in total (512).
 	MaxIdleConns int
-	// MaxIdleConnsPerHost bounds them per host (the larger of
-	// PerHostConcurrency and 8), so every request a host may have in
-	// flight can reuse a connection.
+	// MaxIdleConnsPerHost bounds them per host (8); set it to the
+	// per-host concurrency when that is larger, so every request a host
+	// may have in flight can reuse a connection.
 	MaxIdleConnsPerHost int
 
 	// Resolver resolves host names (net.DefaultResolver).
@@ -72,17 +54,11 @@ func (c Config) withDefaults() Config {
 	if c.ConnectTimeout <= 0 {
 		c.ConnectTimeout = 5 * time.Second
 	}
-	if c.Timeout <= 0 {
-		c.Timeout = 30 * time.Second
-	}
 	if c.MaxBodyBytes <= 0 {
 		c.MaxBodyBytes = 5 << 20
 	}
 	if c.MaxRedirects == 0 {
 		c.MaxRedirects = 5
-	}
-	if c.PerHostConcurrency <= 0 {
-		c.PerHostConcurrency = 2
 	}
 	if c.RobotsTTL <= 0 {
 		c.RobotsTTL = time.Hour
@@ -91,7 +67,7 @@ func (c Config) withDefaults() Config {
 		c.MaxIdleConns = 512
 	}
 	if c.MaxIdleConnsPerHost <= 0 {
-		c.MaxIdleConnsPerHost = max(c.PerHostConcurrency, 8)
+		c.MaxIdleConnsPerHost = 8
 	}
 	if c.Resolver == nil {
 		c.Resolver = net.DefaultResolver

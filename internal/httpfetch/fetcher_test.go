@@ -3,6 +3,7 @@ package httpfetch_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log"
 	"net/http"
@@ -40,7 +41,7 @@ func TestFetchSuccess(t *testing.T) {
 	srv := serve(t, mux)
 	f := newFetcher(t, httpfetch.Config{Policy: allowPrivate})
 
-	res, err := f.Fetch(t.Context(), crawler.Job{URL: srv.URL + "/start", Rank: &crawler.RankSpec{Selector: "li.item", Match: "example.com"}})
+	res, err := get(t, f, srv.URL+"/start", &crawler.RankSpec{Selector: "li.item", Match: "example.com"})
 	if err != nil {
 		t.Fatalf("Fetch: %v", err)
 	}
@@ -64,12 +65,12 @@ func TestFetchSuccess(t *testing.T) {
 	}
 
 	// A relative link matches once resolved against the final URL.
-	res, err = f.Fetch(t.Context(), crawler.Job{URL: srv.URL + "/start", Rank: &crawler.RankSpec{Selector: "li.item", Match: srv.Listener.Addr().String() + "/local"}})
+	res, err = get(t, f, srv.URL+"/start", &crawler.RankSpec{Selector: "li.item", Match: srv.Listener.Addr().String() + "/local"})
 	if err != nil || res.Rank == nil || *res.Rank != 3 {
 		t.Errorf("relative link: rank %v, err %v", res.Rank, err)
 	}
 	// No match is a success with a nil rank.
-	res, err = f.Fetch(t.Context(), crawler.Job{URL: srv.URL + "/page", Rank: &crawler.RankSpec{Selector: "li.item", Match: "absent.example"}})
+	res, err = get(t, f, srv.URL+"/page", &crawler.RankSpec{Selector: "li.item", Match: "absent.example"})
 	if err != nil || res.Rank != nil {
 		t.Errorf("no match: rank %v, err %v", res.Rank, err)
 	}
@@ -83,7 +84,7 @@ func TestFetchUserAgent(t *testing.T) {
 		htmlHandler(pageHTML("t"))(w, r)
 	}))
 	f := newFetcher(t, httpfetch.Config{Policy: allowPrivate, UserAgent: "custom-bot/2.0"})
-	if _, err := fetch(t, f, srv.URL, nil); err != nil {
+	if _, err := get(t, f, srv.URL, nil); err != nil {
 		t.Fatalf("Fetch: %v", err)
 	}
 	if ua := <-got; ua != "custom-bot/2.0" {
@@ -131,8 +132,16 @@ func TestFetchErrorTypes(t *testing.T) {
 	tlsSrv.StartTLS()
 	t.Cleanup(tlsSrv.Close)
 
+	// 2 MiB of response headers: net/http gives up at its limit.
+	bigHeader := serve(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		for i := range 64 {
+			w.Header().Set(fmt.Sprintf("X-Filler-%d", i), strings.Repeat("x", 32<<10))
+		}
+		w.WriteHeader(200)
+	})).URL
+
 	resolver := dnstest.Start(t, nil).Resolver()
-	base := httpfetch.Config{Policy: allowPrivate, Resolver: resolver, MaxBodyBytes: 4096, Timeout: 5 * time.Second}
+	base := httpfetch.Config{Policy: allowPrivate, Resolver: resolver, MaxBodyBytes: 4096}
 
 	tests := []struct {
 		name     string
@@ -161,17 +170,18 @@ func TestFetchErrorTypes(t *testing.T) {
 		{"encoding not offered", brotli, nil, crawler.ErrParse, httpfetch.ErrContentEncoding, 200},
 		{"invalid selector", sized, &crawler.RankSpec{Selector: "li[", Match: "x"}, crawler.ErrParse, rank.ErrInvalidSelector, 0},
 		{"not a crawlable url", "ftp://example.com/", nil, crawler.ErrParse, nil, 0},
+		{"oversized response header", bigHeader, nil, crawler.ErrTooLarge, nil, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			cfg := base
+			timeout := 5 * time.Second
 			if tt.want == crawler.ErrTimeout && tt.status == 0 {
-				cfg.Timeout = 300 * time.Millisecond
+				timeout = 300 * time.Millisecond
 			}
-			f := newFetcher(t, cfg)
+			f := newJobs(t, base, nil, timeout)
 			start := time.Now()
-			page, err := fetch(t, f, tt.url, tt.spec)
+			page, err := get(t, f, tt.url, tt.spec)
 			wantType(t, err, tt.want, tt.sentinel)
 			if err != nil && strings.Contains(err.Error(), "secret") {
 				t.Errorf("error %q quotes a query string", err)
@@ -193,7 +203,7 @@ func TestStatusErrorDetails(t *testing.T) {
 		w.WriteHeader(http.StatusTooManyRequests)
 	}))
 	f := newFetcher(t, httpfetch.Config{Policy: allowPrivate})
-	_, err := fetch(t, f, srv.URL+"/x?token=secret", nil)
+	_, err := get(t, f, srv.URL+"/x?token=secret", nil)
 	var se *httpfetch.StatusError
 	if !errors.As(err, &se) || se.Code != 429 || se.RetryAfter != 2*time.Minute {
 		t.Fatalf("err = %v, want StatusError 429 retry after 2m", err)
@@ -213,7 +223,7 @@ func TestCancelledByCaller(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
 	time.AfterFunc(50*time.Millisecond, cancel)
-	_, err := f.Fetch(ctx, crawler.Job{URL: srv.URL})
+	_, _, err := f.jobs.Run(ctx, crawler.Job{URL: srv.URL, Method: crawler.MethodHTTP})
 	wantType(t, err, crawler.ErrInternal, nil)
 }
 

@@ -69,7 +69,7 @@ func TestBlockedTargets(t *testing.T) {
 			// answering well inside it shows nothing was sent.
 			f := newFetcher(t, httpfetch.Config{Policy: tt.policy, Resolver: resolver, ConnectTimeout: 10 * time.Second})
 			start := time.Now()
-			_, err := fetch(t, f, tt.url, nil)
+			_, err := get(t, f, tt.url, nil)
 			wantType(t, err, crawler.ErrBlocked, nil)
 			if d := time.Since(start); d > 2*time.Second {
 				t.Fatalf("refusal took %s: the dial was attempted", d)
@@ -97,7 +97,7 @@ func TestAllowedInside(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f := newFetcher(t, httpfetch.Config{Policy: tt.policy})
-			page, err := fetch(t, f, inside, nil)
+			page, err := get(t, f, inside, nil)
 			if err != nil || page.Title != "inside" {
 				t.Fatalf("Fetch = %+v, %v", page, err)
 			}

@@ -1,29 +1,69 @@
 package httpfetch_test
 
 import (
+	"context"
 	"errors"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"go.uber.org/goleak"
 
 	"github.com/crawler-service/crawler/internal/crawler"
+	"github.com/crawler-service/crawler/internal/fetch"
 	"github.com/crawler-service/crawler/internal/httpfetch"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-func newFetcher(t *testing.T, cfg httpfetch.Config) *httpfetch.Fetcher {
+// testFetcher is a Fetcher with the pipeline that opens its jobs and ranks
+// their pages, as the worker runs it.
+type testFetcher struct {
+	*httpfetch.Fetcher
+	jobs *fetch.Pipeline
+	html atomic.Bool // the last page was HTML
+}
+
+func newFetcher(t testing.TB, cfg httpfetch.Config) *testFetcher { return newJobs(t, cfg, nil, 0) }
+
+// newProxied sends every job through proxies, in rotation.
+func newProxied(t testing.TB, cfg httpfetch.Config, proxies []string) *testFetcher {
+	return newJobs(t, cfg, proxies, 0)
+}
+
+// newJobs gives each job timeout (10 s when 0) and proxies in rotation.
+func newJobs(t testing.TB, cfg httpfetch.Config, proxies []string, timeout time.Duration) *testFetcher {
 	t.Helper()
-	f, err := httpfetch.New(cfg)
-	if err != nil {
-		t.Fatalf("New: %v", err)
+	if timeout == 0 {
+		timeout = 10 * time.Second
 	}
+	f := &testFetcher{Fetcher: httpfetch.New(cfg)}
 	t.Cleanup(func() { _ = f.Close() })
+	px, err := fetch.NewProxies(proxies, nil)
+	if err != nil {
+		t.Fatalf("NewProxies: %v", err)
+	}
+	seen := fetch.FetcherFunc(func(ctx context.Context, req fetch.Request) (*fetch.Page, error) {
+		p, err := f.Fetch(ctx, req)
+		f.html.Store(p != nil && p.HTML)
+		return p, err
+	})
+	f.jobs, err = fetch.New(fetch.Config{Policy: cfg.Policy, Hosts: fetch.NewHostLimiter(64, 0), Timeout: timeout,
+		Proxies: px, Fetchers: map[crawler.Method]fetch.Fetcher{crawler.MethodHTTP: seen}})
+	if err != nil {
+		t.Fatalf("fetch.New: %v", err)
+	}
 	return f
+}
+
+// result is a job's result and whether its page was HTML.
+type result struct {
+	crawler.Result
+	HTML bool
 }
 
 func serve(t testing.TB, h http.Handler) *httptest.Server {
@@ -48,9 +88,10 @@ func serveOn(t *testing.T, addr string, h http.Handler) *httptest.Server {
 	return srv
 }
 
-func fetch(t *testing.T, f *httpfetch.Fetcher, rawURL string, spec *crawler.RankSpec) (httpfetch.Page, error) {
+func get(t testing.TB, f *testFetcher, rawURL string, spec *crawler.RankSpec) (result, error) {
 	t.Helper()
-	return f.FetchPage(t.Context(), crawler.Job{ID: "j", URL: rawURL, Method: crawler.MethodHTTP, Rank: spec})
+	res, _, err := f.jobs.Run(context.Background(), crawler.Job{ID: "j", URL: rawURL, Method: crawler.MethodHTTP, Rank: spec})
+	return result{Result: res, HTML: f.html.Load()}, err
 }
 
 func wantType(t *testing.T, err error, want crawler.ErrorType, sentinel error) {

@@ -40,10 +40,10 @@ func TestProxiesRotate(t *testing.T) {
 	pa, pb := serve(t, a), serve(t, b)
 	// A strict policy: the proxies on loopback are trusted configuration,
 	// the targets are public.
-	f := newFetcher(t, httpfetch.Config{Proxies: []string{pa.URL, pb.URL}})
+	f := newProxied(t, httpfetch.Config{}, []string{pa.URL, pb.URL})
 	var titles []string
 	for range 4 {
-		page, err := fetch(t, f, "http://93.184.215.14/page?x=1", &crawler.RankSpec{Selector: "li", Match: "93.184.215.14/page"})
+		page, err := get(t, f, "http://93.184.215.14/page?x=1", &crawler.RankSpec{Selector: "li", Match: "93.184.215.14/page"})
 		if err != nil {
 			t.Fatalf("Fetch: %v", err)
 		}
@@ -83,15 +83,15 @@ func TestProxiedTargetsAreChecked(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFetcher(t, httpfetch.Config{Policy: tt.policy, Resolver: resolver, Proxies: []string{ps.URL}})
-			_, err := fetch(t, f, tt.url, nil)
+			f := newProxied(t, httpfetch.Config{Policy: tt.policy, Resolver: resolver}, []string{ps.URL})
+			_, err := get(t, f, tt.url, nil)
 			wantType(t, err, tt.want, nil)
 		})
 	}
 	t.Run("public name goes through", func(t *testing.T) {
 		t.Parallel()
-		f := newFetcher(t, httpfetch.Config{Resolver: resolver, Proxies: []string{ps.URL}})
-		if page, err := fetch(t, f, "http://public.test/", nil); err != nil || page.Title != "proxy" {
+		f := newProxied(t, httpfetch.Config{Resolver: resolver}, []string{ps.URL})
+		if page, err := get(t, f, "http://public.test/", nil); err != nil || page.Title != "proxy" {
 			t.Fatalf("Fetch = %+v, %v", page, err)
 		}
 	})
@@ -102,13 +102,4 @@ func TestProxiedTargetsAreChecked(t *testing.T) {
 			t.Errorf("proxy was asked for %v, want only the public target", p.targets)
 		}
 	})
-}
-
-func TestBadProxyConfig(t *testing.T) {
-	t.Parallel()
-	for _, raw := range []string{"ftp://proxy:21", "http://", "::bad"} {
-		if _, err := httpfetch.New(httpfetch.Config{Proxies: []string{raw}}); err == nil {
-			t.Errorf("New accepted proxy %q", raw)
-		}
-	}
 }

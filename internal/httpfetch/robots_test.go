@@ -53,7 +53,7 @@ func TestRobots(t *testing.T) {
 			t.Parallel()
 			site, robotsHits, pageHits := robotsSite(t, tt.status, tt.robots)
 			f := newFetcher(t, httpfetch.Config{Policy: allowPrivate, Robots: true})
-			_, err := fetch(t, f, site+tt.path, nil)
+			_, err := get(t, f, site+tt.path, nil)
 			if tt.want == "" {
 				if err != nil {
 					t.Fatalf("Fetch: %v", err)
@@ -76,7 +76,7 @@ func TestRobotsCached(t *testing.T) {
 	site, robotsHits, _ := robotsSite(t, 200, "User-agent: *\nDisallow: /private\n")
 	f := newFetcher(t, httpfetch.Config{Policy: allowPrivate, Robots: true})
 	for range 5 {
-		if _, err := fetch(t, f, site+"/a", nil); err != nil {
+		if _, err := get(t, f, site+"/a", nil); err != nil {
 			t.Fatalf("Fetch: %v", err)
 		}
 	}
@@ -84,7 +84,7 @@ func TestRobotsCached(t *testing.T) {
 		t.Fatalf("robots.txt fetched %d times for 5 jobs, want 1", n)
 	}
 	off := newFetcher(t, httpfetch.Config{Policy: allowPrivate})
-	if _, err := fetch(t, off, site+"/private", nil); err != nil {
+	if _, err := get(t, off, site+"/private", nil); err != nil {
 		t.Fatalf("with Robots off a disallowed path is fetched: %v", err)
 	}
 }

@@ -23,7 +23,7 @@ func TestTLSWithTrustedRootUsesHTTP2(t *testing.T) {
 	roots.AddCert(srv.Certificate())
 
 	f := newFetcher(t, httpfetch.Config{Policy: allowPrivate, RootCAs: roots})
-	page, err := fetch(t, f, srv.URL, nil)
+	page, err := get(t, f, srv.URL, nil)
 	if err != nil || page.Title != "secure" {
 		t.Fatalf("Fetch = %+v, %v", page, err)
 	}

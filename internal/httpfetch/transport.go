@@ -12,12 +12,13 @@ import (
 	"time"
 
 	"github.com/crawler-service/crawler/internal/crawler"
+	"github.com/crawler-service/crawler/internal/fetch"
 )
 
 // jobState travels in the request context of one job: which proxy the job
 // was given, and which proxy address the transport is about to dial.
 type jobState struct {
-	proxy      *url.URL               // from Config.Proxies; nil: the environment's
+	proxy      fetch.ProxyFunc        // the job's proxy rule; nil: direct
 	proxyAddr  atomic.Pointer[string] // host:port of the proxy chosen for the latest request
 	skipRobots bool                   // the robots.txt request itself
 }
@@ -36,6 +37,7 @@ func jobStateFrom(ctx context.Context) *jobState {
 func (f *Fetcher) newTransport() *http.Transport {
 	return &http.Transport{
 		Proxy:                  f.proxyFor,
+		OnProxyConnectResponse: proxyConnectResponse,
 		DialContext:            f.dial,
 		ForceAttemptHTTP2:      true,
 		MaxIdleConns:           f.cfg.MaxIdleConns,
@@ -43,7 +45,7 @@ func (f *Fetcher) newTransport() *http.Transport {
 		IdleConnTimeout:        90 * time.Second,
 		TLSHandshakeTimeout:    2 * f.cfg.ConnectTimeout,
 		ExpectContinueTimeout:  time.Second,
-		MaxResponseHeaderBytes: 1 << 20,
+		MaxResponseHeaderBytes: maxHeaderBytes,
 		// Compression is negotiated and undone in body.go, where the
 		// decompressed size can be bounded and deflate is handled too.
 		DisableCompression: true,
@@ -73,11 +75,9 @@ func (f *Fetcher) proxyFor(req *http.Request) (*url.URL, error) {
 	js := jobStateFrom(req.Context())
 	var p *url.URL
 	if js != nil && js.proxy != nil {
-		p = js.proxy
-	} else if len(f.proxies) == 0 {
 		var err error
-		if p, err = http.ProxyFromEnvironment(req); err != nil {
-			return nil, err
+		if p, err = js.proxy(req.URL); err != nil {
+			return nil, crawler.Errorf(crawler.ErrProxy, "httpfetch: choose a proxy: %w", err)
 		}
 	}
 	if js != nil {
@@ -113,32 +113,22 @@ func (f *Fetcher) checkTarget(ctx context.Context, host string) error {
 	return nil
 }
 
-// pickProxy rotates through Config.Proxies, one per job.
-func (f *Fetcher) pickProxy() *url.URL {
-	if len(f.proxies) == 0 {
+// proxyConnectResponse types a proxy's refusal of a CONNECT (a 407, a
+// 502): net/http reports it as bare status text, which reads as internal.
+func proxyConnectResponse(_ context.Context, _ *url.URL, _ *http.Request, resp *http.Response) error {
+	if resp.StatusCode == http.StatusOK {
 		return nil
 	}
-	return f.proxies[(f.nextProxy.Add(1)-1)%uint64(len(f.proxies))]
+	return crawler.Errorf(crawler.ErrProxy, "httpfetch: the proxy answered CONNECT with %s", resp.Status)
 }
 
-func parseProxies(raw []string) ([]*url.URL, error) {
-	out := make([]*url.URL, 0, len(raw))
-	for _, r := range raw {
-		u, err := url.Parse(r)
-		if err != nil {
-			return nil, fmt.Errorf("httpfetch: proxy: %w", err)
-		}
-		switch u.Scheme {
-		case "http", "https", "socks5", "socks5h":
-		default:
-			return nil, fmt.Errorf("httpfetch: proxy %s: scheme must be http, https or socks5", crawler.Redact(u))
-		}
-		if u.Host == "" {
-			return nil, fmt.Errorf("httpfetch: proxy %q: missing host", crawler.Redact(u))
-		}
-		out = append(out, u)
+// proxied reports whether the job's latest request went through a proxy.
+func (js *jobState) proxied() bool {
+	if js == nil {
+		return false
 	}
-	return out, nil
+	p := js.proxyAddr.Load()
+	return p != nil && *p != ""
 }
 
 // canonicalAddr is the host:port net/http dials for a proxy URL.

@@ -56,10 +56,20 @@ const (
 
 var (
 	status    = Attribute{AttrStatus, "Status", []string{StatusSuccess, StatusFailed}}
-	method    = Attribute{AttrMethod, "Method", []string{string(crawler.MethodHTTP), string(crawler.MethodBrowser)}}
+	method    = Attribute{AttrMethod, "Method", methodValues()}
 	errorType = Attribute{AttrErrorType, "ErrorType", errorTypeValues()}
 	reason    = Attribute{AttrBrowserLoss, "Reason", []string{"renderer", "disconnected"}}
 )
+
+// methodValues are the methods that fetch a page: auto is a choice
+// between them, and a result names the one that produced it.
+func methodValues() []string {
+	v := make([]string, len(crawler.FetchMethods))
+	for i, m := range crawler.FetchMethods {
+		v[i] = string(m)
+	}
+	return v
+}
 
 func errorTypeValues() []string {
 	v := make([]string, len(crawler.ErrorTypes))

@@ -124,14 +124,14 @@ func TestDocsUpToDate(t *testing.T) {
 
 func TestCloudWatchCost(t *testing.T) {
 	t.Parallel()
-	// Defaults: 6 queue gauges + duration 2×2 + completed 2 + errors 11 + heartbeat 1.
+	// Defaults: 6 queue gauges + duration 2×2 + completed 2 + errors 12 + heartbeat 1.
 	tests := []struct {
 		workers  int
 		workerID bool
 		want     int
 	}{
-		{10, false, 24}, {50, false, 24},
-		{10, true, 6 + 18*10}, {50, true, 6 + 18*50},
+		{10, false, 25}, {50, false, 25},
+		{10, true, 6 + 19*10}, {50, true, 6 + 19*50},
 	}
 	for _, tc := range tests {
 		c := CloudWatchCost(Table, tc.workers, tc.workerID)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
@@ -22,7 +23,7 @@ type Worker struct {
 
 	// Indexed by statusIndex and methodIndex: arrays, not maps, keep the
 	// hot path within a few nanoseconds of the raw SDK call.
-	durationOpts  [2][2][]metric.RecordOption
+	durationOpts  [2][][]metric.RecordOption // [status][index in crawler.FetchMethods]
 	completedOpts [2][]metric.AddOption
 	errorOpts     map[crawler.ErrorType][]metric.AddOption
 }
@@ -34,12 +35,10 @@ func statusIndex(success bool) int {
 	return 1
 }
 
-func methodIndex(m crawler.Method) int {
-	if m == crawler.MethodBrowser {
-		return 1
-	}
-	return 0 // http, and anything unknown, so the sets stay bounded
-}
+// methodIndex is m's place in crawler.FetchMethods, or -1: a method that
+// is not there has no attribute set, so it cannot be recorded under
+// another's name.
+func methodIndex(m crawler.Method) int { return slices.Index(crawler.FetchMethods, m) }
 
 // Scope is the instrumentation scope of the crawler's own instruments.
 const Scope = "github.com/crawler-service/crawler"
@@ -66,9 +65,10 @@ func NewWorker(mp metric.MeterProvider) (*Worker, error) {
 			st = StatusFailed
 		}
 		si := statusIndex(success)
-		for _, md := range []crawler.Method{crawler.MethodHTTP, crawler.MethodBrowser} {
+		w.durationOpts[si] = make([][]metric.RecordOption, len(crawler.FetchMethods))
+		for mi, md := range crawler.FetchMethods {
 			set := attribute.NewSet(attribute.String(AttrStatus, st), attribute.String(AttrMethod, string(md)))
-			w.durationOpts[si][methodIndex(md)] = []metric.RecordOption{metric.WithAttributeSet(set)}
+			w.durationOpts[si][mi] = []metric.RecordOption{metric.WithAttributeSet(set)}
 		}
 		w.completedOpts[si] = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(attribute.String(AttrStatus, st)))}
 	}
@@ -79,11 +79,15 @@ func NewWorker(mp metric.MeterProvider) (*Worker, error) {
 }
 
 // JobDone records one finished job attempt. errType is ignored on success;
-// an unknown method or error type is recorded as http / internal so the
-// attribute sets stay bounded.
+// an unknown error type is recorded as internal so the attribute sets stay
+// bounded. A method that fetches nothing (a job refused before any fetch
+// had a method that no fetcher has) counts the job and its error but has
+// no duration: there is no method to file it under.
 func (w *Worker) JobDone(ctx context.Context, seconds float64, method crawler.Method, errType crawler.ErrorType, success bool) {
 	si := statusIndex(success)
-	w.duration.Record(ctx, seconds, w.durationOpts[si][methodIndex(method)]...)
+	if mi := methodIndex(method); mi >= 0 {
+		w.duration.Record(ctx, seconds, w.durationOpts[si][mi]...)
+	}
 	w.completed.Add(ctx, 1, w.completedOpts[si]...)
 	if !success {
 		eo, ok := w.errorOpts[errType]

@@ -37,7 +37,7 @@ func TestWorkerRecords(t *testing.T) {
 	w.JobDone(ctx, 0.2, crawler.MethodHTTP, "", true)
 	w.JobDone(ctx, 1.5, crawler.MethodBrowser, "", true)
 	w.JobDone(ctx, 3, crawler.MethodHTTP, crawler.ErrTimeout, false)
-	w.JobDone(ctx, 1, "bogus", "bogus", false) // bounded: http / internal
+	w.JobDone(ctx, 1, "bogus", "bogus", false) // no duration (no method to file it under), error as internal
 	w.Heartbeat(ctx)
 	got := collect(t, r)
 
@@ -53,7 +53,7 @@ func TestWorkerRecords(t *testing.T) {
 		set := attribute.NewSet(attribute.String(AttrStatus, s), attribute.String(AttrMethod, m))
 		return set.Equivalent()
 	}
-	if counts[key("success", "http")] != 1 || counts[key("success", "browser")] != 1 || counts[key("failed", "http")] != 2 {
+	if counts[key("success", "http")] != 1 || counts[key("success", "browser")] != 1 || counts[key("failed", "http")] != 1 || len(counts) != 3 {
 		t.Errorf("duration counts = %v", counts)
 	}
 	c := got[JobsCompleted.Name].(metricdata.Sum[int64])

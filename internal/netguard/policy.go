@@ -1,6 +1,8 @@
 package netguard
 
 import (
+	"errors"
+	"fmt"
 	"net/netip"
 	"syscall"
 
@@ -50,7 +52,12 @@ func (p Policy) CheckAddr(addr netip.Addr) error {
 	}
 	if v4, kind, ok := embeddedIPv4(addr); ok {
 		if err := p.CheckAddr(v4); err != nil {
-			return blocked(addr, kind+" of "+v4.String())
+			reason := "a refused address"
+			var be *BlockedError
+			if errors.As(err, &be) {
+				reason = be.Reason
+			}
+			return blocked(addr, kind+" of "+reason)
 		}
 		return nil
 	}
@@ -86,5 +93,21 @@ func (p Policy) allowed(addr netip.Addr) bool {
 }
 
 func blocked(addr netip.Addr, reason string) error {
-	return crawler.Errorf(crawler.ErrBlocked, "netguard: %s is %s: %w", addr, reason, ErrBlocked)
+	return &crawler.FetchError{Type: crawler.ErrBlocked, Err: &BlockedError{Addr: addr, Reason: reason}}
 }
+
+// BlockedError is an address the policy refuses, and why. Its text names
+// the address, for logs; Reason alone names only the kind of address
+// (private, loopback, link-local, the metadata endpoint), for messages
+// API clients read.
+type BlockedError struct {
+	Addr   netip.Addr
+	Reason string
+}
+
+func (e *BlockedError) Error() string {
+	return fmt.Sprintf("netguard: %s is %s: %v", e.Addr, e.Reason, ErrBlocked)
+}
+
+// Unwrap makes errors.Is(err, ErrBlocked) hold.
+func (e *BlockedError) Unwrap() error { return ErrBlocked }

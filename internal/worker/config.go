@@ -54,14 +54,12 @@ type Queue interface {
 
 var _ Queue = (*queue.Queue)(nil)
 
-// Deps are the worker's collaborators. Queue, HTTP and Metrics are
+// Deps are the worker's collaborators. Queue, Jobs and Metrics are
 // required.
 type Deps struct {
 	Queue Queue
-	HTTP  crawler.Fetcher
-	// Browser fetches method=browser jobs and is auto's fallback; nil means
-	// this worker has none (browser jobs fail, auto uses HTTP only).
-	Browser crawler.Fetcher
+	// Jobs runs each job: the fetch pipeline.
+	Jobs    Runner
 	Metrics *metrics.Worker
 	// Logger receives one line per job and the worker's troubles; nil
 	// discards them.
@@ -101,8 +99,8 @@ func (d Deps) validate() error {
 	switch {
 	case d.Queue == nil:
 		return fmt.Errorf("worker: no queue: %w", ErrInvalidConfig)
-	case d.HTTP == nil:
-		return fmt.Errorf("worker: no HTTP fetcher: %w", ErrInvalidConfig)
+	case d.Jobs == nil:
+		return fmt.Errorf("worker: no job runner: %w", ErrInvalidConfig)
 	case d.Metrics == nil:
 		return fmt.Errorf("worker: no metrics: %w", ErrInvalidConfig)
 	}

@@ -37,8 +37,7 @@ func TestNew(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	http := crawler.FetcherFunc(func(context.Context, crawler.Job) (crawler.Result, error) { return crawler.Result{}, nil })
-	full := Deps{Queue: nopQueue{}, HTTP: http, Metrics: m}
+	full := Deps{Queue: nopQueue{}, Jobs: nopRunner{}, Metrics: m}
 	tests := []struct {
 		name    string
 		cfg     Config
@@ -49,7 +48,7 @@ func TestNew(t *testing.T) {
 		{name: "negative concurrency", cfg: Config{Concurrency: -1}, deps: func(d Deps) Deps { return d }, wantErr: ErrInvalidConfig},
 		{name: "negative interval", cfg: Config{Interval: -time.Second}, deps: func(d Deps) Deps { return d }, wantErr: ErrInvalidConfig},
 		{name: "no queue", deps: func(d Deps) Deps { d.Queue = nil; return d }, wantErr: ErrInvalidConfig},
-		{name: "no http", deps: func(d Deps) Deps { d.HTTP = nil; return d }, wantErr: ErrInvalidConfig},
+		{name: "no runner", deps: func(d Deps) Deps { d.Jobs = nil; return d }, wantErr: ErrInvalidConfig},
 		{name: "no metrics", deps: func(d Deps) Deps { d.Metrics = nil; return d }, wantErr: ErrInvalidConfig},
 	}
 	for _, tt := range tests {
@@ -73,9 +72,14 @@ func TestNew(t *testing.T) {
 
 func TestRunTwice(t *testing.T) {
 	t.Parallel()
-	w := newTestWorker(t, crawler.FetcherFunc(func(context.Context, crawler.Job) (crawler.Result, error) {
-		return crawler.Result{}, nil
-	}), nil)
+	m, err := metrics.NewWorker(noop.NewMeterProvider())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := New(Config{}, Deps{Queue: nopQueue{}, Jobs: nopRunner{}, Metrics: m})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if err := w.Run(ctx); err != nil {
@@ -84,4 +88,10 @@ func TestRunTwice(t *testing.T) {
 	if err := w.Run(ctx); !errors.Is(err, ErrAlreadyRun) {
 		t.Fatalf("second Run = %v, want ErrAlreadyRun", err)
 	}
+}
+
+type nopRunner struct{}
+
+func (nopRunner) Run(context.Context, crawler.Job) (crawler.Result, crawler.Method, error) {
+	return crawler.Result{}, crawler.MethodHTTP, nil
 }

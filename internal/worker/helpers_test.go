@@ -16,6 +16,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/crawler-service/crawler/internal/crawler"
+	"github.com/crawler-service/crawler/internal/fetch"
 	"github.com/crawler-service/crawler/internal/httpfetch"
 	"github.com/crawler-service/crawler/internal/metrics"
 	"github.com/crawler-service/crawler/internal/netguard"
@@ -29,13 +30,14 @@ func TestMain(m *testing.M) {
 }
 
 // env is one test's world: a redis-server, a queue, a metrics reader and
-// a real HTTP fetcher allowed onto loopback.
+// the real fetch pipeline over a real HTTP fetcher allowed onto loopback.
 type env struct {
 	srv     *redistest.Server
 	q       *queue.Queue
 	reader  *sdkmetric.ManualReader
 	metrics *metrics.Worker
 	http    *httpfetch.Fetcher
+	jobs    *fetch.Pipeline
 }
 
 // testQueueConfig makes retries and reclaims fast enough for tests.
@@ -61,17 +63,32 @@ func newEnv(t testing.TB, qcfg queue.Config) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := httpfetch.New(httpfetch.Config{Policy: netguard.Policy{AllowPrivate: true}, PerHostConcurrency: 64, Timeout: 10 * time.Second})
+	f := httpfetch.New(httpfetch.Config{Policy: netguard.Policy{AllowPrivate: true}, MaxIdleConnsPerHost: 64})
+	t.Cleanup(func() { _ = f.Close() })
+	return &env{srv: srv, q: queue.New(srv.Client(), qcfg), reader: r, metrics: m, http: f, jobs: pipelineOf(t, f)}
+}
+
+// pipelineOf is the fetch pipeline with http as its only fetcher.
+func pipelineOf(t testing.TB, http fetch.Fetcher) *fetch.Pipeline {
+	t.Helper()
+	p, err := fetch.New(fetch.Config{Policy: netguard.Policy{AllowPrivate: true}, Hosts: fetch.NewHostLimiter(64, 0),
+		Timeout: 10 * time.Second, Fetchers: map[crawler.Method]fetch.Fetcher{crawler.MethodHTTP: http}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = f.Close() })
-	return &env{srv: srv, q: queue.New(srv.Client(), qcfg), reader: r, metrics: m, http: f}
+	return p
+}
+
+// runnerFunc adapts a function to worker.Runner.
+type runnerFunc func(ctx context.Context, job crawler.Job) (crawler.Result, crawler.Method, error)
+
+func (f runnerFunc) Run(ctx context.Context, job crawler.Job) (crawler.Result, crawler.Method, error) {
+	return f(ctx, job)
 }
 
 // deps are the env's worker dependencies, with no browser.
 func (e *env) deps() worker.Deps {
-	return worker.Deps{Queue: e.q, HTTP: e.http, Metrics: e.metrics, Logger: testLogger()}
+	return worker.Deps{Queue: e.q, Jobs: e.jobs, Metrics: e.metrics, Logger: testLogger()}
 }
 
 // start runs a worker until the test ends or the returned stop is called;

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/crawler-service/crawler/internal/crawler"
+	"github.com/crawler-service/crawler/internal/fetch"
 	"github.com/crawler-service/crawler/internal/queue"
 )
 
@@ -23,7 +24,7 @@ func (w *Worker) process(d queue.Delivery, fetched func()) {
 	w.inflight.add(d, cancel)
 
 	start := time.Now()
-	res, method, err := w.fetch(ctx, d.Job)
+	res, method, err := w.runner.Run(ctx, d.Job)
 	took := time.Since(start)
 
 	log := jobLog{l: w.log, attrs: []slog.Attr{slog.String("job_id", d.Job.ID), slog.Int("attempt", d.Attempt),
@@ -77,9 +78,10 @@ func (w *Worker) process(d queue.Delivery, fetched func()) {
 		log.Warn("job failed and its lease was lost", "status", "failed", "error_type", etype, "error", err)
 	case serr != nil:
 		log.Error("job failed but the failure was not stored; it will run again", "status", "failed",
-			"error_type", etype, "error", err, "store_error", serr)
+			"error_type", etype, "error", err, "error_detail", crawler.Details(err), "store_error", serr)
 	default:
-		log.Warn("job failed", "status", "failed", "error_type", etype, "state", state, "error", err)
+		log.Warn("job failed", "status", "failed", "error_type", etype, "state", state, "error", err,
+			"error_detail", crawler.Details(err))
 	}
 }
 
@@ -117,7 +119,7 @@ func (w *Worker) release(log jobLog, d queue.Delivery) {
 // retryable says whether a failed attempt should be retried: by its error
 // type, except for failures no retry can mend on any worker of this build.
 func retryable(err error) bool {
-	if errors.Is(err, ErrBrowserUnavailable) || errors.Is(err, ErrUnknownMethod) {
+	if errors.Is(err, fetch.ErrNoBrowser) {
 		return false
 	}
 	return crawler.TypeOf(err).Retryable()

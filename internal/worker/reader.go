@@ -61,7 +61,7 @@ func (w *Worker) readLoop(ctx context.Context) {
 			idleStep = busy
 		case n < w.cfg.Concurrency: // a job still holds a slot: not idle yet
 		case idleStep == busy:
-			w.fetchers.closeIdle()
+			w.closeIdle()
 			idleStep = closed
 		case idleStep == closed:
 			// sync.Pool keeps what it held through one collection (its

@@ -43,14 +43,14 @@ func TestDrainOnCancel(t *testing.T) {
 			}))
 			deps := e.deps()
 			if tt.ignoresCancel {
-				http := deps.HTTP
-				deps.HTTP = crawler.FetcherFunc(func(ctx context.Context, j crawler.Job) (crawler.Result, error) {
+				jobs := deps.Jobs
+				deps.Jobs = runnerFunc(func(ctx context.Context, j crawler.Job) (crawler.Result, crawler.Method, error) {
 					if j.URL == s.URL+"/stuck" {
 						started <- "/stuck"
 						<-unblock
-						return crawler.Result{}, crawler.Errorf(crawler.ErrTimeout, "too late")
+						return crawler.Result{}, crawler.MethodHTTP, crawler.Errorf(crawler.ErrTimeout, "too late")
 					}
-					return http.Fetch(ctx, j)
+					return jobs.Run(ctx, j)
 				})
 			}
 			ids := enqueue(t, e.q,

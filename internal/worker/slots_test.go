@@ -84,7 +84,7 @@ func TestIdleAfterBurstDropsConnections(t *testing.T) {
 	s := site(t, nil)
 	fetcher := &idleCounter{Fetcher: e.http}
 	deps := e.deps()
-	deps.HTTP = fetcher
+	deps.Jobs = pipelineOf(t, fetcher)
 	_, stop := start(t, worker.Config{Concurrency: 4}, deps)
 
 	time.Sleep(2500 * time.Millisecond) // more than two empty reads

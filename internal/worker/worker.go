@@ -24,11 +24,11 @@ const (
 
 // Worker runs jobs from the queue. Build it with New and start it with Run.
 type Worker struct {
-	cfg      Config
-	q        Queue
-	fetchers *Fetchers
-	rec      *metrics.Worker
-	log      *slog.Logger
+	cfg    Config
+	q      Queue
+	runner Runner
+	rec    *metrics.Worker
+	log    *slog.Logger
 
 	ran atomic.Bool
 
@@ -58,7 +58,7 @@ func New(cfg Config, deps Deps) (*Worker, error) {
 	return &Worker{
 		cfg:      cfg,
 		q:        deps.Queue,
-		fetchers: NewFetchers(deps.HTTP, deps.Browser, log),
+		runner:   deps.Jobs,
 		rec:      deps.Metrics,
 		log:      log.With("worker_id", cfg.ID),
 		inflight: inflight{jobs: map[string]*running{}},

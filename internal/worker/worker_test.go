@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/crawler-service/crawler/internal/crawler"
+	"github.com/crawler-service/crawler/internal/fetch"
 	"github.com/crawler-service/crawler/internal/syncbuf"
 	"github.com/crawler-service/crawler/internal/worker"
 )
@@ -49,24 +50,25 @@ func TestJobsComplete(t *testing.T) {
 
 func TestFailures(t *testing.T) {
 	t.Parallel()
-	panicky := crawler.FetcherFunc(func(_ context.Context, j crawler.Job) (crawler.Result, error) {
-		if strings.Contains(j.URL, "panic") {
+	ok := &fetch.Page{Status: 200}
+	panicky := fetch.FetcherFunc(func(_ context.Context, req fetch.Request) (*fetch.Page, error) {
+		if strings.Contains(req.URL.Path, "panic") {
 			panic("fetcher bug at https://h.example/p?token=secret")
 		}
-		return crawler.Result{Status: 200, Title: "ok"}, nil
+		return ok, nil
 	})
 	// A library's error quotes the URL it was given, query and all.
-	quoting := crawler.FetcherFunc(func(_ context.Context, j crawler.Job) (crawler.Result, error) {
-		if strings.Contains(j.URL, "quote") {
-			return crawler.Result{}, crawler.Errorf(crawler.ErrParse, `parse "https://h.example/p?token=secret": bad`)
+	quoting := fetch.FetcherFunc(func(_ context.Context, req fetch.Request) (*fetch.Page, error) {
+		if strings.Contains(req.URL.Path, "quote") {
+			return nil, crawler.Errorf(crawler.ErrParse, `parse "https://h.example/p?token=secret": bad`)
 		}
-		return crawler.Result{Status: 200, Title: "ok"}, nil
+		return ok, nil
 	})
 	tests := []struct {
 		name         string
 		method       crawler.Method
 		path         string
-		fetcher      crawler.Fetcher // nil: the real HTTP fetcher
+		fetcher      fetch.Fetcher // nil: the real HTTP fetcher
 		wantType     crawler.ErrorType
 		wantAttempts int
 		wantMessage  string
@@ -76,7 +78,7 @@ func TestFailures(t *testing.T) {
 		{name: "404 fails at once", method: crawler.MethodHTTP, path: "/404", wantType: crawler.ErrHTTP4xx, wantAttempts: 1, wantMessage: "status 404", wantMethod: "http"},
 		{name: "error quoting a URL", method: crawler.MethodHTTP, path: "/quote", fetcher: quoting, wantType: crawler.ErrParse, wantAttempts: 1, wantMessage: `"https://h.example/p"`, wantMethod: "http"},
 		{name: "redirect loop", method: crawler.MethodHTTP, path: "/loop?token=secret", wantType: crawler.ErrHTTP4xx, wantAttempts: 1, wantMessage: "too many redirects", wantMethod: "http"},
-		{name: "browser without browser fails at once", method: crawler.MethodBrowser, path: "/page/x", wantType: crawler.ErrBrowser, wantAttempts: 1, wantMessage: "browser fetcher not available", wantMethod: "browser"},
+		{name: "browser without browser fails at once", method: crawler.MethodBrowser, path: "/page/x", wantType: crawler.ErrBrowser, wantAttempts: 1, wantMessage: "no browser in this process", wantMethod: "browser"},
 		{name: "panic is an internal error", method: crawler.MethodHTTP, path: "/panic", fetcher: panicky, wantType: crawler.ErrInternal, wantAttempts: 3, wantMessage: "panicked: fetcher bug", wantMethod: "http"},
 	}
 	for _, tt := range tests {
@@ -97,7 +99,7 @@ func TestFailures(t *testing.T) {
 			var logs syncbuf.Buffer
 			deps.Logger = slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 			if tt.fetcher != nil {
-				deps.HTTP = tt.fetcher
+				deps.Jobs = pipelineOf(t, tt.fetcher)
 			}
 			bad := enqueue(t, e.q, crawler.Job{URL: s.URL + tt.path, Method: tt.method})[0]
 			_, stop := start(t, worker.Config{Concurrency: 2}, deps)

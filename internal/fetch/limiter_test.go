@@ -1,9 +1,10 @@
-package httpfetch_test
+package fetch_test
 
 import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/crawler-service/crawler/internal/crawler"
+	"github.com/crawler-service/crawler/internal/fetch"
 	"github.com/crawler-service/crawler/internal/httpfetch"
 )
 
@@ -34,7 +36,8 @@ func (c *inFlight) handler(hold time.Duration) http.Handler {
 			c.starts <- time.Now()
 		}
 		time.Sleep(hold)
-		htmlHandler(pageHTML("t"))(w, r)
+		w.Header().Set("Content-Type", "text/html")
+		_, _ = w.Write([]byte("<title>t</title>"))
 	})
 }
 
@@ -42,12 +45,12 @@ func TestPerHostConcurrency(t *testing.T) {
 	t.Parallel()
 	var c inFlight
 	srv := serve(t, c.handler(30*time.Millisecond))
-	f := newFetcher(t, httpfetch.Config{Policy: allowPrivate, PerHostConcurrency: 2})
+	f := newLimitedPipeline(t, fetch.NewHostLimiter(2, 0))
 	var wg sync.WaitGroup
 	errs := make(chan error, 10)
 	for range 10 {
 		wg.Go(func() {
-			_, err := f.Fetch(t.Context(), crawler.Job{URL: srv.URL})
+			_, _, err := f.Run(t.Context(), crawler.Job{URL: srv.URL, Method: crawler.MethodHTTP})
 			errs <- err
 		})
 	}
@@ -68,11 +71,11 @@ func TestPerHostGap(t *testing.T) {
 	const gap = 40 * time.Millisecond
 	c := inFlight{starts: make(chan time.Time, 5)}
 	srv := serve(t, c.handler(0))
-	f := newFetcher(t, httpfetch.Config{Policy: allowPrivate, PerHostConcurrency: 5, PerHostGap: gap})
+	f := newLimitedPipeline(t, fetch.NewHostLimiter(5, gap))
 	var wg sync.WaitGroup
 	for range 5 {
 		wg.Go(func() {
-			if _, err := f.Fetch(t.Context(), crawler.Job{URL: srv.URL}); err != nil {
+			if _, _, err := f.Run(t.Context(), crawler.Job{URL: srv.URL, Method: crawler.MethodHTTP}); err != nil {
 				t.Errorf("Fetch: %v", err)
 			}
 		})
@@ -97,7 +100,7 @@ func TestPerHostGap(t *testing.T) {
 func TestHostLimiterGap(t *testing.T) {
 	t.Parallel()
 	const gap = 20 * time.Millisecond
-	l := httpfetch.NewHostLimiter(10, gap)
+	l := fetch.NewHostLimiter(10, gap)
 	begin := time.Now()
 	var mu sync.Mutex
 	var starts []time.Duration
@@ -130,9 +133,9 @@ func TestHostLimiter(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name string
-		run  func(t *testing.T, l httpfetch.HostLimiter)
+		run  func(t *testing.T, l fetch.HostLimiter)
 	}{
-		{"hosts do not share slots", func(t *testing.T, l httpfetch.HostLimiter) {
+		{"hosts do not share slots", func(t *testing.T, l fetch.HostLimiter) {
 			r1, err := l.Acquire(t.Context(), "a.example")
 			if err != nil {
 				t.Fatal(err)
@@ -146,7 +149,7 @@ func TestHostLimiter(t *testing.T) {
 			}
 			r2()
 		}},
-		{"a full host waits until ctx ends", func(t *testing.T, l httpfetch.HostLimiter) {
+		{"a full host waits until ctx ends", func(t *testing.T, l fetch.HostLimiter) {
 			r1, err := l.Acquire(t.Context(), "a.example")
 			if err != nil {
 				t.Fatal(err)
@@ -169,7 +172,7 @@ func TestHostLimiter(t *testing.T) {
 			}
 			r2()
 		}},
-		{"many hosts", func(t *testing.T, l httpfetch.HostLimiter) {
+		{"many hosts", func(t *testing.T, l fetch.HostLimiter) {
 			for i := range 5000 {
 				r, err := l.Acquire(t.Context(), "h"+string(rune('a'+i%26))+time.Duration(i).String())
 				if err != nil {
@@ -182,7 +185,27 @@ func TestHostLimiter(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			tt.run(t, httpfetch.NewHostLimiter(1, 0))
+			tt.run(t, fetch.NewHostLimiter(1, 0))
 		})
 	}
+}
+
+func serve(t *testing.T, h http.Handler) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// newLimitedPipeline runs HTTP jobs under hosts.
+func newLimitedPipeline(t *testing.T, hosts fetch.HostLimiter) *fetch.Pipeline {
+	t.Helper()
+	hf := httpfetch.New(httpfetch.Config{Policy: allowPrivate, MaxIdleConnsPerHost: 16})
+	t.Cleanup(func() { _ = hf.Close() })
+	p, err := fetch.New(fetch.Config{Policy: allowPrivate, Hosts: hosts, Timeout: 10 * time.Second,
+		Fetchers: map[crawler.Method]fetch.Fetcher{crawler.MethodHTTP: hf}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -1,18 +1,10 @@
-package httpfetch
+package fetch
 
 import (
 	"context"
 	"sync"
 	"time"
 )
-
-// HostLimiter spaces out requests to one host. A Redis-backed
-// implementation can make the limit shared by all workers.
-type HostLimiter interface {
-	// Acquire blocks until a request to host may start or ctx ends. The
-	// caller calls release exactly once when the request is over.
-	Acquire(ctx context.Context, host string) (release func(), err error)
-}
 
 // NewHostLimiter returns an in-process HostLimiter: at most concurrency
 // requests in flight per host, and request starts at least gap apart.

@@ -1,0 +1,69 @@
+package fetch
+
+import (
+	"fmt"
+	"net/url"
+	"sync/atomic"
+
+	"golang.org/x/net/http/httpproxy"
+
+	"github.com/crawler-service/crawler/internal/crawler"
+)
+
+// ProxyFunc is one job's outbound proxy for a target URL; nil means a
+// direct connection. Every method of the job uses it, so browser traffic
+// leaves through the same proxy as plain HTTP would.
+type ProxyFunc func(target *url.URL) (*url.URL, error)
+
+// Proxies chooses each job's proxy: the configured list in rotation, one
+// proxy per job, or else the environment's rule (HTTPS_PROXY, HTTP_PROXY,
+// NO_PROXY) as the config loader read it.
+type Proxies struct {
+	list []*url.URL
+	env  func(*url.URL) (*url.URL, error) // nil: direct
+	next atomic.Uint64
+}
+
+// NewProxies checks the proxy URLs (http, https or socks5, with a host).
+// env may be nil. Errors never quote a proxy's credentials.
+func NewProxies(list []string, env *httpproxy.Config) (*Proxies, error) {
+	p := &Proxies{}
+	for i, raw := range list {
+		// A proxy that does not parse as scheme://[user:pass@]host[:port]
+		// is named by its place in the list: what was given may hold a
+		// password in any position.
+		u, err := url.Parse(raw)
+		switch {
+		case err != nil:
+			return nil, fmt.Errorf("fetch: proxy #%d: not a URL: %w", i+1, ErrBadProxy)
+		case u.Opaque != "" || u.Host == "":
+			return nil, fmt.Errorf("fetch: proxy #%d: want scheme://host:port: %w", i+1, ErrBadProxy)
+		}
+		switch u.Scheme {
+		case "http", "https", "socks5", "socks5h":
+		default:
+			return nil, fmt.Errorf("fetch: proxy %s: scheme must be http, https or socks5: %w", crawler.Redact(u), ErrBadProxy)
+		}
+		p.list = append(p.list, u)
+	}
+	if env != nil {
+		p.env = env.ProxyFunc()
+	}
+	return p, nil
+}
+
+// ForJob returns the proxy rule of one job; nil when every connection is
+// direct. Call it once per job: each call takes the next proxy of the list.
+func (p *Proxies) ForJob() ProxyFunc {
+	if p == nil {
+		return nil
+	}
+	if len(p.list) > 0 {
+		u := p.list[(p.next.Add(1)-1)%uint64(len(p.list))]
+		return func(*url.URL) (*url.URL, error) { return u, nil }
+	}
+	if p.env != nil {
+		return p.env
+	}
+	return nil
+}
