@@ -9,7 +9,7 @@ import (
 // attribute (WorkerErrors' ErrorType dimension), so it never grows past this set.
 type ErrorType string
 
-// The error types of PRODUCT.md.
+// The error types of docs/errors.md.
 const (
 	ErrTimeout  ErrorType = "timeout"
 	ErrDNS      ErrorType = "dns"

@@ -22,13 +22,19 @@ var allowPrivate = netguard.Policy{AllowPrivate: true}
 // browser.
 func newPipeline(t *testing.T, browser fetch.Fetcher) *fetch.Pipeline {
 	t.Helper()
+	return newTimedPipeline(t, 10*time.Second, browser)
+}
+
+// newTimedPipeline gives each method's attempt timeout.
+func newTimedPipeline(t *testing.T, timeout time.Duration, browser fetch.Fetcher) *fetch.Pipeline {
+	t.Helper()
 	hf := httpfetch.New(httpfetch.Config{Policy: allowPrivate})
 	t.Cleanup(func() { _ = hf.Close() })
 	fs := map[crawler.Method]fetch.Fetcher{crawler.MethodHTTP: hf}
 	if browser != nil {
 		fs[crawler.MethodBrowser] = browser
 	}
-	p, err := fetch.New(fetch.Config{Policy: allowPrivate, Hosts: fetch.NewHostLimiter(4, 0), Timeout: 10 * time.Second, Fetchers: fs})
+	p, err := fetch.New(fetch.Config{Policy: allowPrivate, Hosts: fetch.NewHostLimiter(4, 0), Timeout: timeout, Fetchers: fs})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -121,6 +127,14 @@ func TestRunChoosesMethod(t *testing.T) {
 				t.Errorf("error = %v (type %s); want %s, is %v", err, crawler.TypeOf(err), tt.wantErr, tt.wantIs)
 			}
 		})
+	}
+}
+
+// countCalls counts f's calls in *n (read after the job).
+func countCalls(f fetch.Fetcher, n *int) fetch.FetcherFunc {
+	return func(ctx context.Context, req fetch.Request) (*fetch.Page, error) {
+		*n++
+		return f.Fetch(ctx, req)
 	}
 }
 

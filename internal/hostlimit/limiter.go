@@ -12,19 +12,14 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/crawler-service/crawler/internal/fetch"
 )
 
 //go:embed acquire.lua
 var acquireSrc string
 
 var acquireScript = redis.NewScript(acquireSrc)
-
-// Limiter is what this package provides and falls back to: Acquire blocks
-// until a request to host may start or ctx ends; the caller calls release
-// exactly once when the request is over. *httpfetch's limiters satisfy it.
-type Limiter interface {
-	Acquire(ctx context.Context, host string) (release func(), err error)
-}
 
 // Config sets the shared limit.
 type Config struct {
@@ -38,7 +33,7 @@ type Config struct {
 	// frees its place after it. Make it longer than the fetch timeout.
 	Lease time.Duration
 	// Fallback limits requests while Redis cannot be reached. Required.
-	Fallback Limiter
+	Fallback fetch.HostLimiter
 	// Owner names this process in the tokens (any unique string).
 	Owner string
 }
@@ -53,7 +48,7 @@ const (
 	opTimeout = 2 * time.Second
 )
 
-// Shared is a Limiter whose limit holds across every process sharing rdb.
+// Shared is a fetch.HostLimiter whose limit holds across every process sharing rdb.
 type Shared struct {
 	rdb  redis.UniversalClient
 	cfg  Config
@@ -84,7 +79,9 @@ func New(rdb redis.UniversalClient, cfg Config, log *slog.Logger) (*Shared, erro
 	return &Shared{rdb: rdb, cfg: cfg, log: log}, nil
 }
 
-// Acquire implements Limiter.
+var _ fetch.HostLimiter = (*Shared)(nil)
+
+// Acquire implements fetch.HostLimiter.
 func (s *Shared) Acquire(ctx context.Context, host string) (func(), error) {
 	holders := "{" + s.cfg.Prefix + "}:host:" + host
 	keys := []string{holders, holders + ":next"}

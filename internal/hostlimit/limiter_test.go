@@ -12,8 +12,8 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/crawler-service/crawler/internal/fetch"
 	"github.com/crawler-service/crawler/internal/hostlimit"
-	"github.com/crawler-service/crawler/internal/httpfetch"
 	"github.com/crawler-service/crawler/internal/redistest"
 )
 
@@ -188,7 +188,7 @@ func TestRedisDownFallsBack(t *testing.T) {
 func TestNewRejectsBadConfig(t *testing.T) {
 	t.Parallel()
 	srv := redistest.Start(t)
-	fb := httpfetch.NewHostLimiter(2, 0)
+	fb := fetch.NewHostLimiter(2, 0)
 	for _, cfg := range []hostlimit.Config{
 		{Concurrency: 0, Lease: time.Minute, Fallback: fb},
 		{Concurrency: 1, Gap: -time.Second, Lease: time.Minute, Fallback: fb},

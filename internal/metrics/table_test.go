@@ -64,8 +64,8 @@ func TestTable(t *testing.T) {
 	}
 }
 
-// TestProductMetricsCovered: every CloudWatch name PRODUCT.md publishes is in
-// the table, with the default dimensions the contract gives.
+// TestProductMetricsCovered: every CloudWatch name of the published contract
+// (docs/README.md) is in the table, with the default dimensions it gives.
 func TestProductMetricsCovered(t *testing.T) {
 	t.Parallel()
 	want := map[string]string{

@@ -42,7 +42,7 @@ func (s Schedule) Validate() error {
 		return invalid("job.url", "required")
 	}
 	if !s.Job.Method.Valid() {
-		return invalid("job.method", "must be http, browser or auto")
+		return invalid("job.method", "must be %s", crawler.MethodNames())
 	}
 	return nil
 }

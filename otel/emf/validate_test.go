@@ -12,23 +12,22 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
-// schemaPath is where the shared reference lives: shared/ is a sibling of
-// the repository, here and in CI.
-const schemaPath = "../../../shared/reference/emf-schema.json"
+// schemaPath is AWS's published EMF schema, patched to today's limits;
+// testdata/emf-schema.SOURCE.md says where it comes from and what changed.
+var schemaPath = filepath.Join("testdata", "emf-schema.json")
 
 type validator struct{ schema *jsonschema.Schema }
 
 func newValidator(t testing.TB) *validator {
 	t.Helper()
-	abs, _ := filepath.Abs(schemaPath)
 	f, err := os.Open(schemaPath)
 	if err != nil {
-		t.Fatalf("EMF schema not found at %s (shared/ must sit beside the repository): %v", abs, err)
+		t.Fatalf("EMF schema: %v", err)
 	}
 	defer f.Close()
 	doc, err := jsonschema.UnmarshalJSON(f)
 	if err != nil {
-		t.Fatalf("parse %s: %v", abs, err)
+		t.Fatalf("parse %s: %v", schemaPath, err)
 	}
 	c := jsonschema.NewCompiler()
 	// The published schema predates 2020-12 and uses fragment $ids.
@@ -38,7 +37,7 @@ func newValidator(t testing.TB) *validator {
 	}
 	sch, err := c.Compile("emf-schema.json")
 	if err != nil {
-		t.Fatalf("compile %s: %v", abs, err)
+		t.Fatalf("compile %s: %v", schemaPath, err)
 	}
 	return &validator{schema: sch}
 }

@@ -3,10 +3,14 @@ package deploy
 import (
 	"encoding/json"
 	"fmt"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"sort"
 	"strings"
+	"testing"
 
 	"go.yaml.in/yaml/v4"
 
@@ -131,17 +135,14 @@ func processProblems(where string, command []string) []string {
 	return []string{fmt.Sprintf("%s: command %q names no --process", where, command)}
 }
 
-// imageVariables are read by the image (Dockerfile), not by the crawler.
-var imageVariables = []string{"HEALTHCHECK_URL", "PLAYWRIGHT_DRIVER_PATH"}
-
 // envProblems checks variable names against the documented configuration
 // and the exporter list against otel's parser. Values that are templates
 // (${...}) are left to whoever fills them.
 func envProblems(where string, documented func(string) bool, env map[string]string) []string {
 	var problems []string
 	for name, value := range env {
-		if !documented(name) && !slices.Contains(imageVariables, name) {
-			problems = append(problems, fmt.Sprintf("%s: %s is not a documented variable (README.md, PRODUCT.md)", where, name))
+		if !documented(name) {
+			problems = append(problems, fmt.Sprintf("%s: %s is not a documented variable (%s)", where, name, configDoc))
 		}
 		if name == "OTEL_METRICS_EXPORTER" && !strings.Contains(value, "${") {
 			if _, err := otel.ParseExporters(value); err != nil {
@@ -152,22 +153,127 @@ func envProblems(where string, documented func(string) bool, env map[string]stri
 	return problems
 }
 
-// documentedVariables reads README.md's variable names (in backquotes;
-// `OTEL_*` stands for a prefix).
+// configDoc documents every variable the crawler reads, in the repository
+// (a stranger's clone has nothing beside it).
+const configDoc = "docs/configuration.md"
+
+// documentedVariables reads configDoc's variable names (in backquotes;
+// `AWS_*` stands for a prefix). A missing page documents nothing, so every
+// check against it fails.
 func documentedVariables(root string) func(string) bool {
-	b, _ := readFileErr(filepath.Join(root, "README.md"))
-	names, prefixes := map[string]bool{}, []string(nil)
-	for _, m := range regexp.MustCompile("`([A-Z][A-Z0-9_]*)(\\*)?`").FindAllStringSubmatch(string(b), -1) {
-		if m[2] != "" {
-			prefixes = append(prefixes, m[1])
-		} else {
-			names[m[1]] = true
-		}
-	}
+	b, _ := readFileErr(filepath.Join(root, filepath.FromSlash(configDoc)))
+	names, prefixes := docVariables(string(b))
 	return func(name string) bool {
 		if names[name] {
 			return true
 		}
 		return slices.ContainsFunc(prefixes, func(p string) bool { return strings.HasPrefix(name, p) })
 	}
+}
+
+// docVariables returns the variable names a page names in backquotes, and
+// the prefixes it names as `PREFIX_*`.
+func docVariables(doc string) (names map[string]bool, prefixes []string) {
+	names = map[string]bool{}
+	for _, m := range regexp.MustCompile("`([A-Z][A-Z0-9_]*)(\\*)?`").FindAllStringSubmatch(doc, -1) {
+		if m[2] != "" {
+			prefixes = append(prefixes, m[1])
+		} else {
+			names[m[1]] = true
+		}
+	}
+	return names, prefixes
+}
+
+// TestConfigVariablesDocumented checks that configDoc names every variable
+// the crawler reads, each by its exact name: those config.Load and
+// otel.ConfigFromEnv ask for, and those any other code reads with a literal
+// getenv("NAME").
+func TestConfigVariablesDocumented(t *testing.T) {
+	t.Parallel()
+	read := readVariables(t, repoRoot(t))
+	if len(read) < 30 {
+		t.Fatalf("found %d variables the code reads: has the search stopped seeing them?", len(read))
+	}
+	names, _ := docVariables(string(readRepoFile(t, configDoc)))
+	for _, p := range undocumented(read, names) {
+		t.Error(p)
+	}
+}
+
+// TestConfigVariablesDocumentedCatches shows the check failing when the
+// page stops naming a variable the code reads.
+func TestConfigVariablesDocumentedCatches(t *testing.T) {
+	t.Parallel()
+	read := readVariables(t, repoRoot(t))
+	doc := string(readRepoFile(t, configDoc))
+	for _, name := range []string{"JOB_LEASE", "CLOUDWATCH_WORKER_ID_DIMENSION", "OTEL_EXPORTER_OTLP_METRICS_HEADERS"} {
+		if _, ok := read[name]; !ok {
+			t.Fatalf("the code no longer reads %s: update the broken case", name)
+		}
+		names, _ := docVariables(strings.ReplaceAll(doc, "`"+name+"`", name))
+		if got := undocumented(read, names); !slices.ContainsFunc(got, func(p string) bool { return strings.Contains(p, " "+name+",") }) {
+			t.Errorf("%s without %s: problems %q, want one naming it", configDoc, name, got)
+		}
+	}
+}
+
+// readVariables returns every variable the crawler reads, each with where
+// it is read: by calling the two loaders with a getenv that records, and
+// by finding getenv("NAME") in the rest of the code (cmd/ reads a few on
+// its own).
+func readVariables(t *testing.T, root string) map[string]string {
+	t.Helper()
+	read := map[string]string{}
+	record := func(where string) func(string) string {
+		return func(name string) string {
+			if _, ok := read[name]; !ok {
+				read[name] = where
+			}
+			return ""
+		}
+	}
+	for _, p := range config.Processes {
+		_, _ = config.Load(p, record("config.Load"))
+	}
+	_, _ = otel.ConfigFromEnv(record("otel.ConfigFromEnv"))
+
+	literal := regexp.MustCompile(`\b(?:getenv|Getenv|LookupEnv)\(\s*"([A-Z][A-Z0-9_]*)"`)
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return err
+		case d.IsDir() && (d.Name() == ".git" || d.Name() == "testdata"):
+			return filepath.SkipDir
+		case d.IsDir() || !strings.HasSuffix(path, ".go") || strings.HasSuffix(path, "_test.go"):
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(root, path)
+		for _, m := range literal.FindAllStringSubmatch(string(b), -1) {
+			if _, ok := read[m[1]]; !ok {
+				read[m[1]] = filepath.ToSlash(rel)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return read
+}
+
+// undocumented lists, sorted, the variables read that names lacks.
+func undocumented(read map[string]string, names map[string]bool) []string {
+	var problems []string
+	for name, where := range read {
+		if !names[name] {
+			problems = append(problems, fmt.Sprintf("%s reads %s, which %s does not name", where, name, configDoc))
+		}
+	}
+	sort.Strings(problems)
+	return problems
 }
