@@ -31,6 +31,7 @@ import (
 
 	"github.com/crawler-service/crawler/bench/crawl/site"
 	"github.com/crawler-service/crawler/internal/crawler"
+	"github.com/crawler-service/crawler/internal/fetch"
 	"github.com/crawler-service/crawler/internal/httpfetch"
 	"github.com/crawler-service/crawler/internal/netguard"
 )
@@ -130,21 +131,22 @@ func bareFetcher(base string, s *site.Site, conc int) func(context.Context, int)
 	}
 }
 
-// httpfetchFetcher fetches with rank extraction: the match is the page's
-// eighth link, so every page is parsed and eight items are examined.
+// httpfetchFetcher fetches through the service's fetch pipeline with rank
+// extraction: the match is the page's eighth link, so every page is parsed
+// and eight items are examined.
 func httpfetchFetcher(base string, s *site.Site, conc int) (func(context.Context, int) (bool, int64, error), error) {
-	f, err := httpfetch.New(httpfetch.Config{
-		Policy:             netguard.Policy{AllowPrivate: true},
-		PerHostConcurrency: conc,
-	})
+	policy := netguard.Policy{AllowPrivate: true}
+	f := httpfetch.New(httpfetch.Config{Policy: policy, MaxIdleConnsPerHost: conc})
+	p, err := fetch.New(fetch.Config{Policy: policy, Hosts: fetch.NewHostLimiter(conc, 0), Timeout: 30 * time.Second,
+		Fetchers: map[crawler.Method]fetch.Fetcher{crawler.MethodHTTP: f}})
 	if err != nil {
 		return nil, err
 	}
 	return func(ctx context.Context, n int) (bool, int64, error) {
-		job := crawler.Job{URL: base + s.Path(n), Rank: &crawler.RankSpec{
+		job := crawler.Job{URL: base + s.Path(n), Method: crawler.MethodHTTP, Rank: &crawler.RankSpec{
 			Selector: "li.item", Match: fmt.Sprintf("Result %d for", s.Link(n, 7)),
 		}}
-		res, err := f.Fetch(ctx, job)
+		res, _, err := p.Run(ctx, job)
 		if err != nil {
 			return false, 0, err
 		}
