@@ -1,6 +1,7 @@
 package rank
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -27,7 +28,7 @@ func TestPathologicalPages(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			start := time.Now()
-			_, err := Extract([]byte(tt.page), nil, &crawler.RankSpec{Selector: ".i", Match: "absent"})
+			_, err := Extract(context.Background(), []byte(tt.page), nil, mustCompile(t, ".i", "absent"))
 			if d := time.Since(start); d > 10*time.Second {
 				t.Fatalf("took %s on %d bytes", d, len(tt.page))
 			}

@@ -2,12 +2,11 @@ package rank
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"net/url"
 	"strings"
 	"testing"
-
-	"github.com/crawler-service/crawler/internal/crawler"
 )
 
 // serpPage builds a ~15 KB results page with ten items, the match in the
@@ -31,11 +30,11 @@ func serpPage() []byte {
 func BenchmarkExtract(b *testing.B) {
 	page := serpPage()
 	base, _ := url.Parse("https://search.test/?q=x")
-	spec := &crawler.RankSpec{Selector: "li.r", Match: "site10.example.org"}
+	q := mustCompile(b, "li.r", "site10.example.org")
 	b.SetBytes(int64(len(page)))
 	b.ReportAllocs()
 	for b.Loop() {
-		got, err := Extract(page, base, spec)
+		got, err := Extract(context.Background(), page, base, q)
 		if err != nil || got.Rank == nil || *got.Rank != 10 {
 			b.Fatalf("Extract = %+v, %v", got, err)
 		}
@@ -47,7 +46,7 @@ func BenchmarkExtractTitleOnly(b *testing.B) {
 	b.SetBytes(int64(len(page)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if got, err := Extract(page, nil, nil); err != nil || got.Title != "Search results" {
+		if got, err := Extract(context.Background(), page, nil, nil); err != nil || got.Title != "Search results" {
 			b.Fatalf("Extract = %+v, %v", got, err)
 		}
 	}
@@ -58,12 +57,11 @@ func BenchmarkExtractTitleOnly(b *testing.B) {
 func BenchmarkExtractTree(b *testing.B) {
 	page := serpPage()
 	base, _ := url.Parse("https://search.test/?q=x")
-	sel, _ := compile("li.r")
-	n := newNeedle("site10.example.org")
+	q := mustCompile(b, "li.r", "site10.example.org")
 	b.SetBytes(int64(len(page)))
 	b.ReportAllocs()
 	for b.Loop() {
-		if got, err := treeExtract(page, base, sel, n); err != nil || got.Rank == nil || *got.Rank != 10 {
+		if got, err := treeExtract(context.Background(), page, base, q); err != nil || got.Rank == nil || *got.Rank != 10 {
 			b.Fatalf("treeExtract = %+v, %v", got, err)
 		}
 	}

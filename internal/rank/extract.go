@@ -1,7 +1,7 @@
 package rank
 
 import (
-	"bytes"
+	"context"
 	"errors"
 	"io"
 	"net/url"
@@ -10,7 +10,6 @@ import (
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
-	"github.com/andybalholm/cascadia"
 	"github.com/crawler-service/crawler/internal/crawler"
 )
 
@@ -24,15 +23,14 @@ type Page struct {
 	Items int
 }
 
-// Extract reads a UTF-8 HTML page. With a nil spec it only looks for the
-// title, which needs no document tree. baseURL (the page's final URL, may be
-// nil) resolves relative links before they are compared with spec.Match.
+// Extract reads a UTF-8 HTML page. q == nil: title only, which needs no
+// document tree. baseURL (the page's final URL, may be nil) resolves
+// relative links before they are compared with the match string.
 //
 // An item matches when its text, or the href of a link inside it (raw,
 // resolved, percent-decoded, or its host in Unicode or ASCII form),
-// contains spec.Match case-insensitively. An empty Match matches the first
-// item. A selector that does not compile is a parse error wrapping
-// ErrInvalidSelector.
+// contains the match string case-insensitively. An empty match string
+// matches the first item.
 //
 // Well-formed pages and selectors that look only at an element and its
 // ancestors are read in one streaming pass, which stops at the match once
@@ -40,53 +38,69 @@ type Page struct {
 // full HTML5 tree. Both give the same rank and title, except that a page
 // nested deeper than the tree parser accepts (512) only after its match
 // still gets its rank.
-func Extract(page []byte, baseURL *url.URL, spec *crawler.RankSpec) (Page, error) {
-	if spec == nil {
-		title, err := scanTitle(bytes.NewReader(page))
-		if err != nil {
+//
+// Extract checks ctx as it goes, in every pass; once ctx is done it
+// returns promptly with a *crawler.FetchError of type timeout wrapping
+// ctx.Err(). Other errors are of type parse.
+func Extract(ctx context.Context, page []byte, baseURL *url.URL, q *Query) (Page, error) {
+	if ctx.Err() != nil {
+		return Page{}, timeout(ctx)
+	}
+	if q == nil {
+		title, err := scanTitle(newPageReader(ctx, page))
+		switch {
+		case err != nil && ctx.Err() != nil:
+			return Page{}, timeout(ctx)
+		case err != nil:
 			return Page{}, crawler.Errorf(crawler.ErrParse, "rank: read html: %w", err)
 		}
 		return Page{Title: title}, nil
 	}
-	sel, err := compile(spec.Selector)
-	if err != nil {
-		return Page{}, &crawler.FetchError{Type: crawler.ErrParse, Err: err}
-	}
-	n := newNeedle(spec.Match)
-	if plan, ok := planStream(spec.Selector); ok {
-		p, _, err := streamExtract(page, baseURL, sel, plan, n)
-		if err == nil {
+	if q.streams {
+		p, _, err := streamExtract(ctx, page, baseURL, q)
+		switch {
+		case err == nil:
 			return p, nil
-		}
-		if !errors.Is(err, errFallback) {
+		case ctx.Err() != nil:
+			return Page{}, timeout(ctx)
+		case !errors.Is(err, errFallback):
 			return Page{}, crawler.Errorf(crawler.ErrParse, "rank: read html: %w", err)
 		}
 	}
-	return treeExtract(page, baseURL, sel, n)
+	return treeExtract(ctx, page, baseURL, q)
 }
 
-func treeExtract(page []byte, base *url.URL, sel cascadia.SelectorGroup, n needle) (Page, error) {
-	doc, err := html.Parse(bytes.NewReader(page))
-	if err != nil {
+func treeExtract(ctx context.Context, page []byte, base *url.URL, q *Query) (Page, error) {
+	doc, err := parseTree(ctx, page)
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return Page{}, timeout(ctx)
+	case err != nil:
 		return Page{}, crawler.Errorf(crawler.ErrParse, "rank: parse html: %w", err)
 	}
-	return rankDoc(doc, base, sel, n), nil
+	return rankDoc(ctx, doc, base, q)
 }
 
-func rankDoc(doc *html.Node, base *url.URL, sel cascadia.SelectorGroup, n needle) Page {
-	page := Page{Title: treeTitle(doc)}
-	items := cascadia.QueryAll(doc, sel)
-	page.Items = len(items)
+func rankDoc(ctx context.Context, doc *html.Node, base *url.URL, q *Query) (Page, error) {
+	items, err := q.m.queryAll(ctx, doc)
+	if err != nil {
+		return Page{}, timeout(ctx)
+	}
+	page := Page{Title: treeTitle(doc), Items: len(items)}
 	var buf strings.Builder
-	l := newLinks(n, base)
+	l := newLinks(q.n, base)
 	for i, item := range items {
+		// One item's text and links can be most of the page.
+		if ctx.Err() != nil {
+			return Page{}, timeout(ctx)
+		}
 		if l.matchesItem(item, &buf) {
 			rank := i + 1
 			page.Rank = &rank
 			break
 		}
 	}
-	return page
+	return page, nil
 }
 
 // treeTitle finds the first HTML-namespace <title>, so an SVG's <title>

@@ -1,6 +1,7 @@
 package rank_test
 
 import (
+	"context"
 	"errors"
 	"net/url"
 	"strings"
@@ -52,7 +53,11 @@ func TestExtract(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			page, err := rank.Extract([]byte(tt.page), base, &crawler.RankSpec{Selector: tt.selector, Match: tt.match})
+			q, err := rank.Compile(tt.selector, tt.match)
+			if err != nil {
+				t.Fatalf("Compile: %v", err)
+			}
+			page, err := rank.Extract(context.Background(), []byte(tt.page), base, q)
 			if err != nil {
 				t.Fatalf("Extract: %v", err)
 			}
@@ -87,7 +92,7 @@ func TestExtractTitleOnly(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			page, err := rank.Extract([]byte(tt.page), nil, nil)
+			page, err := rank.Extract(context.Background(), []byte(tt.page), nil, nil)
 			if err != nil {
 				t.Fatalf("Extract: %v", err)
 			}
@@ -106,9 +111,8 @@ func TestInvalidSelector(t *testing.T) {
 			if err := rank.ValidateSelector(sel); !errors.Is(err, rank.ErrInvalidSelector) {
 				t.Fatalf("ValidateSelector(%q) = %v, want ErrInvalidSelector", sel, err)
 			}
-			_, err := rank.Extract([]byte("<p>x</p>"), nil, &crawler.RankSpec{Selector: sel, Match: "x"})
-			if crawler.TypeOf(err) != crawler.ErrParse || !errors.Is(err, rank.ErrInvalidSelector) {
-				t.Fatalf("Extract error = %v, want parse wrapping ErrInvalidSelector", err)
+			if q, err := rank.Compile(sel, "x"); q != nil || !errors.Is(err, rank.ErrInvalidSelector) {
+				t.Fatalf("Compile(%q) = %v, %v, want ErrInvalidSelector", sel, q, err)
 			}
 		})
 	}
@@ -125,7 +129,14 @@ func FuzzExtract(f *testing.F) {
 	f.Add(`<table><tr><td>1<td>2</table>`, "td:nth-last-child(2n+1)", "2")
 	base, _ := url.Parse("https://base.test/dir/")
 	f.Fuzz(func(t *testing.T, page, selector, match string) {
-		got, err := rank.Extract([]byte(page), base, &crawler.RankSpec{Selector: selector, Match: match})
+		q, err := rank.Compile(selector, match)
+		if err != nil {
+			if !errors.Is(err, rank.ErrInvalidSelector) {
+				t.Fatalf("Compile error %v does not wrap ErrInvalidSelector", err)
+			}
+			return
+		}
+		got, err := rank.Extract(context.Background(), []byte(page), base, q)
 		if err != nil {
 			if crawler.TypeOf(err) != crawler.ErrParse {
 				t.Fatalf("error %v is not of type parse", err)
@@ -138,7 +149,7 @@ func FuzzExtract(f *testing.F) {
 		if got.Rank != nil && (*got.Rank < 1 || *got.Rank > got.Items) {
 			t.Fatalf("Rank %d outside 1..%d", *got.Rank, got.Items)
 		}
-		if _, err := rank.Extract([]byte(page), nil, nil); err != nil {
+		if _, err := rank.Extract(context.Background(), []byte(page), nil, nil); err != nil {
 			t.Fatalf("title-only Extract: %v", err)
 		}
 	})

@@ -2,12 +2,12 @@ package rank
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"net/url"
 	"strings"
 
-	"github.com/andybalholm/cascadia"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 )
@@ -34,12 +34,15 @@ const (
 // errFallback, and the tree parser reads the page instead.
 type streamer struct {
 	z     tokenizer
-	sel   cascadia.SelectorGroup
+	m     *matcher
 	links links // holds the needle
+	ctx   context.Context
+	done  <-chan struct{}
 
 	doc, root, head, body html.Node
 	mode                  int
 	stack                 []*html.Node
+	states                []matchState // the matcher's, one for each element of stack
 	spare                 []*html.Node // nodes reused by depth
 
 	started     bool // an element other than html, head and body was seen
@@ -72,17 +75,17 @@ type openItem struct {
 }
 
 // streamExtract reads page in one streaming pass; stopped says whether it
-// stopped at the match.
-func streamExtract(page []byte, base *url.URL, sel cascadia.SelectorGroup, plan streamPlan, n needle) (p Page, stopped bool, err error) {
-	p, stopped, err = streamWith(newScanner(page), base, sel, plan, n)
+// stopped at the match. q must stream (q.streams).
+func streamExtract(ctx context.Context, page []byte, base *url.URL, q *Query) (p Page, stopped bool, err error) {
+	p, stopped, err = streamWith(ctx, newScanner(page), base, q)
 	if errors.Is(err, errScanFallback) {
-		p, stopped, err = streamWith(html.NewTokenizer(bytes.NewReader(page)), base, sel, plan, n)
+		p, stopped, err = streamWith(ctx, html.NewTokenizer(newPageReader(ctx, page)), base, q)
 	}
 	return p, stopped, err
 }
 
-func streamWith(z tokenizer, base *url.URL, sel cascadia.SelectorGroup, plan streamPlan, n needle) (Page, bool, error) {
-	s := &streamer{z: z, sel: sel, plan: plan, links: newLinks(n, base), best: -1, framesetOK: true}
+func streamWith(ctx context.Context, z tokenizer, base *url.URL, q *Query) (Page, bool, error) {
+	s := &streamer{z: z, m: q.m, plan: q.plan, links: newLinks(q.n, base), ctx: ctx, done: ctx.Done(), best: -1, framesetOK: true}
 	s.doc.Type = html.DocumentNode
 	for _, e := range []struct {
 		node   *html.Node
@@ -97,7 +100,8 @@ func streamWith(z tokenizer, base *url.URL, sel cascadia.SelectorGroup, plan str
 	}
 	// The tree parser always makes html, head and body; a selector that
 	// chooses one of them needs its place in document order.
-	if s.sel.Match(&s.root) || s.sel.Match(&s.head) || s.sel.Match(&s.body) {
+	root := s.m.eval(&s.root, matchState{}, matchState{}, siblingPos{})
+	if s.m.chooses(root) || s.m.chooses(s.m.eval(&s.head, root, matchState{}, siblingPos{})) || s.m.chooses(s.m.eval(&s.body, root, matchState{}, siblingPos{})) {
 		return Page{}, false, errFallback
 	}
 	page2 := Page{Title: collapseSpace(s.title.String()), Items: s.items}
@@ -111,7 +115,16 @@ func streamWith(z tokenizer, base *url.URL, sel cascadia.SelectorGroup, plan str
 // run reads the page to its end, or until the answer is settled; stopped
 // says which.
 func (s *streamer) run() (stopped bool, err error) {
-	for !s.settled() {
+	for tokens := 0; !s.settled(); tokens++ {
+		// A token costs little (a bounded copy of text, a match against
+		// the open elements), so the deadline is looked at every few.
+		if tokens%64 == 0 {
+			select {
+			case <-s.done:
+				return false, s.ctx.Err()
+			default:
+			}
+		}
 		switch s.z.Next() {
 		case html.ErrorToken:
 			if err := s.z.Err(); err != io.EOF {
@@ -144,81 +157,6 @@ func (s *streamer) run() (stopped bool, err error) {
 		}
 	}
 	return true, nil
-}
-
-// settled reports that the rest of the page cannot change the answer, so
-// reading can stop. An item has matched and no item begun before it is
-// still open, the first <title> has been read, and the body can no longer
-// be replaced by a frameset. Later items come later in document order, and
-// later markup never changes a closed element's tag, attributes or text.
-// What it can change, the plan rules out:
-//   - a later <html> or <body> tag adds attributes to those elements, which
-//     a selector may choose or look at as ancestors: none may follow, unless
-//     every selector names the tag of the elements it chooses;
-//   - a misnested end tag (</b> over a <div>) moves open elements, and the
-//     closed ones inside them, under new ancestors: no formatting element
-//     may be open, unless no selector looks at ancestors.
-//
-// Items then counts the items begun so far.
-func (s *streamer) settled() bool {
-	if s.best < 0 || len(s.open) > 0 || !s.titleDone || s.framesetOK {
-		return false
-	}
-	if s.plan.elementOnly {
-		return true
-	}
-	if !s.plan.noAncestors && s.formattingOpen() {
-		return false
-	}
-	return !s.rootTagAhead()
-}
-
-// formattingOpen reports whether a formatting element (the tree builder's
-// adoption agency moves what is below one) is open.
-func (s *streamer) formattingOpen() bool {
-	for _, n := range s.stack {
-		if formatting(n.DataAtom) {
-			return true
-		}
-	}
-	return false
-}
-
-// rootTagAhead reports whether "<html" or "<body" may still come: looked
-// for loosely, in any letter case and even inside scripts and comments, and
-// always true when the page is read by the Tokenizer, whose input is not
-// at hand.
-func (s *streamer) rootTagAhead() bool {
-	z, ok := s.z.(*scanner)
-	switch {
-	case !ok:
-		return true
-	case s.rootTagAt > z.pos:
-		return true // found before and not reached yet
-	case s.rootTagAt < 0:
-		return false
-	}
-	s.rootTagAt = indexRootTag(z.b, z.pos)
-	return s.rootTagAt >= 0
-}
-
-// indexRootTag is the index of the next "<html" or "<body" in b at or after
-// from, in any letter case, or -1.
-func indexRootTag(b []byte, from int) int {
-	for {
-		i := bytes.IndexByte(b[from:], '<')
-		if i < 0 {
-			return -1
-		}
-		at := from + i
-		if at+5 > len(b) {
-			return -1
-		}
-		if name := b[at+1 : at+5]; bytes.EqualFold(name, []byte("html")) || bytes.EqualFold(name, []byte("body")) {
-			return at
-		}
-		from = at + 1
-	}
 }
 
 // noteBodyText clears framesetOK on body text other than whitespace and
@@ -369,7 +307,8 @@ func (s *streamer) start() error {
 	node.Attr = append(node.Attr[:0], attrs...)
 	node.Parent = s.parent()
 	var item *openItem
-	if s.sel.Match(node) {
+	state := s.m.eval(node, s.parentState(), matchState{}, siblingPos{})
+	if s.m.chooses(state) {
 		// Each open item keeps its own copy of the text below it; deep
 		// nests of items would make that quadratic, so the tree, which
 		// reads text on demand, takes them.
@@ -392,6 +331,7 @@ func (s *streamer) start() error {
 		return nil
 	}
 	s.stack = append(s.stack, node)
+	s.states = append(s.states, state)
 	if a == atom.Title && !s.titleDone {
 		s.inTitle = true
 	}
@@ -405,6 +345,22 @@ func (s *streamer) pop() {
 	}
 	s.closeItems(len(s.stack))
 	s.stack = s.stack[:len(s.stack)-1]
+	s.states = s.states[:len(s.states)-1]
+}
+
+// parentState is the matcher's state of the element a new element goes
+// into. Sibling combinators do not stream, so only ancestors count. html,
+// head and body are matched afresh each time: a later tag may still add
+// attributes to them (merge).
+func (s *streamer) parentState() matchState {
+	if n := len(s.states); n > 0 {
+		return s.states[n-1]
+	}
+	root := s.m.eval(&s.root, matchState{}, matchState{}, siblingPos{})
+	if s.mode == modeBody {
+		return s.m.eval(&s.body, root, matchState{}, siblingPos{})
+	}
+	return s.m.eval(&s.head, root, matchState{}, siblingPos{})
 }
 
 // closeItems judges the open items whose element sits at depth.

@@ -1,6 +1,7 @@
 package rank
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -9,9 +10,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-
-	"github.com/andybalholm/cascadia"
-	"github.com/crawler-service/crawler/internal/crawler"
 )
 
 // agree runs both readers and fails when the streaming one answers
@@ -26,24 +24,20 @@ func agree(t *testing.T, page, selector, match string) bool {
 // stopped at the match.
 func agreeStopped(t *testing.T, page, selector, match string) (streamed, stopped bool) {
 	t.Helper()
-	plan, ok := planStream(selector)
-	if !ok {
-		return false, false
-	}
-	sel, err := compile(selector)
-	if err != nil {
+	q, err := Compile(selector, match)
+	if err != nil || !q.streams {
 		return false, false
 	}
 	base, _ := url.Parse("https://base.test/dir/page")
-	n := newNeedle(match)
-	got, stopped, err := streamExtract([]byte(page), base, sel, plan, n)
+	ctx := context.Background()
+	got, stopped, err := streamExtract(ctx, []byte(page), base, q)
 	if errors.Is(err, errFallback) {
 		return false, false
 	}
 	if err != nil {
 		t.Fatalf("streamExtract(%q, %q): %v", page, selector, err)
 	}
-	want, err := treeExtract([]byte(page), base, sel, n)
+	want, err := treeExtract(ctx, []byte(page), base, q)
 	if err != nil && stopped && strings.Contains(err.Error(), "exceeds 512") {
 		// The reader stopped at the match before markup nested deeper than
 		// the tree parser accepts (TestRankBeforeDeepNesting).
@@ -123,6 +117,8 @@ func TestStreamAgreesWithTree(t *testing.T) {
 		{"case-insensitive tags", `<DIV CLASS=i><A HREF="/X">Y</A></DIV>`, "div.i", "base.test/x", true},
 		{"empty match", `<p>a</p><p class=i>b</p>`, ".i", "", true},
 		{"end body then more", `<body><p class=i>a</p></body><p class=i>b</p>`, ".i", "b", true},
+		{"upper-case doctype", `<!DOCTYPE HTML><title>t</title><p class=i>a</p><p class=i>x</p>`, ".i", "x", true},
+		{"upper-case doctype, table in p", `<!DOCTYPE HTML><p class=i>a<table><tr><td>x</td></tr></table></p><p class=i>x`, ".i", "x", false},
 		// Tag names the scanner reads itself, and the ones it hands over.
 		{"name ended by CR, tab, FF, slash", "<li\rclass=i>a</li\t><li\fclass=i>b</li/><li/class=i>c</li >", ".i", "c", true},
 		{"mixed-case end tag", `<Ul><lI Class=i>a</LI><li class=i>b</Li></uL>`, "ul .i", "b", true},
@@ -165,26 +161,27 @@ func TestRankBeforeDeepNesting(t *testing.T) {
 	t.Parallel()
 	page := []byte(`<title>t</title><ul><li class=x>a</li><li class=x>b</li></ul>` + strings.Repeat("<div>", 600))
 	base, _ := url.Parse("https://base.test/")
-	if _, err := treeExtract(page, base, mustCompile(t, "li.x"), newNeedle("b")); err == nil {
+	ctx := context.Background()
+	if _, err := treeExtract(ctx, page, base, mustCompile(t, "li.x", "b")); err == nil {
 		t.Fatal("the tree parser read a page nested 600 deep; this test no longer tests anything")
 	}
-	got, err := Extract(page, base, &crawler.RankSpec{Selector: "li.x", Match: "b"})
+	got, err := Extract(ctx, page, base, mustCompile(t, "li.x", "b"))
 	if err != nil || got.Rank == nil || *got.Rank != 2 {
 		t.Fatalf("Extract = %+v, %v; want rank 2", got, err)
 	}
 	// With nothing to stop at, the page is still a parse error.
-	if _, err := Extract(page, base, &crawler.RankSpec{Selector: "li.x", Match: "absent"}); err == nil {
+	if _, err := Extract(ctx, page, base, mustCompile(t, "li.x", "absent")); err == nil {
 		t.Fatal("Extract read a page nested 600 deep without a match; want a parse error")
 	}
 }
 
-func mustCompile(t *testing.T, selector string) cascadia.SelectorGroup {
+func mustCompile(t testing.TB, selector, match string) *Query {
 	t.Helper()
-	sel, err := compile(selector)
+	q, err := Compile(selector, match)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return sel
+	return q
 }
 
 func FuzzStreamAgrees(f *testing.F) {
@@ -195,6 +192,7 @@ func FuzzStreamAgrees(f *testing.F) {
 	f.Add(`<div><span class=i>x</span></div><div><span class=i>y</span>`, "div .i:not([x])", "y")
 	f.Add("<title>a\x00b</title><p class=i>\r\nq</p>", ".i", "q")
 	f.Add("<LI\rCLASS=i>a</Li\f><d\x00iv class=i>b</d\x00iv><lé class=i>c", ".i", "c")
+	f.Add("<!DOCTYPE HTML><p class=i>a<table><td>x</table></p><p class=i>x", "p.i", "x")
 	f.Fuzz(func(t *testing.T, page, selector, match string) {
 		agree(t, page, selector, match)
 	})
