@@ -60,7 +60,7 @@ func TestCommandLineErrors(t *testing.T) {
 		{"bad variable", nil, map[string]string{"WORKER_CONCURRENCY": "lots"}, 2, "WORKER_CONCURRENCY"},
 		{"unknown exporter", nil, map[string]string{"OTEL_METRICS_EXPORTER": "statsd", "API_ADDR": "127.0.0.1:0"}, 2, "prometheus, cloudwatch, emf, otlp, console, none"},
 		{"crawl without urls", []string{"crawl"}, nil, 2, "at least one URL"},
-		{"crawl bad method", []string{"crawl", "--method=ftp", "http://x/"}, nil, 2, "http, browser, auto"},
+		{"crawl bad method", []string{"crawl", "--method=ftp", "http://x/"}, nil, 2, "auto, http or browser"},
 		{"version with a flag", []string{"version", "--bogus"}, nil, 2, "flag provided but not defined"},
 		{"version with an argument", []string{"version", "now"}, nil, 2, `unexpected argument "now"`},
 	}

@@ -74,7 +74,7 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, s
 			deps.Metrics = mp.PrometheusHandler()
 		}
 		handler := api.New(api.Config{Token: token, Open: cfg.API.Open, Policy: policy(cfg.Fetch)}, deps)
-		if err := listen(gctx, g, cfg.API.Addr, handler, log, "api"); err != nil {
+		if err := listen(gctx, g, cfg.API.Addr, api.NewServer(handler, apiServerConfig(cfg.API), log), log, "api"); err != nil {
 			return err
 		}
 	}
@@ -86,7 +86,8 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, s
 			mux.Handle("GET /metrics", h)
 		}
 		mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
-		if err := listen(gctx, g, cfg.MetricsAddr, mux, log, "metrics"); err != nil {
+		// The API's default limits: the API_* variables are the API's.
+		if err := listen(gctx, g, cfg.MetricsAddr, api.NewServer(mux, api.ServerConfig{}, log), log, "metrics"); err != nil {
 			return err
 		}
 	}
@@ -140,14 +141,14 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, s
 	return err
 }
 
-// listen serves h on addr until ctx ends, then stops accepting and lets
-// requests in flight finish.
-func listen(ctx context.Context, g *errgroup.Group, addr string, h http.Handler, log *slog.Logger, name string) error {
+// listen serves srv on addr until ctx ends, then stops accepting and lets
+// requests in flight finish for 10 s; a connection still busy after that
+// is closed, which is logged rather than failing the whole shutdown.
+func listen(ctx context.Context, g *errgroup.Group, addr string, srv *api.Server, log *slog.Logger, name string) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("%s: listen %s: %w", name, addr, err)
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
 	log.Info("listening", "server", name, "addr", ln.Addr().String())
 	g.Go(func() error {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -159,9 +160,20 @@ func listen(ctx context.Context, g *errgroup.Group, addr string, h http.Handler,
 		<-ctx.Done()
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 		defer cancel()
-		return srv.Shutdown(sctx)
+		if err := srv.Shutdown(sctx); err != nil {
+			log.Warn("closed connections still busy at shutdown", "server", name, "err", err)
+		}
+		return nil
 	})
 	return nil
+}
+
+// apiServerConfig hands the API_* limits to the API's server.
+func apiServerConfig(c config.API) api.ServerConfig {
+	return api.ServerConfig{
+		ReadHeaderTimeout: c.ReadHeaderTimeout, ReadTimeout: c.ReadTimeout, WriteTimeout: c.WriteTimeout,
+		IdleTimeout: c.IdleTimeout, MaxHeaderBytes: c.MaxHeaderBytes, MaxConnections: c.MaxConnections,
+	}
 }
 
 func newToken() string {

@@ -84,8 +84,8 @@ type server struct {
 	log  *slog.Logger
 }
 
-// New returns the API's handler. Serving it (addresses, timeouts, TLS,
-// shutdown) is the caller's business.
+// New returns the API's handler; NewServer serves it within the limits a
+// public server needs.
 func New(cfg Config, deps Deps) http.Handler {
 	s := &server{cfg: cfg.withDefaults(), deps: deps, log: deps.Logger}
 	if s.log == nil {

@@ -62,7 +62,7 @@ func TestBadInput(t *testing.T) {
 		{"userinfo", "POST", "/v1/jobs", good, strings.NewReader(`{"url":"https://user:pw@example.com/"}`), 422, "invalid_request", "url", "credentials"},
 		{"metadata address", "POST", "/v1/jobs", good, strings.NewReader(`{"url":"http://169.254.169.254/latest/meta-data/"}`), 422, "invalid_request", "url", "metadata"},
 		{"loopback refused by policy", "POST", "/v1/jobs", good, strings.NewReader(`{"url":"http://127.0.0.1:8080/"}`), 422, "invalid_request", "url", "loopback"},
-		{"invalid selector", "POST", "/v1/jobs", good, strings.NewReader(`{"url":"https://example.com","rank":{"selector":"li[","match":"x"}}`), 422, "invalid_request", "rank.selector", "invalid css selector"},
+		{"invalid selector", "POST", "/v1/jobs", good, strings.NewReader(`{"url":"https://example.com","rank":{"selector":"li[","match":"x"}}`), 422, "invalid_request", "rank.selector", "not valid CSS"},
 		{"rank without match", "POST", "/v1/jobs", good, strings.NewReader(`{"url":"https://example.com","rank":{"selector":"li"}}`), 422, "invalid_request", "rank.match", "required"},
 		{"invalid method", "POST", "/v1/jobs", good, strings.NewReader(`{"url":"https://example.com","method":"curl"}`), 422, "invalid_request", "method", "http, browser or auto"},
 		{"long idempotency key", "POST", "/v1/jobs", good, strings.NewReader(`{"url":"https://example.com","idempotency_key":"` + strings.Repeat("k", 257) + `"}`), 422, "invalid_request", "idempotency_key", "longer"},

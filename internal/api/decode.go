@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"strings"
 )
 
@@ -41,6 +42,8 @@ func decodeError(err error) error {
 	switch {
 	case errors.As(err, &tooBig):
 		return err
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		return errorf(codeTimeout, "the request body did not arrive within the server's read timeout")
 	case errors.Is(err, io.EOF):
 		return errorf(codeMalformed, "the request body is empty; send a JSON object")
 	case errors.Is(err, io.ErrUnexpectedEOF):

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strings"
 	"syscall"
 
 	"github.com/redis/go-redis/v9"
@@ -23,7 +24,9 @@ const (
 	codeNotFound         = "not_found"
 	codeMethodNotAllowed = "method_not_allowed"
 	codeConflict         = "conflict"
+	codeIdemConflict     = "idempotency_conflict"
 	codeTooLarge         = "too_large"
+	codeTimeout          = "request_timeout"
 	codeInvalid          = "invalid_request"
 	codeUnavailable      = "unavailable"
 	codeInternal         = "internal"
@@ -40,10 +43,12 @@ func statusOf(code string) int {
 		return http.StatusNotFound
 	case codeMethodNotAllowed:
 		return http.StatusMethodNotAllowed
-	case codeConflict:
+	case codeConflict, codeIdemConflict:
 		return http.StatusConflict
 	case codeTooLarge:
 		return http.StatusRequestEntityTooLarge
+	case codeTimeout:
+		return http.StatusRequestTimeout
 	case codeInvalid:
 		return http.StatusUnprocessableEntity
 	case codeUnavailable:
@@ -70,9 +75,10 @@ func errorf(code, format string, args ...any) *Error {
 // 500 whose details stay in the server log.
 func toError(err error) *Error {
 	var (
-		apiErr  *Error
-		tooBig  *http.MaxBytesError
-		invalid *schedule.InvalidError
+		apiErr   *Error
+		tooBig   *http.MaxBytesError
+		invalid  *schedule.InvalidError
+		conflict *queue.IdempotencyConflictError
 	)
 	switch {
 	case errors.As(err, &apiErr):
@@ -87,6 +93,11 @@ func toError(err error) *Error {
 		return errorf(codeConflict, "a schedule with that name exists; delete it first to replace it")
 	case errors.As(err, &invalid):
 		return &Error{Code: codeInvalid, Message: "the schedule is invalid", Fields: map[string]string{invalid.Field: invalid.Reason}}
+	case errors.As(err, &conflict):
+		key := strings.TrimPrefix(conflict.Key, clientKeyPrefix)
+		return &Error{Code: codeIdemConflict,
+			Message: fmt.Sprintf("idempotency key %q was already used for a different request; repeat that request to get its id, or use a new key", key),
+			Fields:  map[string]string{"idempotency_key": "used for a different request"}}
 	case errors.Is(err, queue.ErrBatchTooLarge):
 		return &Error{Code: codeInvalid, Message: "too many jobs", Fields: map[string]string{"jobs": fmt.Sprintf("at most %d jobs", queue.MaxBatch)}}
 	case unavailable(err):

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -44,14 +45,30 @@ func (req *createJobsRequest) validate(policy netguard.Policy, maxBatch int) ([]
 	return req.Jobs, fe.err()
 }
 
-// enqueueRequest makes a queue request. Client keys live under "api:" so
-// no client can collide with the scheduler's "schedule:" keys.
+// clientKeyPrefix puts client keys apart, so that no client can collide
+// with the scheduler's "schedule:" keys.
+const clientKeyPrefix = "api:"
+
+// enqueueRequest makes a queue request. The queue compares the job, as
+// validation left it (default method filled in), to the one first
+// enqueued under the key.
 func enqueueRequest(in jobInput) queue.EnqueueRequest {
 	r := queue.EnqueueRequest{Job: crawler.Job{URL: in.URL, Method: in.Method, Rank: in.Rank}}
 	if in.IdempotencyKey != "" {
-		r.IdempotencyKey = "api:" + in.IdempotencyKey
+		r.IdempotencyKey = clientKeyPrefix + in.IdempotencyKey
 	}
 	return r
+}
+
+// conflictField names, in a batch, the job whose key conflicts.
+func conflictField(err error) error {
+	var conflict *queue.IdempotencyConflictError
+	if !errors.As(err, &conflict) {
+		return err
+	}
+	e := toError(err)
+	e.Fields = map[string]string{"jobs[" + strconv.Itoa(conflict.Index) + "].idempotency_key": e.Fields["idempotency_key"]}
+	return e
 }
 
 func (s *server) handleCreateJobs() http.Handler {
@@ -81,6 +98,9 @@ func (s *server) handleCreateJobs() http.Handler {
 			err = fmt.Errorf("api: enqueue %d jobs: got %d ids", len(reqs), len(ids))
 		}
 		if err != nil {
+			if req.Jobs != nil {
+				err = conflictField(err)
+			}
 			s.writeError(w, r, err)
 			return
 		}

@@ -167,3 +167,48 @@ func TestPrivatePolicy(t *testing.T) {
 		t.Errorf("metadata refusal does not say why: %s", r.body)
 	}
 }
+
+// TestIdempotencyConflict: a key reused with a different request is a 409
+// naming the key, and adds nothing; the same request still gets its id.
+func TestIdempotencyConflict(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, api.Config{})
+	var first, again idResponse
+	e.call(t, "POST", "/v1/jobs", `{"url":"https://example.com/a","idempotency_key":"order-42"}`, http.StatusAccepted, &first)
+	// The same request as the API reads it: the default method spelt out.
+	e.call(t, "POST", "/v1/jobs", `{"url":"https://example.com/a","method":"auto","idempotency_key":"order-42"}`, http.StatusAccepted, &again)
+	if again.ID != first.ID {
+		t.Errorf("same request, same key: id %s, want %s", again.ID, first.ID)
+	}
+	tests := []struct {
+		name, body, field string
+	}{
+		{"other url", `{"url":"https://example.com/b","idempotency_key":"order-42"}`, "idempotency_key"},
+		{"other method", `{"url":"https://example.com/a","method":"browser","idempotency_key":"order-42"}`, "idempotency_key"},
+		{"other rank", `{"url":"https://example.com/a","rank":{"selector":"li","match":"x"},"idempotency_key":"order-42"}`, "idempotency_key"},
+		{"in a batch", `{"jobs":[{"url":"https://example.com/new"},{"url":"https://example.com/b","idempotency_key":"order-42"}]}`, "jobs[1].idempotency_key"},
+		{"twice in one batch", `{"jobs":[{"url":"https://example.com/x","idempotency_key":"order-43"},{"url":"https://example.com/y","idempotency_key":"order-43"}]}`, "jobs[1].idempotency_key"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := e.call(t, "POST", "/v1/jobs", tt.body, http.StatusConflict, nil)
+			key := "order-42"
+			if tt.name == "twice in one batch" {
+				key = "order-43"
+			}
+			if r.err.Code != "idempotency_conflict" || !strings.Contains(r.err.Message, `"`+key+`"`) || r.err.Fields[tt.field] == "" {
+				t.Errorf("answer %s, want idempotency_conflict naming %q, with field %s", r.body, key, tt.field)
+			}
+			if strings.Contains(r.err.Message, "api:") {
+				t.Errorf("message shows the queue's key: %s", r.err.Message)
+			}
+		})
+	}
+	if n, _ := e.q.Counts(context.Background()); n.Waiting != 1 {
+		t.Errorf("waiting = %d, want only the first job", n.Waiting)
+	}
+	e.call(t, "POST", "/v1/jobs", `{"url":"https://example.com/a","idempotency_key":"order-42"}`, http.StatusAccepted, &again)
+	if again.ID != first.ID {
+		t.Errorf("after conflicts: id %s, want %s", again.ID, first.ID)
+	}
+}

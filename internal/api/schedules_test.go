@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -83,4 +84,22 @@ func TestScheduleCRUD(t *testing.T) {
 	if len(list.Schedules) != 1 {
 		t.Errorf("after delete: %d schedules, want 1", len(list.Schedules))
 	}
+}
+
+// TestScheduleDotNames: "." and ".." would be created at a Location that
+// clients and the router resolve to another path, so they are refused.
+func TestScheduleDotNames(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, api.Config{})
+	for _, name := range []string{".", ".."} {
+		r := e.call(t, "POST", "/v1/schedules", `{"name":"`+name+`","job":{"url":"https://example.com"}}`, http.StatusUnprocessableEntity, nil)
+		if r.err.Code != "invalid_request" || !strings.Contains(r.err.Fields["name"], "path") {
+			t.Errorf("name %q: %s, want invalid_request with a reason for name", name, r.body)
+		}
+	}
+	// Dots inside a name are fine: the address reaches it.
+	r := e.call(t, "POST", "/v1/schedules", `{"name":"...","job":{"url":"https://example.com"}}`, http.StatusCreated, nil)
+	e.call(t, "GET", r.header.Get("Location"), nil, http.StatusOK, nil)
+	e.call(t, "POST", "/v1/schedules", `{"name":".hidden","job":{"url":"https://example.com"}}`, http.StatusCreated, nil)
+	e.call(t, "GET", "/v1/schedules/.hidden", nil, http.StatusOK, nil)
 }

@@ -67,7 +67,7 @@ func (j *jobSpec) validate(policy netguard.Policy, prefix string, fe *fieldError
 		j.Method = crawler.MethodAuto
 	}
 	if !j.Method.Valid() {
-		fe.add(prefix+"method", "must be http, browser or auto")
+		fe.add(prefix+"method", "must be %s", crawler.MethodNames())
 	}
 	if j.Rank == nil {
 		return

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/net/http/httpproxy"
+
 	"github.com/crawler-service/crawler/internal/schedule"
 )
 
@@ -48,6 +50,18 @@ type API struct {
 	Addr  string
 	Token string // empty with all: a random token is made and printed once
 	Open  bool   // API_AUTH=none: no token required (explicit opt-out)
+
+	// What one client may hold of the server. ReadTimeout bounds a whole
+	// request, body included; WriteTimeout runs from the end of the headers
+	// to the end of the answer; IdleTimeout bounds a kept-alive connection
+	// between requests. Load keeps ReadHeaderTimeout <= ReadTimeout <=
+	// WriteTimeout.
+	ReadHeaderTimeout time.Duration // API_READ_HEADER_TIMEOUT
+	ReadTimeout       time.Duration // API_READ_TIMEOUT
+	WriteTimeout      time.Duration // API_WRITE_TIMEOUT
+	IdleTimeout       time.Duration // API_IDLE_TIMEOUT
+	MaxHeaderBytes    int           // API_MAX_HEADER_BYTES
+	MaxConnections    int           // API_MAX_CONNECTIONS: open connections per process
 }
 
 // Worker configures a worker process.
@@ -69,9 +83,17 @@ type Fetch struct {
 	PerHostGap         time.Duration
 	PerHostShared      bool // CRAWL_PER_HOST_SHARED: the two above hold across all workers, through Redis
 	Proxies            []string
+	// ProxyEnv is the standard HTTPS_PROXY, HTTP_PROXY and NO_PROXY (or
+	// their lower-case spellings), for when Proxies is empty; nil when none
+	// is set.
+	ProxyEnv           *httpproxy.Config
 	Robots             bool
 	BrowserConcurrency int
 	BrowserDriverPath  string // PLAYWRIGHT_DRIVER_PATH; empty: playwright-go's default
+	// BrowserMaxPageBytes bounds everything one browser page loads
+	// (BROWSER_MAX_PAGE_BYTES, at least MaxBodyBytes); 0: the browser's
+	// default, 5 × MaxBodyBytes.
+	BrowserMaxPageBytes int64
 }
 
 // Scheduler configures the scheduler.
@@ -101,6 +123,20 @@ func Load(process string, getenv func(string) string) (Config, error) {
 	case "none":
 		c.API.Open = true
 	}
+	c.API.ReadHeaderTimeout = r.duration("API_READ_HEADER_TIMEOUT", 10*time.Second)
+	c.API.ReadTimeout = r.duration("API_READ_TIMEOUT", 30*time.Second)
+	c.API.WriteTimeout = r.duration("API_WRITE_TIMEOUT", 60*time.Second)
+	// Above a load balancer's usual 60 s, so that the balancer closes a
+	// pooled connection first rather than send a request on one we close.
+	c.API.IdleTimeout = r.duration("API_IDLE_TIMEOUT", 75*time.Second)
+	c.API.MaxHeaderBytes = r.intRange("API_MAX_HEADER_BYTES", 16<<10, 1<<10, 1<<20)
+	c.API.MaxConnections = r.intRange("API_MAX_CONNECTIONS", 1024, 1, 1_000_000)
+	if c.API.ReadHeaderTimeout > c.API.ReadTimeout {
+		r.errs = append(r.errs, fmt.Errorf("API_READ_HEADER_TIMEOUT=%s is longer than API_READ_TIMEOUT=%s, which bounds the headers too", c.API.ReadHeaderTimeout, c.API.ReadTimeout))
+	}
+	if c.API.ReadTimeout > c.API.WriteTimeout {
+		r.errs = append(r.errs, fmt.Errorf("API_READ_TIMEOUT=%s is longer than API_WRITE_TIMEOUT=%s, which runs while the body is read", c.API.ReadTimeout, c.API.WriteTimeout))
+	}
 	defaultMetrics := ":9464"
 	if process == ProcessAPI || process == ProcessAll {
 		defaultMetrics = c.API.Addr
@@ -123,9 +159,12 @@ func Load(process string, getenv func(string) string) (Config, error) {
 	c.Fetch.Robots = r.boolean("CRAWL_ROBOTS", false)
 	c.Fetch.BrowserConcurrency = r.intRange("BROWSER_CONCURRENCY", 2, 1, 64)
 	c.Fetch.BrowserDriverPath = getenv("PLAYWRIGHT_DRIVER_PATH")
+	c.Fetch.BrowserMaxPageBytes = int64(r.intRange("BROWSER_MAX_PAGE_BYTES", 0, int(c.Fetch.MaxBodyBytes), 1<<31-1))
+	c.Fetch.ProxyEnv = proxyEnv(getenv)
 	if p := getenv("CRAWL_PROXIES"); p != "" {
 		for _, s := range strings.Split(p, ",") {
-			u, err := url.Parse(strings.TrimSpace(s))
+			s = strings.TrimSpace(s)
+			u, err := url.Parse(s)
 			if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "socks5") {
 				r.fail("CRAWL_PROXIES", "proxy URLs such as http://proxy:3128, comma-separated", redact(s))
 				continue
@@ -161,7 +200,13 @@ type reader struct {
 	errs   []error
 }
 
+// fail records an invalid value. A value with an '@' is shown redacted
+// whatever the variable: it may be a URL with a password put in the wrong
+// place.
 func (r *reader) fail(name, valid, value string) {
+	if strings.Contains(value, "@") {
+		value = redact(value)
+	}
 	r.errs = append(r.errs, fmt.Errorf("%s=%q: want %s", name, value, valid))
 }
 
@@ -234,18 +279,97 @@ func (r *reader) url(name string, schemes ...string) string {
 		return ""
 	}
 	u, err := url.Parse(v)
-	if err != nil || !slices.Contains(schemes, u.Scheme) {
-		r.fail(name, "a URL with scheme "+strings.Join(schemes, ", ")+" such as redis://localhost:6379/0", redact(v))
+	// An opaque "redis:user:pw@host" or a URL without a host would reach the
+	// client's default, localhost, without a word.
+	if err != nil || !slices.Contains(schemes, u.Scheme) || u.Opaque != "" || (u.Host == "" && (u.Scheme != "unix" || u.Path == "")) {
+		r.fail(name, "a URL with scheme "+strings.Join(schemes, ", ")+" and a host (or, for unix, a path) such as redis://localhost:6379/0", redact(v))
 		return ""
 	}
 	return v
 }
 
-// redact hides a password in a URL so it never reaches an error message.
-func redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "(unparsable URL)"
+// proxyEnv reads the standard proxy variables, in either case, as net/http's
+// ProxyFromEnvironment does, but through getenv. (Not its REQUEST_METHOD
+// check: the crawler never runs as a CGI program.)
+func proxyEnv(getenv func(string) string) *httpproxy.Config {
+	either := func(upper, lower string) string {
+		if v := getenv(upper); v != "" {
+			return v
+		}
+		return getenv(lower)
 	}
-	return u.Redacted()
+	c := &httpproxy.Config{
+		HTTPProxy:  either("HTTP_PROXY", "http_proxy"),
+		HTTPSProxy: either("HTTPS_PROXY", "https_proxy"),
+		NoProxy:    either("NO_PROXY", "no_proxy"),
+	}
+	if c.HTTPProxy == "" && c.HTTPSProxy == "" {
+		return nil
+	}
+	return c
+}
+
+// masked stands for what redact hides.
+const masked = "xxxxx"
+
+// redact shows a URL-like value only as far as it surely holds no
+// credential: a scheme, a plain host, a numeric port, a numeric path (a
+// Redis database). Anything before an '@' and every other part becomes
+// xxxxx. It does not parse the value: a password is as likely in a value
+// that fails to parse (which is why it is in an error) as in one that
+// parses, and in any spelling, percent-encoded or not.
+func redact(raw string) string {
+	var b strings.Builder
+	rest := raw
+	if scheme, after, ok := strings.Cut(rest, "://"); ok && isScheme(scheme) {
+		b.WriteString(scheme + "://")
+		rest = after
+	}
+	if i := strings.LastIndexByte(rest, '@'); i >= 0 {
+		b.WriteString(masked + "@")
+		rest = rest[i+1:]
+	}
+	authority, path, query := rest, "", ""
+	if i := strings.IndexAny(authority, "?#"); i >= 0 {
+		authority, query = authority[:i], authority[i:]
+	}
+	if i := strings.IndexByte(authority, '/'); i >= 0 {
+		authority, path = authority[:i], authority[i:]
+	}
+	host, port, hasPort := authority, "", false
+	if i := strings.LastIndexByte(authority, ':'); i >= 0 && !strings.HasSuffix(authority, "]") {
+		host, port, hasPort = authority[:i], authority[i+1:], true
+	}
+	b.WriteString(keepIf(host, isHost))
+	if hasPort {
+		b.WriteString(":" + keepIf(port, isDigits))
+	}
+	if path != "" {
+		b.WriteString("/" + keepIf(path[1:], isDigits))
+	}
+	if query != "" {
+		b.WriteString(query[:1] + masked)
+	}
+	return b.String()
+}
+
+func keepIf(s string, ok func(string) bool) string {
+	if s == "" || ok(s) {
+		return s
+	}
+	return masked
+}
+
+func isScheme(s string) bool {
+	return s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-") == ""
+}
+
+func isDigits(s string) bool { return strings.Trim(s, "0123456789") == "" }
+
+// isHost accepts a name or IPv4 address, or an IPv6 address in brackets.
+func isHost(s string) bool {
+	if strings.HasPrefix(s, "[") {
+		return strings.HasSuffix(s, "]") && strings.Trim(s[1:len(s)-1], "0123456789abcdefABCDEF:.") == ""
+	}
+	return strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") == ""
 }

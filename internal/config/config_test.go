@@ -86,3 +86,59 @@ func TestAPIOpenIsExplicit(t *testing.T) {
 		t.Errorf("API_AUTH=none: %+v %v", c.API, err)
 	}
 }
+
+func TestAPILimits(t *testing.T) {
+	t.Parallel()
+	c, err := Load(ProcessAll, env(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := API{Addr: "127.0.0.1:8080", ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: time.Minute, IdleTimeout: 75 * time.Second, MaxHeaderBytes: 16 << 10, MaxConnections: 1024}
+	if c.API != want {
+		t.Errorf("defaults = %+v, want %+v", c.API, want)
+	}
+	c, err = Load(ProcessAll, env(map[string]string{
+		"API_READ_HEADER_TIMEOUT": "1s", "API_READ_TIMEOUT": "2s", "API_WRITE_TIMEOUT": "3s",
+		"API_IDLE_TIMEOUT": "4s", "API_MAX_HEADER_BYTES": "4096", "API_MAX_CONNECTIONS": "50",
+	}))
+	want = API{Addr: "127.0.0.1:8080", ReadHeaderTimeout: time.Second, ReadTimeout: 2 * time.Second,
+		WriteTimeout: 3 * time.Second, IdleTimeout: 4 * time.Second, MaxHeaderBytes: 4096, MaxConnections: 50}
+	if err != nil || c.API != want {
+		t.Errorf("set = %+v, %v; want %+v", c.API, err, want)
+	}
+	for _, tt := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"API_READ_TIMEOUT": "0s"}, "API_READ_TIMEOUT"},
+		{map[string]string{"API_IDLE_TIMEOUT": "forever"}, "API_IDLE_TIMEOUT"},
+		{map[string]string{"API_MAX_CONNECTIONS": "0"}, "API_MAX_CONNECTIONS"},
+		{map[string]string{"API_MAX_HEADER_BYTES": "100"}, "API_MAX_HEADER_BYTES"},
+		{map[string]string{"API_READ_HEADER_TIMEOUT": "1m"}, "longer than API_READ_TIMEOUT"},
+		{map[string]string{"API_READ_TIMEOUT": "2m"}, "longer than API_WRITE_TIMEOUT"},
+	} {
+		if _, err := Load(ProcessAll, env(tt.env)); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%v: %v, want an error naming %s", tt.env, err, tt.want)
+		}
+	}
+}
+
+func TestFetchProxyEnvAndPageBytes(t *testing.T) {
+	t.Parallel()
+	c, err := Load(ProcessAll, env(nil))
+	if err != nil || c.Fetch.ProxyEnv != nil || c.Fetch.BrowserMaxPageBytes != 0 {
+		t.Errorf("unset: proxy env %+v, page bytes %d, %v; want nil and 0", c.Fetch.ProxyEnv, c.Fetch.BrowserMaxPageBytes, err)
+	}
+	c, err = Load(ProcessAll, env(map[string]string{
+		"https_proxy": "http://lower:3128", "HTTP_PROXY": "http://upper:3128", "NO_PROXY": "internal.example",
+		"BROWSER_MAX_PAGE_BYTES": "10485760",
+	}))
+	if err != nil || c.Fetch.ProxyEnv == nil || c.Fetch.ProxyEnv.HTTPSProxy != "http://lower:3128" ||
+		c.Fetch.ProxyEnv.HTTPProxy != "http://upper:3128" || c.Fetch.ProxyEnv.NoProxy != "internal.example" || c.Fetch.BrowserMaxPageBytes != 10<<20 {
+		t.Errorf("set: proxy env %+v, page bytes %d, %v", c.Fetch.ProxyEnv, c.Fetch.BrowserMaxPageBytes, err)
+	}
+	if _, err := Load(ProcessAll, env(map[string]string{"BROWSER_MAX_PAGE_BYTES": "1000"})); err == nil || !strings.Contains(err.Error(), "BROWSER_MAX_PAGE_BYTES") {
+		t.Errorf("page bytes below CRAWL_MAX_BODY_BYTES: %v, want an error", err)
+	}
+}

@@ -1,6 +1,9 @@
 package queue
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 var (
 	// ErrNotFound is returned by Status for an unknown or expired job.
@@ -12,4 +15,21 @@ var (
 
 	// ErrBatchTooLarge rejects an Enqueue of more than MaxBatch jobs.
 	ErrBatchTooLarge = errors.New("batch too large")
+
+	// ErrIdempotencyConflict rejects an Enqueue that uses an idempotency key
+	// taken, within the IdempotencyWindow, by a different job.
+	ErrIdempotencyConflict = errors.New("idempotency key already used for a different job")
 )
+
+// IdempotencyConflictError is an ErrIdempotencyConflict naming the key
+// and the request that reused it.
+type IdempotencyConflictError struct {
+	Key   string
+	Index int // of the refused request in the Enqueue call
+}
+
+func (e *IdempotencyConflictError) Error() string {
+	return fmt.Sprintf("idempotency key %q: %v", e.Key, ErrIdempotencyConflict)
+}
+
+func (e *IdempotencyConflictError) Unwrap() error { return ErrIdempotencyConflict }

@@ -28,7 +28,7 @@ func TestLifecycleOnMiniredis(t *testing.T) {
 	ids := enqueue(t, q, []queue.EnqueueRequest{
 		{Job: crawler.Job{URL: "https://a.example", Schedule: "s"}, IdempotencyKey: "k"},
 		{Job: crawler.Job{URL: "https://b.example"}},
-		{Job: crawler.Job{URL: "https://a.example"}, IdempotencyKey: "k"},
+		{Job: crawler.Job{URL: "https://a.example", Schedule: "s"}, IdempotencyKey: "k"},
 	})
 	if ids[2] != ids[0] {
 		t.Errorf("idempotent repeat got %s, want %s", ids[2], ids[0])

@@ -55,6 +55,11 @@ func ValidateName(name string) error {
 	if len(name) > MaxNameLength {
 		return invalid("name", "longer than %d characters", MaxNameLength)
 	}
+	if name == "." || name == ".." {
+		// Its address, /v1/schedules/. or /v1/schedules/.., is a path
+		// segment that clients and routers resolve away.
+		return invalid("name", "may not be %q: /v1/schedules/%s is a relative path, so the schedule could not be reached", name, name)
+	}
 	for _, r := range name {
 		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '.' || r == '-'
 		if !ok {

@@ -1,22 +1,46 @@
 -- Adds a batch of jobs: one stream entry and one record each.
 -- KEYS[1] stream
 -- ARGV[1] key base "{prefix}:", ARGV[2] idempotency window (ms),
--- then per job: id, idempotency key ('' for none), job JSON.
--- Returns the id of every job in input order; a repeated idempotency key
--- returns the id of the job that first used it and adds nothing.
+-- then per job: id, idempotency key ('' for none), fingerprint, job JSON.
+-- Returns the id of every job in input order. A key taken by the same job
+-- (same fingerprint) returns that job's id and adds nothing. A key taken by
+-- a different job fails the call with "IDEMPOTENCY_CONFLICT n" (n: the
+-- job's 1-based place in this call) before anything is written.
+-- A key's value is "id fingerprint"; a bare id, stored before fingerprints
+-- were, matches any job.
 local stream, base, window = KEYS[1], ARGV[1], ARGV[2]
-local out = {}
-for i = 3, #ARGV, 3 do
-  local id, key, job = ARGV[i], ARGV[i + 1], ARGV[i + 2]
-  local first = false
+local taken = {} -- key -> {id, fingerprint, whether this call adds it}
+for i = 3, #ARGV, 4 do
+  local id, key, fp = ARGV[i], ARGV[i + 1], ARGV[i + 2]
   if key ~= '' then
-    first = redis.call('SET', base .. 'idem:' .. key, id, 'NX', 'GET', 'PX', window)
+    local t = taken[key]
+    if not t then
+      local v = redis.call('GET', base .. 'idem:' .. key)
+      if v then
+        local had, hadfp = string.match(v, '^(%S+) (%S+)$')
+        t = {had or v, hadfp or fp, false}
+      else
+        t = {id, fp, true}
+      end
+      taken[key] = t
+    end
+    if t[2] ~= fp then
+      return redis.error_reply('IDEMPOTENCY_CONFLICT ' .. ((i - 3) / 4 + 1))
+    end
   end
-  if first then
-    out[#out + 1] = first
+end
+local out = {}
+for i = 3, #ARGV, 4 do
+  local id, key, job = ARGV[i], ARGV[i + 1], ARGV[i + 3]
+  local t = taken[key]
+  if t and not (t[3] and t[1] == id) then
+    out[#out + 1] = t[1]
   else
     local sid = redis.call('XADD', stream, '*', 'i', id, 'a', '1', 'j', job)
     redis.call('SET', base .. 'job:' .. id, '{"state":"waiting","sid":"' .. sid .. '","attempts":0}')
+    if t then
+      redis.call('SET', base .. 'idem:' .. key, id .. ' ' .. t[2], 'PX', window)
+    end
     out[#out + 1] = id
   end
 end
