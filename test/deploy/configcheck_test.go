@@ -175,7 +175,7 @@ func documentedVariables(root string) func(string) bool {
 // the prefixes it names as `PREFIX_*`.
 func docVariables(doc string) (names map[string]bool, prefixes []string) {
 	names = map[string]bool{}
-	for _, m := range regexp.MustCompile("`([A-Z][A-Z0-9_]*)(\\*)?`").FindAllStringSubmatch(doc, -1) {
+	for _, m := range regexp.MustCompile("`([A-Za-z][A-Za-z0-9_]*)(\\*)?`").FindAllStringSubmatch(doc, -1) {
 		if m[2] != "" {
 			prefixes = append(prefixes, m[1])
 		} else {
