@@ -64,7 +64,7 @@ func TestBadInput(t *testing.T) {
 		{"loopback refused by policy", "POST", "/v1/jobs", good, strings.NewReader(`{"url":"http://127.0.0.1:8080/"}`), 422, "invalid_request", "url", "loopback"},
 		{"invalid selector", "POST", "/v1/jobs", good, strings.NewReader(`{"url":"https://example.com","rank":{"selector":"li[","match":"x"}}`), 422, "invalid_request", "rank.selector", "not valid CSS"},
 		{"rank without match", "POST", "/v1/jobs", good, strings.NewReader(`{"url":"https://example.com","rank":{"selector":"li"}}`), 422, "invalid_request", "rank.match", "required"},
-		{"invalid method", "POST", "/v1/jobs", good, strings.NewReader(`{"url":"https://example.com","method":"curl"}`), 422, "invalid_request", "method", "http, browser or auto"},
+		{"invalid method", "POST", "/v1/jobs", good, strings.NewReader(`{"url":"https://example.com","method":"curl"}`), 422, "invalid_request", "method", "auto, http or browser"},
 		{"long idempotency key", "POST", "/v1/jobs", good, strings.NewReader(`{"url":"https://example.com","idempotency_key":"` + strings.Repeat("k", 257) + `"}`), 422, "invalid_request", "idempotency_key", "longer"},
 		{"bad job in batch", "POST", "/v1/jobs", good, strings.NewReader(batch(5, 3)), 422, "invalid_request", "jobs[3].url", "scheme must be http or https"},
 		{"batch of 10,001", "POST", "/v1/jobs", good, strings.NewReader(batch(10_001, -1)), 422, "invalid_request", "jobs", "at most 10000"},

@@ -36,7 +36,7 @@ func BenchmarkRender(b *testing.B) {
 				raw := launchRaw(b)
 				f, _ := newTestFetcher(b, Config{Concurrency: c, WaitUntil: wait})
 				fetch := func() error {
-					_, err := f.Fetch(context.Background(), job(target, spec("target")))
+					_, err := get(context.Background(), f, target, "li.r")
 					return err
 				}
 				// Launch and warm both outside the measurement.

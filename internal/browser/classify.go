@@ -3,6 +3,7 @@ package browser
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -15,13 +16,16 @@ import (
 )
 
 // failure classifies an error of a Playwright call on the job's page. The
-// causes the fetcher knows first (its own route refused the navigation,
-// the renderer crashed, the job ran out of time, the browser went away)
-// come before what Playwright's message says.
+// causes the fetcher knows first (the job went over its byte budget, its
+// own route refused the navigation, the renderer crashed, the job ran out
+// of time, the browser went away) come before what Playwright's message
+// says.
 func (j *jobState) failure(ctx context.Context, inst *instance, op string, target *url.URL, err error) error {
 	navErr, lastNav := j.nav()
 	msg := firstLine(err)
 	switch {
+	case j.overErr() != nil:
+		return j.overErr()
 	case navErr != nil:
 		return navErr
 	case j.crashed.Load():
@@ -46,11 +50,60 @@ func (j *jobState) failure(ctx context.Context, inst *instance, op string, targe
 	}
 	if code == "ERR_TUNNEL_CONNECTION_FAILED" {
 		// The proxy refused the tunnel; it remembers why.
-		if why := inst.proxy.refusal(tunnelAuthority(urlOf(lastNav), target)); why != nil {
-			return crawler.Errorf(dialErrorType(why), "browser: %s %s: %w", op, crawler.Redact(target), why)
+		if why := j.sess.refusal(tunnelAuthority(urlOf(lastNav), target)); why != nil {
+			return fmt.Errorf("browser: %s %s: %w", op, crawler.Redact(target), why)
 		}
 	}
 	return crawler.Errorf(netErrorType(code), "browser: %s %s: %s", op, crawler.Redact(target), msg)
+}
+
+// landed checks where the main frame ended up after load, before the page
+// is read: a script, a meta refresh or a late redirect may navigate it
+// after the response the job got. A navigation that was refused shows
+// Chromium's error page, or the proxy's refusal, and reading that as the
+// page would report a success; it fails the job as that navigation's
+// refusal, naming the host and why, not the address.
+func (j *jobState) landed(start *url.URL) error {
+	now := j.page.MainFrame().URL()
+	if strings.HasPrefix(now, "chrome-error:") {
+		_, lastNav := j.nav()
+		if lastNav == nil {
+			return crawler.Errorf(crawler.ErrBrowser, "browser: %s navigated to an error page", crawler.Redact(start))
+		}
+		return j.navFailure(start, lastNav)
+	}
+	u, err := url.Parse(now)
+	if err != nil {
+		return nil
+	}
+	if why := j.sess.docRefusal(u); why != nil {
+		return fmt.Errorf("browser: %s navigated to %s: %w", crawler.Redact(start), u.Host, why)
+	}
+	return nil
+}
+
+// navFailure is why the main frame's navigation to req failed after the
+// job's first response.
+func (j *jobState) navFailure(start *url.URL, req playwright.Request) error {
+	j.mu.Lock()
+	why := j.refused[req.URL()]
+	j.mu.Unlock()
+	dest, err := url.Parse(req.URL())
+	if err != nil {
+		return crawler.Errorf(crawler.ErrBrowser, "browser: %s navigated to an unparsable URL", crawler.Redact(start))
+	}
+	if why == nil {
+		why = j.sess.refusal(authority(dest))
+	}
+	if why != nil {
+		return fmt.Errorf("browser: %s navigated to %s: %w", crawler.Redact(start), dest.Host, why)
+	}
+	failure := "failed"
+	if f := req.Failure(); f != nil {
+		failure = crawler.RedactText(f.Error())
+	}
+	return crawler.Errorf(netErrorType(netErrorCode.FindString(failure)), "browser: %s navigated to %s: %s",
+		crawler.Redact(start), dest.Host, failure)
 }
 
 // failedStatus is the status and URL of the main-frame response whose
@@ -101,7 +154,7 @@ func (f *Fetcher) alive(inst *instance) bool {
 	}
 	ok := make(chan bool, 1)
 	go func() {
-		_, err := inst.bctx.Cookies()
+		_, err := inst.probe.Cookies()
 		ok <- err == nil
 	}()
 	select {
@@ -165,13 +218,13 @@ func statusError(code int, final *url.URL) error {
 
 // proxyRefusal is the error for a main response the proxy made itself: a
 // redirect hop to a refused address, or a target it could not reach.
-func proxyRefusal(proxy *guardProxy, resp playwright.Response, typ string, final *url.URL) error {
+func (j *jobState) proxyRefusal(resp playwright.Response, typ string, final *url.URL) error {
+	if why := j.sess.refusal(authority(final)); why != nil {
+		return fmt.Errorf("browser: get %s: %w", crawler.Redact(final), why)
+	}
 	t := crawler.ErrorType(typ)
 	if !knownType(t) {
 		t = crawler.ErrConnect
-	}
-	if why := proxy.refusal(authority(final)); why != nil {
-		return crawler.Errorf(t, "browser: get %s: proxy: %w", crawler.Redact(final), why)
 	}
 	why, _ := resp.Text()
 	return crawler.Errorf(t, "browser: get %s: proxy: %s", crawler.Redact(final), strings.TrimSpace(why))

@@ -1,7 +1,6 @@
 package browser
 
 import (
-	"context"
 	"fmt"
 	"log/slog"
 	"net"
@@ -38,12 +37,6 @@ const (
 
 // Config configures a Fetcher. Every zero value means the default named on
 // its field.
-// HostLimiter is per-host politeness, as httpfetch.HostLimiter: Acquire
-// blocks until a job to host may start; release is called once.
-type HostLimiter interface {
-	Acquire(ctx context.Context, host string) (release func(), err error)
-}
-
 type Config struct {
 	// ExecutablePath is the Chromium binary (/usr/lib/chromium/chromium,
 	// else /usr/bin/chromium). Debian's Chromium is used because
@@ -54,18 +47,15 @@ type Config struct {
 	// and node (PLAYWRIGHT_DRIVER_PATH; ~/.cache/ms-playwright-go/1.64.1).
 	DriverPath string
 	// Concurrency bounds the pages open at once (BROWSER_CONCURRENCY; 2).
-	// Jobs beyond it wait, bounded only by their context.
+	// Jobs beyond it wait, bounded only by their context, which also
+	// bounds the job itself: the fetcher has no timeout of its own.
 	Concurrency int
-	// Timeout bounds one job from opening its page to reading it (30s).
-	// Waiting for a page slot or for the browser to launch is bounded only
-	// by the caller's context.
-	Timeout time.Duration
 	// WaitUntil is the wait strategy (WaitSelector: a list a script
 	// fetches may land after load, and the rank is what jobs ask for).
 	WaitUntil WaitUntil
 	// SelectorWait bounds the wait for the rank selector under WaitSelector
-	// (5s), so a page that has no matching item does not spend the whole
-	// Timeout.
+	// (5s), so a page that has no matching item does not spend the job's
+	// whole deadline.
 	SelectorWait time.Duration
 	// LoadResources loads images, fonts and media too. By default they are
 	// refused: the crawler reads the DOM, and they are most of a page's
@@ -73,21 +63,30 @@ type Config struct {
 	LoadResources bool
 	// UserAgent replaces Chromium's own user agent when set.
 	UserAgent string
-	// MaxBytes bounds the rendered document the fetcher reads (5 MiB);
-	// more is too_large.
+	// MaxBytes bounds a document (CRAWL_MAX_BODY_BYTES; 5 MiB): each
+	// document response as it arrives, decompressed, and the rendered
+	// DOM the fetcher reads. More is too_large.
 	MaxBytes int64
+	// MaxPageBytes bounds everything one page loads, decompressed, as
+	// Chromium counts it and as the proxy passes it on (an https tunnel's
+	// bytes as they are) (BROWSER_MAX_PAGE_BYTES; 5 × MaxBytes: 25 MiB by
+	// default). Images, fonts and media are refused by default, so what
+	// counts is documents, scripts, styles and data: a few MiB decoded for
+	// a heavy script-built page. 5 × leaves room for the heaviest, and 25
+	// MiB of scripts costs Chromium under 200 MB (TestDownloadsBounded).
+	// More is too_large. At least MaxBytes.
+	MaxPageBytes int64
 	// LaunchTimeout bounds starting Chromium (60s).
 	LaunchTimeout time.Duration
-
-	// Hosts, when set, spaces out jobs per host: a job holds a place for
-	// its URL's host while its page is open (the HTTP fetcher's limiter,
-	// so one host's limit covers both methods).
-	Hosts HostLimiter
 
 	// Policy decides which addresses any request of a page may reach.
 	Policy netguard.Policy
 	// Resolver resolves host names for the policy (net.DefaultResolver).
 	Resolver *net.Resolver
+
+	// insecureTLS makes pages accept any certificate: the tests' https
+	// servers have their own.
+	insecureTLS bool
 
 	// MeterProvider receives the browser's health instruments (none).
 	MeterProvider metric.MeterProvider
@@ -117,7 +116,6 @@ func (c Config) withDefaults() Config {
 	if c.Concurrency == 0 {
 		c.Concurrency = 2
 	}
-	def(&c.Timeout, 30*time.Second)
 	def(&c.SelectorWait, 5*time.Second)
 	def(&c.LaunchTimeout, 60*time.Second)
 	if c.WaitUntil == "" {
@@ -125,6 +123,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.MaxBytes == 0 {
 		c.MaxBytes = 5 << 20
+	}
+	if c.MaxPageBytes == 0 {
+		c.MaxPageBytes = max(5*c.MaxBytes, c.MaxBytes) // the max guards an overflow
 	}
 	if c.Resolver == nil {
 		c.Resolver = net.DefaultResolver
@@ -139,10 +140,13 @@ func (c Config) validate() error {
 	switch {
 	case c.Concurrency < 0:
 		return fmt.Errorf("browser: concurrency %d: %w", c.Concurrency, ErrInvalidConfig)
-	case c.Timeout < 0, c.SelectorWait < 0, c.LaunchTimeout < 0:
+	case c.SelectorWait < 0, c.LaunchTimeout < 0:
 		return fmt.Errorf("browser: negative duration: %w", ErrInvalidConfig)
-	case c.MaxBytes < 0:
-		return fmt.Errorf("browser: max bytes %d: %w", c.MaxBytes, ErrInvalidConfig)
+	case c.MaxBytes < 0, c.MaxPageBytes < 0:
+		return fmt.Errorf("browser: max bytes %d, max page bytes %d: %w", c.MaxBytes, c.MaxPageBytes, ErrInvalidConfig)
+	}
+	if d := c.withDefaults(); d.MaxPageBytes < d.MaxBytes {
+		return fmt.Errorf("browser: max page bytes %d below max bytes %d: %w", d.MaxPageBytes, d.MaxBytes, ErrInvalidConfig)
 	}
 	switch c.WaitUntil {
 	case "", WaitLoad, WaitNetworkIdle, WaitSelector:

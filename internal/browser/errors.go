@@ -21,6 +21,12 @@ var (
 	// ErrDownload: the URL answers with a download (Content-Disposition:
 	// attachment), not a page. Type parse, so it is not retried.
 	ErrDownload = errors.New("response is a download, not a page")
+	// ErrOverBudget: the page loaded more than Config.MaxBytes in one
+	// document, or more than Config.MaxPageBytes in all. Type too_large.
+	ErrOverBudget = errors.New("page over its byte budget")
+	// ErrEncoding: a response came compressed in a way the proxy cannot
+	// count (it asks for gzip and deflate only). Type parse.
+	ErrEncoding = errors.New("unsupported content encoding")
 	// ErrInvalidConfig: New was given a Config it cannot use.
 	ErrInvalidConfig = errors.New("invalid browser config")
 )

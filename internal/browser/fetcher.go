@@ -5,13 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/url"
-	"strings"
 	"sync"
-	"time"
 
 	"github.com/crawler-service/crawler/internal/crawler"
-	"github.com/crawler-service/crawler/internal/rank"
+	"github.com/crawler-service/crawler/internal/fetch"
 )
 
 // Fetcher renders pages in headless Chromium. It is safe for concurrent
@@ -36,13 +33,7 @@ type launchCall struct {
 	err  error
 }
 
-var _ crawler.Fetcher = (*Fetcher)(nil)
-
-// Page is a fetch with what a caller may want beyond crawler.Result: the
-// main response's content type, whether it was HTML at all (a PDF or an
-// image is a success with no title and no rank), and how many items the
-// selector chose.
-type Page = crawler.Page
+var _ fetch.Fetcher = (*Fetcher)(nil)
 
 // New builds a Fetcher. It starts nothing: Chromium is launched by the
 // first Fetch, so a process that never gets a browser job never pays for
@@ -59,71 +50,57 @@ func New(cfg Config) (*Fetcher, error) {
 	return &Fetcher{cfg: cfg, m: m, log: cfg.Logger, slots: make(chan struct{}, cfg.Concurrency)}, nil
 }
 
-// Fetch implements crawler.Fetcher.
-func (f *Fetcher) Fetch(ctx context.Context, job crawler.Job) (crawler.Result, error) {
-	p, err := f.FetchPage(ctx, job)
-	return p.Result, err
-}
-
-// FetchPage renders job.URL in a fresh page and extracts title and rank
-// from the rendered DOM. Result.Bytes is the size of that DOM, serialized;
-// for a response that is not HTML it is the Content-Length, when given. On
-// an HTTP status error the Page still carries FinalURL and Status.
-func (f *Fetcher) FetchPage(ctx context.Context, job crawler.Job) (Page, error) {
-	page := Page{Result: crawler.Result{Method: crawler.MethodBrowser}}
+// Fetch renders req.URL in a fresh page and returns the rendered DOM.
+// Page.Bytes is its size, serialized; for a response that is not HTML it
+// is the Content-Length, when given, and Body is empty. ctx bounds the
+// whole job, the wait for a page slot and for a launch included.
+func (f *Fetcher) Fetch(ctx context.Context, req fetch.Request) (*fetch.Page, error) {
 	if f.isClosed() {
-		return page, &crawler.FetchError{Type: crawler.ErrBrowser, Err: fmt.Errorf("browser: fetch: %w", ErrClosed)}
+		return nil, &crawler.FetchError{Type: crawler.ErrBrowser, Err: fmt.Errorf("browser: fetch: %w", ErrClosed)}
 	}
-	target, err := f.cfg.Policy.ValidateURL(job.URL)
-	if err != nil {
-		return page, err // typed: parse, or blocked for a refused address literal
-	}
-	page.FinalURL = target.String()
-	if job.Rank != nil {
-		if err := rank.ValidateSelector(job.Rank.Selector); err != nil {
-			return page, &crawler.FetchError{Type: crawler.ErrParse, Err: err}
-		}
-	}
-	if f.cfg.Hosts != nil {
-		release, err := f.cfg.Hosts.Acquire(ctx, strings.ToLower(target.Hostname()))
-		if err != nil {
-			return page, crawler.Errorf(crawler.ErrTimeout, "browser: wait for the host limit: %w", err)
-		}
-		defer release()
+	// The pipeline has checked the URL; a file: URL would still read this
+	// machine's files, so the browser never opens anything else.
+	if req.URL == nil || (req.URL.Scheme != "http" && req.URL.Scheme != "https") || req.URL.Host == "" {
+		return nil, crawler.Errorf(crawler.ErrParse, "browser: fetch %s: want an http or https URL", crawler.Redact(req.URL))
 	}
 	select {
 	case f.slots <- struct{}{}:
 	case <-ctx.Done():
-		return page, crawler.Errorf(crawler.ErrTimeout, "browser: wait for a page slot: %w", ctx.Err())
+		return nil, crawler.Errorf(crawler.ErrTimeout, "browser: wait for a page slot: %w", ctx.Err())
 	}
 	defer func() { <-f.slots }()
 	// A browser that died quietly (its driver killed) is found out when a
 	// page will not open; the job then gets a fresh browser, once.
-	retry, err := f.attempt(ctx, target, job.Rank, &page)
+	page, retry, err := f.attempt(ctx, req)
 	if retry {
-		_, err = f.attempt(ctx, target, job.Rank, &page)
+		page, _, err = f.attempt(ctx, req)
 	}
 	return page, err
 }
 
 // attempt runs the job on the current browser. It asks for a retry when
 // the browser turned out dead before the page opened.
-func (f *Fetcher) attempt(ctx context.Context, target *url.URL, spec *crawler.RankSpec, page *Page) (retry bool, err error) {
+func (f *Fetcher) attempt(ctx context.Context, req fetch.Request) (_ *fetch.Page, retry bool, _ error) {
 	inst, err := f.acquire(ctx)
 	if err != nil {
-		return false, err
+		return nil, false, err
 	}
 	defer f.release(inst)
-	ctx, cancel := context.WithTimeout(ctx, f.cfg.Timeout)
-	defer cancel()
-	start := time.Now()
-	defer func() { page.DurationMS = time.Since(start).Milliseconds() }()
-	pg, j, err := f.openPage(ctx, inst, target)
+	// Going over the byte budget cancels the job at once, from the proxy
+	// or the page's own count, whatever Playwright call is waiting.
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	j, err := f.openJob(ctx, inst, req, cancel)
 	if err != nil {
-		return errors.Is(err, ErrDisconnected), err
+		return nil, errors.Is(err, ErrDisconnected), err
 	}
-	defer f.closePage(inst, pg)
-	return false, f.render(ctx, inst, pg, j, target, spec, page)
+	defer f.closeJob(j)
+	page, err := f.render(ctx, inst, j, req)
+	if over := j.overErr(); over != nil {
+		// Whatever was read, the page went on loading past its budget.
+		return page, false, over
+	}
+	return page, false, err
 }
 
 // acquire returns the current healthy instance with a reference held,

@@ -2,27 +2,22 @@ package browser
 
 import (
 	"context"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/crawler-service/crawler/internal/crawler"
 	"github.com/crawler-service/crawler/internal/httpfetch"
 	"github.com/crawler-service/crawler/internal/netguard"
 )
 
 // TestScriptPages: on pages whose result list is built by script, the
-// browser finds the rank and plain HTTP does not.
+// browser's DOM has the rank and plain HTTP's body does not.
 func TestScriptPages(t *testing.T) {
 	t.Parallel()
 	site := newSite(t, newCanary(t).url())
 	// The default WaitSelector: a list built from a fetch() may land after
 	// load (TestWaitStrategies shows the strategies apart).
 	f, reader := newTestFetcher(t, Config{})
-	plain, err := httpfetch.New(httpfetch.Config{Policy: netguard.Policy{AllowPrivate: true}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	plain := httpfetch.New(httpfetch.Config{Policy: netguard.Policy{AllowPrivate: true}})
 	t.Cleanup(func() { _ = plain.Close() })
 	tests := []struct {
 		name, path string
@@ -42,32 +37,30 @@ func TestScriptPages(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			got, err := f.FetchPage(ctx, job(site.URL+tt.path, spec("target")))
+			got, err := get(ctx, f, site.URL+tt.path, "li.r")
 			if err != nil {
 				t.Fatalf("browser: %v", err)
 			}
-			if got.Method != crawler.MethodBrowser || got.Status != 200 || !got.HTML || got.Title != tt.wantTitle {
-				t.Errorf("browser got %+v, want method browser, status 200, HTML, title %q", got, tt.wantTitle)
+			if got.Status != 200 || !got.HTML || got.Bytes != int64(len(got.Body)) || got.Bytes < 100 {
+				t.Errorf("browser got status %d, HTML %v, %d bytes of a %d-byte body; want 200, HTML, the rendered page",
+					got.Status, got.HTML, got.Bytes, len(got.Body))
 			}
-			if rankOf(got.Rank) != tt.wantRank || got.Items != tt.wantItems {
-				t.Errorf("browser rank %d of %d items, want %d of %d", rankOf(got.Rank), got.Items, tt.wantRank, tt.wantItems)
-			}
-			if got.Bytes < 100 || got.DurationMS <= 0 {
-				t.Errorf("bytes %d, duration %d ms: want a rendered page and a duration", got.Bytes, got.DurationMS)
+			if r := rankPage(t, got, "target"); r.title != tt.wantTitle || r.rank != tt.wantRank || r.items != tt.wantItems {
+				t.Errorf("browser page ranks %+v, want title %q, rank %d of %d items", r, tt.wantTitle, tt.wantRank, tt.wantItems)
 			}
 			wantFinal := site.URL + tt.path
 			if tt.wantFinal != "" {
 				wantFinal = site.URL + tt.wantFinal
 			}
-			if got.FinalURL != wantFinal {
+			if got.FinalURL.String() != wantFinal {
 				t.Errorf("final URL %s, want %s", got.FinalURL, wantFinal)
 			}
-			hp, err := plain.FetchPage(ctx, job(site.URL+tt.path, spec("target")))
+			hp, err := plain.Fetch(ctx, request(site.URL+tt.path, ""))
 			if err != nil {
 				t.Fatalf("http: %v", err)
 			}
-			if rankOf(hp.Rank) != tt.httpRank {
-				t.Errorf("plain HTTP rank %d, want %d", rankOf(hp.Rank), tt.httpRank)
+			if r := rankPage(t, hp, "target"); r.rank != tt.httpRank {
+				t.Errorf("plain HTTP rank %d, want %d", r.rank, tt.httpRank)
 			}
 		})
 	}
@@ -104,32 +97,36 @@ func TestWaitStrategies(t *testing.T) {
 		t.Run(string(tt.wait), func(t *testing.T) {
 			t.Parallel()
 			f, _ := newTestFetcher(t, Config{WaitUntil: tt.wait})
-			got, err := f.Fetch(context.Background(), job(site.URL+"/late?delay="+tt.delay, spec("target")))
+			got, err := get(context.Background(), f, site.URL+"/late?delay="+tt.delay, "li.r")
 			if err != nil {
 				t.Fatal(err)
 			}
-			if rankOf(got.Rank) != tt.wantRank {
-				t.Errorf("rank %d, want %d", rankOf(got.Rank), tt.wantRank)
+			if r := rankPage(t, got, "target"); r.rank != tt.wantRank {
+				t.Errorf("rank %d, want %d", r.rank, tt.wantRank)
 			}
 		})
 	}
 }
 
 // TestSelectorWaitIsBounded: under WaitSelector a page without a matching
-// item is read after SelectorWait, not after the job's Timeout.
+// item is read after SelectorWait, not at the job's deadline.
 func TestSelectorWaitIsBounded(t *testing.T) {
 	t.Parallel()
 	site := newSite(t, newCanary(t).url())
-	f, _ := newTestFetcher(t, Config{WaitUntil: WaitSelector, SelectorWait: 300 * time.Millisecond, Timeout: 20 * time.Second})
-	got, err := f.Fetch(context.Background(), job(site.URL+"/static", &crawler.RankSpec{Selector: "li.absent", Match: "x"}))
+	f, _ := newTestFetcher(t, Config{WaitUntil: WaitSelector, SelectorWait: 300 * time.Millisecond})
+	if _, err := get(context.Background(), f, site.URL+"/static", ""); err != nil {
+		t.Fatal(err) // launch first, so the time below is the job's
+	}
+	start := time.Now()
+	got, err := getWithin(t, 20*time.Second, f, site.URL+"/static", "li.absent")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Rank != nil || got.Title != "Static" {
-		t.Errorf("got %+v, want the page with no rank", got)
+	if r := rankBy(t, got, "li.absent", "x"); r.rank != 0 || r.title != "Static" {
+		t.Errorf("got %+v, want the page with no rank", r)
 	}
-	if got.DurationMS > 10_000 {
-		t.Errorf("took %d ms: the selector wait was not bounded", got.DurationMS)
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("took %s: the selector wait was not bounded", took)
 	}
 }
 
@@ -146,7 +143,7 @@ func TestResourcesBlocked(t *testing.T) {
 			t.Parallel()
 			site, hits := newCountingSite(t)
 			f, _ := newTestFetcher(t, Config{LoadResources: tt.load})
-			if _, err := f.Fetch(context.Background(), job(site+"/", nil)); err != nil {
+			if _, err := get(context.Background(), f, site+"/", ""); err != nil {
 				t.Fatal(err)
 			}
 			if got := hits("/img.png") > 0; got != tt.wantHits {
@@ -165,7 +162,7 @@ func TestConcurrencyBoundsPages(t *testing.T) {
 	errs := make(chan error, 6)
 	for range 6 {
 		go func() {
-			_, err := f.Fetch(context.Background(), job(site, nil))
+			_, err := get(context.Background(), f, site, "")
 			errs <- err
 		}()
 	}
@@ -177,69 +174,6 @@ func TestConcurrencyBoundsPages(t *testing.T) {
 	if p := peak(); p != 2 {
 		t.Errorf("peak concurrent page loads %d, want 2", p)
 	}
-}
-
-// The per-host limit covers browser jobs: with room for one job per host,
-// page loads to the one host never overlap though two pages may be open,
-// and every place taken is given back.
-func TestHostLimitCoversPages(t *testing.T) {
-	t.Parallel()
-	site, peak := newSlowSite(t, 200*time.Millisecond)
-	hosts := &countingHosts{sem: make(chan struct{}, 1)}
-	f, _ := newTestFetcher(t, Config{Concurrency: 2, Hosts: hosts})
-	errs := make(chan error, 4)
-	for range 4 {
-		go func() {
-			_, err := f.Fetch(context.Background(), job(site, nil))
-			errs <- err
-		}()
-	}
-	for range 4 {
-		if err := <-errs; err != nil {
-			t.Error(err)
-		}
-	}
-	if p := peak(); p != 1 {
-		t.Errorf("peak concurrent page loads %d with one place per host, want 1", p)
-	}
-	hosts.mu.Lock()
-	defer hosts.mu.Unlock()
-	if hosts.acquired != 4 || hosts.released != 4 || hosts.host != "127.0.0.1" {
-		t.Errorf("host limit: %d acquired, %d released, last host %q; want 4, 4, 127.0.0.1", hosts.acquired, hosts.released, hosts.host)
-	}
-}
-
-// countingHosts is a HostLimiter with cap(sem) places for any host.
-type countingHosts struct {
-	sem                chan struct{}
-	mu                 sync.Mutex
-	acquired, released int
-	host               string
-}
-
-func (h *countingHosts) Acquire(ctx context.Context, host string) (func(), error) {
-	select {
-	case h.sem <- struct{}{}:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	h.mu.Lock()
-	h.acquired++
-	h.host = host
-	h.mu.Unlock()
-	return func() {
-		h.mu.Lock()
-		h.released++
-		h.mu.Unlock()
-		<-h.sem
-	}, nil
-}
-
-func rankOf(r *int) int {
-	if r == nil {
-		return 0
-	}
-	return *r
 }
 
 func TestIsHTML(t *testing.T) {

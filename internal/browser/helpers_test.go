@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -18,9 +19,10 @@ import (
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
 
-	"github.com/crawler-service/crawler/internal/crawler"
 	"github.com/crawler-service/crawler/internal/dnstest"
+	"github.com/crawler-service/crawler/internal/fetch"
 	"github.com/crawler-service/crawler/internal/netguard"
+	"github.com/crawler-service/crawler/internal/rank"
 )
 
 // requireBrowser fails the test, naming the install script, when Chromium
@@ -225,11 +227,61 @@ func newSite(t testing.TB, canaryURL string) *httptest.Server {
 	return srv
 }
 
-func job(url string, rank *crawler.RankSpec) crawler.Job {
-	return crawler.Job{ID: "t", URL: url, Method: crawler.MethodBrowser, Rank: rank}
+// get fetches raw, waiting for selector when it is not "".
+func get(ctx context.Context, f *Fetcher, raw, selector string) (*fetch.Page, error) {
+	return f.Fetch(ctx, request(raw, selector))
 }
 
-func spec(match string) *crawler.RankSpec { return &crawler.RankSpec{Selector: "li.r", Match: match} }
+func request(raw, selector string) fetch.Request {
+	u, err := url.Parse(raw)
+	if err != nil {
+		panic(err)
+	}
+	return fetch.Request{URL: u, Selector: selector}
+}
+
+// getWithin is get bounded by d, as the pipeline bounds a job.
+func getWithin(t testing.TB, d time.Duration, f *Fetcher, raw, selector string) (*fetch.Page, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	return get(ctx, f, raw, selector)
+}
+
+// ranked is what the pipeline's ranking step reads from a page.
+type ranked struct {
+	title string
+	rank  int // 0: none
+	items int
+}
+
+// rankPage ranks a fetched page as the pipeline does, items chosen by
+// li.r: the browser's part is the rendered DOM, this is the proof it holds
+// what the job asks about.
+func rankPage(t testing.TB, p *fetch.Page, match string) ranked {
+	t.Helper()
+	return rankBy(t, p, "li.r", match)
+}
+
+func rankBy(t testing.TB, p *fetch.Page, selector, match string) ranked {
+	t.Helper()
+	if p == nil || !p.HTML {
+		t.Fatalf("page %+v: want an HTML page", p)
+	}
+	q, err := rank.Compile(selector, match)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := rank.Extract(context.Background(), p.Body, p.FinalURL, q)
+	if err != nil {
+		t.Fatalf("rank: %v", err)
+	}
+	r := ranked{title: got.Title, items: got.Items}
+	if got.Rank != nil {
+		r.rank = *got.Rank
+	}
+	return r
+}
 
 // sum reads an Int64 sum from the reader, 0 when not recorded; with attr
 // set, only the point with that reason.

@@ -5,21 +5,23 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/mxschmitt/playwright-go"
 )
 
-// instance is one driver, one Chromium and the context all job pages share.
-// A crash or disconnect retires it: new jobs get a fresh instance, and the
-// old one is closed when its last page is done.
+// instance is one driver, one Chromium and its guard proxy; each job opens
+// a browser context of its own on it. A crash or disconnect retires it: new
+// jobs get a fresh instance, and the old one is closed when its last page
+// is done.
 type instance struct {
 	pw      *playwright.Playwright
 	browser playwright.Browser
-	bctx    playwright.BrowserContext
 	proxy   *guardProxy
+	// probe is an empty context that alive asks something trivial: a
+	// driver that died says nothing to the Browser object itself.
+	probe playwright.BrowserContext
 
 	// Guarded by Fetcher.mu.
 	refs    int
@@ -28,23 +30,10 @@ type instance struct {
 
 	closing atomic.Bool // we are closing it: a disconnect is not a crash
 	lost    atomic.Bool // it disconnected or a renderer crashed
-	jobs    sync.Map    // playwright.Page → *jobState, for the route
 }
 
-// jobOf is the job whose page made req, or nil.
-func (inst *instance) jobOf(req playwright.Request) *jobState {
-	fr := req.Frame()
-	if fr == nil {
-		return nil
-	}
-	if j, ok := inst.jobs.Load(fr.Page()); ok {
-		return j.(*jobState)
-	}
-	return nil
-}
-
-// launch starts a driver, its proxy, Chromium and the shared context. On
-// failure it leaves nothing running.
+// launch starts a driver, its proxy and Chromium. On failure it leaves
+// nothing running.
 func (f *Fetcher) launch() (_ *instance, err error) {
 	cli := filepath.Join(f.cfg.DriverPath, "package", "cli.js")
 	if _, err := os.Stat(cli); err != nil {
@@ -79,7 +68,8 @@ func (f *Fetcher) launch() (_ *instance, err error) {
 	if inst.pw, err = playwright.Run(opts()); err != nil {
 		return nil, fmt.Errorf("browser: start driver in %s (run scripts/install-browser.sh): %w", f.cfg.DriverPath, err)
 	}
-	inst.proxy, err = startProxy(f.cfg.Policy, f.cfg.Resolver, f.blockedRequest)
+	inst.proxy, err = startProxy(proxyConfig{policy: f.cfg.Policy, resolver: f.cfg.Resolver, onBlocked: f.blockedRequest,
+		maxDoc: f.cfg.MaxBytes, maxPage: f.cfg.MaxPageBytes})
 	if err != nil {
 		return nil, err
 	}
@@ -87,7 +77,9 @@ func (f *Fetcher) launch() (_ *instance, err error) {
 		ExecutablePath: playwright.String(f.cfg.ExecutablePath),
 		Args:           chromiumArgs(),
 		Headless:       playwright.Bool(true),
-		// Playwright sends loopback through the proxy too (<-loopback>).
+		// Each job's context has a proxy address of its own; traffic
+		// outside them meets this one, which refuses it all. Playwright
+		// sends loopback through proxies too (<-loopback>).
 		Proxy:   &playwright.Proxy{Server: "http://" + inst.proxy.addr()},
 		Timeout: playwright.Float(ms(f.cfg.LaunchTimeout)),
 		// The Go process owns shutdown; the driver dies with its stdin.
@@ -99,20 +91,8 @@ func (f *Fetcher) launch() (_ *instance, err error) {
 		return nil, fmt.Errorf("browser: launch %s: %w", f.cfg.ExecutablePath, err)
 	}
 	inst.browser.OnDisconnected(func(playwright.Browser) { f.lose(inst, ReasonDisconnected) })
-	ctxOpts := playwright.BrowserNewContextOptions{
-		// A download must end the job, not fill a temporary directory.
-		AcceptDownloads: playwright.Bool(false),
-		// Service workers' requests pass no route.
-		ServiceWorkers: playwright.ServiceWorkerPolicyBlock,
-	}
-	if f.cfg.UserAgent != "" {
-		ctxOpts.UserAgent = playwright.String(f.cfg.UserAgent)
-	}
-	if inst.bctx, err = inst.browser.NewContext(ctxOpts); err != nil {
+	if inst.probe, err = inst.browser.NewContext(); err != nil {
 		return nil, fmt.Errorf("browser: new context: %w", err)
-	}
-	if err := inst.bctx.Route("**/*", f.route(inst)); err != nil {
-		return nil, fmt.Errorf("browser: context route: %w", err)
 	}
 	f.m.launches.Add(context.Background(), 1)
 	f.log.Info("browser launched", "executable", f.cfg.ExecutablePath, "version", inst.browser.Version(), "driver_pid", inst.pw.Pid())

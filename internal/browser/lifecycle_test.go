@@ -97,22 +97,24 @@ func TestLostBrowserRelaunches(t *testing.T) {
 			t.Parallel()
 			site := newSite(t, newCanary(t).url())
 			hang, arrived := hangSite(t)
-			f, reader := newTestFetcher(t, Config{Timeout: time.Minute})
-			if _, err := f.Fetch(context.Background(), job(site.URL+"/static", nil)); err != nil {
+			f, reader := newTestFetcher(t, Config{})
+			if _, err := get(context.Background(), f, site.URL+"/static", ""); err != nil {
 				t.Fatal(err)
 			}
 			inst := current(t, f)
 			old := driverTree(t, f)
 			done := make(chan error, 1)
 			go func() {
-				_, err := f.Fetch(context.Background(), job(hang, nil))
+				_, err := get(context.Background(), f, hang, "")
 				done <- err
 			}()
 			<-arrived
 			within(t, 20*time.Second, "the hanging page commits", func() bool {
-				for _, pg := range inst.bctx.Pages() {
-					if pg.URL() == hang {
-						return true
+				for _, bctx := range inst.browser.Contexts() {
+					for _, pg := range bctx.Pages() {
+						if pg.URL() == hang {
+							return true
+						}
 					}
 				}
 				return false
@@ -128,9 +130,12 @@ func TestLostBrowserRelaunches(t *testing.T) {
 			case <-time.After(20 * time.Second):
 				t.Fatal("in-flight job still running 20s after the fault")
 			}
-			got, err := f.Fetch(context.Background(), job(site.URL+"/js", spec("target")))
-			if err != nil || rankOf(got.Rank) != 4 {
-				t.Fatalf("next job: %+v, %v; want rank 4 from a relaunched browser", got, err)
+			got, err := get(context.Background(), f, site.URL+"/js", "li.r")
+			if err != nil {
+				t.Fatalf("next job: %v; want a relaunched browser", err)
+			}
+			if r := rankPage(t, got, "target"); r.rank != 4 {
+				t.Fatalf("next job: rank %d, want 4", r.rank)
 			}
 			if n := sum(t, reader, MetricCrashes, tt.wantReason); n != 1 {
 				t.Errorf("%s{reason=%s} = %d, want 1", MetricCrashes, tt.wantReason, n)
@@ -158,7 +163,7 @@ func TestClose(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		_, err = f.Fetch(context.Background(), job("http://127.0.0.1:1/", nil))
+		_, err = get(context.Background(), f, "http://127.0.0.1:1/", "")
 		if crawler.TypeOf(err) != crawler.ErrBrowser || !errors.Is(err, ErrClosed) {
 			t.Fatalf("Fetch after Close: %v, want a browser error wrapping ErrClosed", err)
 		}
@@ -169,7 +174,7 @@ func TestClose(t *testing.T) {
 		f, _ := newTestFetcher(t, Config{})
 		done := make(chan error, 1)
 		go func() {
-			_, err := f.Fetch(context.Background(), job(site.URL+"/static", nil))
+			_, err := get(context.Background(), f, site.URL+"/static", "")
 			done <- err
 		}()
 		within(t, 10*time.Second, "a launch starts", func() bool {
@@ -188,10 +193,10 @@ func TestClose(t *testing.T) {
 	t.Run("during a job", func(t *testing.T) {
 		t.Parallel()
 		hang, arrived := hangSite(t)
-		f, _ := newTestFetcher(t, Config{Timeout: time.Minute})
+		f, _ := newTestFetcher(t, Config{})
 		done := make(chan error, 1)
 		go func() {
-			_, err := f.Fetch(context.Background(), job(hang, nil))
+			_, err := get(context.Background(), f, hang, "")
 			done <- err
 		}()
 		<-arrived
@@ -226,7 +231,7 @@ func TestMissingInstall(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			f, _ := newTestFetcher(t, tt.cfg)
-			_, err := f.Fetch(context.Background(), job("http://127.0.0.1:1/", nil))
+			_, err := get(context.Background(), f, "http://127.0.0.1:1/", "")
 			if crawler.TypeOf(err) != crawler.ErrBrowser || !errors.Is(err, tt.wantIs) {
 				t.Fatalf("got %v, want a browser error wrapping %v", err, tt.wantIs)
 			}
@@ -244,7 +249,7 @@ func TestDriverOwnSession(t *testing.T) {
 	t.Parallel()
 	site := newSite(t, newCanary(t).url())
 	f, _ := newTestFetcher(t, Config{})
-	if _, err := f.Fetch(context.Background(), job(site.URL+"/static", nil)); err != nil {
+	if _, err := get(context.Background(), f, site.URL+"/static", ""); err != nil {
 		t.Fatal(err)
 	}
 	all := readProcs()

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -22,222 +23,163 @@ import (
 // redirect hop the proxy refused fails the job as blocked, not as a 403.
 const proxyErrorHeader = "X-Crawler-Proxy-Error"
 
-// guardProxy is the HTTP proxy Chromium sends all its traffic through. Its
-// dialer applies the policy to the address really being dialed, before
-// connect(2), so what route interception cannot see is refused too:
-// redirect hops (Playwright routes only the first request of a chain),
-// WebSockets (Chromium tunnels them with CONNECT), and a host whose DNS
-// answer changed between the route check and Chromium's request.
+// maxHeaderBytes bounds a response's headers, as the HTTP fetcher does.
+const maxHeaderBytes = 1 << 20
+
+// guardProxy is the HTTP proxy Chromium sends all its traffic through. Each
+// job's browser context gets a session of its own (session.go): its own
+// listener, so the proxy knows whose bytes it carries without trusting
+// anything Chromium sends. Its dialer applies the policy to the address
+// really being dialed, before connect(2), so what route interception
+// cannot see is refused too: redirect hops (Playwright routes only the
+// first request of a chain), WebSockets (Chromium tunnels them with
+// CONNECT), and a host whose DNS answer changed between the route check and
+// Chromium's request. Through a job's upstream proxy the target is checked
+// before the request leaves, as the HTTP fetcher does.
 type guardProxy struct {
-	ln        net.Listener
-	srv       *http.Server
-	dialer    *net.Dialer
-	transport *http.Transport
-	forward   *httputil.ReverseProxy
+	policy    netguard.Policy
+	resolver  *net.Resolver
+	dialer    *net.Dialer // to targets: the policy's Control hook
+	plain     *net.Dialer // to upstream proxies, which are trusted configuration
+	direct    *httputil.ReverseProxy
+	chained   *httputil.ReverseProxy
 	onBlocked func()
+	maxDoc    int64
+	maxPage   int64
+
+	ln   net.Listener // the browser-wide proxy: refuses all, as no job owns it
+	base *http.Server
 
 	mu       sync.Mutex
-	tunnels  map[net.Conn]struct{}
-	refusals map[string]error // by host:port, for CONNECT failures Chromium reports without detail
+	sessions map[*session]struct{}
 	closed   bool
 	wg       sync.WaitGroup
 }
 
-// maxRefusals bounds the refusal memory; it only has to outlive the job
-// that asks.
-const maxRefusals = 256
+// proxyConfig is what a guardProxy is built from.
+type proxyConfig struct {
+	policy    netguard.Policy
+	resolver  *net.Resolver
+	onBlocked func()
+	// maxDoc and maxPage are each session's byte budget.
+	maxDoc, maxPage int64
+}
 
-func startProxy(policy netguard.Policy, resolver *net.Resolver, onBlocked func()) (*guardProxy, error) {
+func startProxy(cfg proxyConfig) (*guardProxy, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("browser: proxy listen: %w", err)
 	}
-	quiet := log.New(io.Discard, "", 0)
 	p := &guardProxy{
+		policy:    cfg.policy,
+		resolver:  cfg.resolver,
+		dialer:    &net.Dialer{Timeout: 10 * time.Second, Control: cfg.policy.Control, Resolver: cfg.resolver},
+		plain:     &net.Dialer{Timeout: 10 * time.Second, Resolver: cfg.resolver},
+		onBlocked: cfg.onBlocked,
+		maxDoc:    cfg.maxDoc,
+		maxPage:   cfg.maxPage,
 		ln:        ln,
-		dialer:    &net.Dialer{Timeout: 10 * time.Second, Control: policy.Control, Resolver: resolver},
-		onBlocked: onBlocked,
-		tunnels:   make(map[net.Conn]struct{}),
-		refusals:  make(map[string]error),
+		sessions:  make(map[*session]struct{}),
 	}
-	p.transport = &http.Transport{
-		Proxy:                 nil, // never chain to HTTP_PROXY: the dialer is the guard
-		DialContext:           p.dialer.DialContext,
-		MaxIdleConns:          64,
-		MaxIdleConnsPerHost:   8,
-		IdleConnTimeout:       30 * time.Second,
-		ExpectContinueTimeout: time.Second,
-		// Chromium asked for the encoding it can read; pass bodies as sent.
-		DisableCompression: true,
-	}
-	p.forward = &httputil.ReverseProxy{
+	p.direct = p.reverseProxy(&http.Transport{
+		Proxy:       nil, // never HTTP_PROXY: the dialer is the guard
+		DialContext: p.dialer.DialContext,
+	})
+	p.chained = p.reverseProxy(&http.Transport{
+		// The job's upstream, chosen and its target checked in
+		// session.forward; net/http sends the URL's user info to it as
+		// Proxy-Authorization.
+		Proxy:       func(r *http.Request) (*url.URL, error) { return reqStateFrom(r.Context()).upstream, nil },
+		DialContext: p.plain.DialContext,
+	})
+	// Chromium hanging up mid-body is routine when a page closes.
+	p.base = &http.Server{Handler: http.HandlerFunc(refuseUnowned), ReadHeaderTimeout: 10 * time.Second, ErrorLog: quietLog}
+	p.wg.Go(func() { _ = p.base.Serve(ln) }) // ends with ErrServerClosed at close
+	return p, nil
+}
+
+var quietLog = log.New(io.Discard, "", 0)
+
+func (p *guardProxy) reverseProxy(t *http.Transport) *httputil.ReverseProxy {
+	t.MaxIdleConns = 64
+	t.MaxIdleConnsPerHost = 8
+	t.IdleConnTimeout = 30 * time.Second
+	t.ExpectContinueTimeout = time.Second
+	t.MaxResponseHeaderBytes = maxHeaderBytes
+	// The proxy undoes compression itself (meter.go), where it can count
+	// the bytes it lets through.
+	t.DisableCompression = true
+	return &httputil.ReverseProxy{
 		Rewrite: func(pr *httputil.ProxyRequest) {
 			// A forward proxy sends the absolute URL Chromium asked for;
 			// no X-Forwarded-* headers, the target should not learn of us.
 			pr.Out.URL = pr.In.URL
 			pr.Out.Host = pr.In.Host
+			if ae := pr.In.Header.Get("Accept-Encoding"); ae != "" {
+				pr.Out.Header.Set("Accept-Encoding", acceptEncoding)
+			}
 		},
-		Transport:     p.transport,
-		FlushInterval: -1, // stream: pages that trickle must reach Chromium as they come
-		ModifyResponse: func(r *http.Response) error {
-			r.Header.Del(proxyErrorHeader) // only the proxy may say it refused
-			return nil
+		Transport:      t,
+		FlushInterval:  -1, // stream: pages that trickle must reach Chromium as they come
+		ModifyResponse: modifyResponse,
+		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
+			rs := reqStateFrom(r.Context())
+			rs.s.refuse(w, r, rs.classify(err))
 		},
-		ErrorHandler: p.refuse,
-		ErrorLog:     quiet,
+		ErrorLog: quietLog,
 	}
-	// Chromium hanging up mid-body is routine when a page closes.
-	p.srv = &http.Server{Handler: p, ReadHeaderTimeout: 10 * time.Second, ErrorLog: quiet}
-	p.wg.Add(1)
-	go func() {
-		defer p.wg.Done()
-		_ = p.srv.Serve(ln) // ends with ErrServerClosed at close
-	}()
-	return p, nil
 }
 
-// addr is the host:port Chromium is told to use.
+// modifyResponse meters a response's body for its session, after
+// dropping a header only the proxy may set.
+func modifyResponse(resp *http.Response) error {
+	resp.Header.Del(proxyErrorHeader)
+	rs := reqStateFrom(resp.Request.Context())
+	if rs.upstream != nil && resp.StatusCode == http.StatusProxyAuthRequired {
+		return crawler.Errorf(crawler.ErrProxy, "browser: proxy %s refused the request: %s", rs.upstream.Host, resp.Status)
+	}
+	return rs.s.meter(resp, rs.doc)
+}
+
+// refuseUnowned answers requests on the browser-wide proxy address, which
+// only Chromium's own traffic outside any job's context would use.
+func refuseUnowned(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodConnect {
+		http.Error(w, "proxy: no job", http.StatusForbidden)
+		return
+	}
+	w.Header().Set(proxyErrorHeader, string(crawler.ErrBlocked))
+	http.Error(w, "proxy: no job", http.StatusForbidden)
+}
+
+// addr is the host:port Chromium is told to use outside any job.
 func (p *guardProxy) addr() string { return p.ln.Addr().String() }
 
-func (p *guardProxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method == http.MethodConnect {
-		p.tunnel(w, r)
-		return
-	}
-	if !r.URL.IsAbs() {
-		http.Error(w, "proxy: absolute URL required", http.StatusBadRequest)
-		return
-	}
-	p.forward.ServeHTTP(w, r)
-}
-
-// refuse answers a request the proxy could not forward, with the failure's
-// type in proxyErrorHeader.
-func (p *guardProxy) refuse(w http.ResponseWriter, r *http.Request, err error) {
-	t := dialErrorType(err)
-	if t == crawler.ErrBlocked {
-		p.onBlocked()
-	}
-	key := r.Host // CONNECT's authority
-	if r.Method != http.MethodConnect {
-		key = authority(r.URL)
-	}
-	p.remember(key, err)
-	w.Header().Set(proxyErrorHeader, string(t))
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	code := http.StatusBadGateway
-	if t == crawler.ErrBlocked {
-		code = http.StatusForbidden
-	}
-	w.WriteHeader(code)
-	_, _ = io.WriteString(w, err.Error())
-}
-
-func (p *guardProxy) tunnel(w http.ResponseWriter, r *http.Request) {
-	upstream, err := p.dialer.DialContext(r.Context(), "tcp", r.Host)
-	if err != nil {
-		p.refuse(w, r, err)
-		return
-	}
-	rc := http.NewResponseController(w)
-	client, buf, err := rc.Hijack()
-	if err != nil {
-		upstream.Close()
-		http.Error(w, "proxy: cannot hijack", http.StatusInternalServerError)
-		return
-	}
-	if !p.track(client, upstream) {
-		client.Close()
-		upstream.Close()
-		return
-	}
-	defer p.untrack(client, upstream)
-	if _, err := client.Write([]byte("HTTP/1.1 200 Connection established\r\n\r\n")); err != nil {
-		return
-	}
-	done := make(chan struct{}, 2)
-	go func() {
-		// Bytes Chromium sent after CONNECT may already sit in buf.
-		_, _ = io.Copy(upstream, buf.Reader)
-		closeWrite(upstream)
-		done <- struct{}{}
-	}()
-	go func() {
-		_, _ = io.Copy(client, upstream)
-		closeWrite(client)
-		done <- struct{}{}
-	}()
-	<-done
-	<-done
-}
-
-func closeWrite(c net.Conn) {
-	if tc, ok := c.(*net.TCPConn); ok {
-		_ = tc.CloseWrite()
-		return
-	}
-	_ = c.Close()
-}
-
-func (p *guardProxy) track(conns ...net.Conn) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
-		return false
-	}
-	for _, c := range conns {
-		p.tunnels[c] = struct{}{}
-	}
-	// Added under mu and only while open, so close's Wait sees it.
-	p.wg.Add(1)
-	return true
-}
-
-func (p *guardProxy) untrack(conns ...net.Conn) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for _, c := range conns {
-		c.Close()
-		delete(p.tunnels, c)
-	}
-	p.wg.Done()
-}
-
-// remember keeps why hostport was refused, for the job that asks: Chromium
-// reports a refused CONNECT only as ERR_TUNNEL_CONNECTION_FAILED, and a
-// refused request only by the proxy's status.
-func (p *guardProxy) remember(hostport string, err error) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if len(p.refusals) >= maxRefusals {
-		clear(p.refusals)
-	}
-	p.refusals[hostport] = err
-}
-
-// refusal returns why the proxy last refused hostport, or nil.
-func (p *guardProxy) refusal(hostport string) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.refusals[hostport]
-}
-
-// close stops the proxy and cuts open tunnels; it waits for its
-// goroutines.
+// close stops the proxy and every session, cutting open tunnels; it waits
+// for its goroutines.
 func (p *guardProxy) close() {
 	p.mu.Lock()
 	p.closed = true
-	for c := range p.tunnels {
-		c.Close()
+	sessions := make([]*session, 0, len(p.sessions))
+	for s := range p.sessions {
+		sessions = append(sessions, s)
 	}
 	p.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	if err := p.srv.Shutdown(ctx); err != nil {
-		_ = p.srv.Close()
+	for _, s := range sessions {
+		s.close()
 	}
-	p.transport.CloseIdleConnections()
+	_ = p.base.Close()
+	for _, rp := range []*httputil.ReverseProxy{p.direct, p.chained} {
+		rp.Transport.(*http.Transport).CloseIdleConnections()
+	}
 	p.wg.Wait()
+}
+
+// checkHost allows host when every address it resolves to passes the
+// policy: whoever dials it next may pick any of them. The error names the
+// host and the kind of address, not the address.
+func (p *guardProxy) checkHost(ctx context.Context, host string) error {
+	return checkHost(ctx, p.policy, p.resolver, host)
 }
 
 // authority is u's host:port, with the scheme's default port.
@@ -266,6 +208,9 @@ func dialErrorType(err error) crawler.ErrorType {
 		return crawler.ErrDNS
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return crawler.ErrTimeout
+	case strings.Contains(err.Error(), "server response headers exceeded"):
+		// net/http's only signal for headers past MaxResponseHeaderBytes.
+		return crawler.ErrTooLarge
 	}
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {

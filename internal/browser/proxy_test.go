@@ -2,6 +2,7 @@ package browser
 
 import (
 	"bufio"
+	"cmp"
 	"crypto/tls"
 	"errors"
 	"fmt"
@@ -22,18 +23,41 @@ import (
 	"github.com/crawler-service/crawler/internal/porttest"
 )
 
-func startTestProxy(t *testing.T) (*guardProxy, *atomic.Int64) {
+// startTestProxy starts a guard proxy with the test policy and one job's
+// session on it, and the count of requests it refused as blocked.
+func startTestProxy(t *testing.T) (*session, *atomic.Int64) {
+	t.Helper()
+	return startTestSession(t, proxyConfig{}, nil, nil)
+}
+
+// startTestSession starts a guard proxy from cfg (the test policy and
+// resolver, and the default budgets, where cfg leaves them out) and a
+// session with upstream and onOver on it.
+func startTestSession(t *testing.T, cfg proxyConfig, upstream func(*url.URL) (*url.URL, error), onOver func(error)) (*session, *atomic.Int64) {
 	t.Helper()
 	var blocked atomic.Int64
-	p, err := startProxy(onlyLoopback1(), dnstest.Start(t, nil).Resolver(), func() { blocked.Add(1) })
+	if cfg.policy.Allow == nil && !cfg.policy.AllowPrivate {
+		cfg.policy = onlyLoopback1()
+	}
+	if cfg.resolver == nil {
+		cfg.resolver = dnstest.Start(t, nil).Resolver()
+	}
+	def := Config{}.withDefaults()
+	cfg.maxDoc, cfg.maxPage = cmp.Or(cfg.maxDoc, def.MaxBytes), cmp.Or(cfg.maxPage, def.MaxPageBytes)
+	cfg.onBlocked = func() { blocked.Add(1) }
+	p, err := startProxy(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(p.close)
-	return p, &blocked
+	s, err := p.newSession(upstream, onOver)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, &blocked
 }
 
-func proxyClient(t *testing.T, p *guardProxy, roots *tls.Config) *http.Client {
+func proxyClient(t *testing.T, p *session, roots *tls.Config) *http.Client {
 	t.Helper()
 	tr := &http.Transport{Proxy: http.ProxyURL(&url.URL{Scheme: "http", Host: p.addr()}), TLSClientConfig: roots}
 	t.Cleanup(tr.CloseIdleConnections)
@@ -103,7 +127,7 @@ func TestProxy(t *testing.T) {
 				}
 				return
 			}
-			if got := crawler.TypeOf(why); why == nil || dialErrorType(why) != tt.wantType {
+			if got := crawler.TypeOf(why); why == nil || got != tt.wantType {
 				t.Errorf("refusal %v (type %s), want type %s", why, got, tt.wantType)
 			}
 			if want := int64(map[bool]int{true: 1}[tt.wantType == crawler.ErrBlocked]); blocked.Load() != want {
@@ -148,7 +172,7 @@ func TestProxyCloseCutsTunnels(t *testing.T) {
 	}
 	upstream := <-held
 	defer upstream.Close()
-	p.close()
+	p.p.close()
 	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
 	if _, err := conn.Read(make([]byte, 1)); err == nil || errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("read after close: %v, want the tunnel cut", err)

@@ -3,6 +3,7 @@ package browser
 import (
 	"context"
 	"errors"
+	"fmt"
 	"mime"
 	"net/url"
 	"strconv"
@@ -12,96 +13,166 @@ import (
 	"github.com/mxschmitt/playwright-go"
 
 	"github.com/crawler-service/crawler/internal/crawler"
-	"github.com/crawler-service/crawler/internal/rank"
+	"github.com/crawler-service/crawler/internal/fetch"
 )
 
-// openPage opens a job's page on inst, with its handlers and routes.
-func (f *Fetcher) openPage(ctx context.Context, inst *instance, target *url.URL) (playwright.Page, *jobState, error) {
-	pg, err := inst.bctx.NewPage()
-	if err != nil {
-		return nil, nil, f.openError(inst, "open page", target, err)
+// openJob opens a job's browser context on inst, with a session of the
+// guard proxy as its proxy, the route, and a page. A context per job, not
+// one shared by all, is what gives each job's traffic its own proxy
+// address (its budget, its upstream) and keeps one job's cookies from the
+// next. onOver cancels the job.
+func (f *Fetcher) openJob(ctx context.Context, inst *instance, req fetch.Request, onOver func(error)) (_ *jobState, err error) {
+	j := &jobState{f: f, ctx: ctx, onOver: onOver, hosts: make(map[string]error), refused: make(map[string]error)}
+	if j.sess, err = inst.proxy.newSession(req.Proxy, j.exceed); err != nil {
+		return nil, crawler.Errorf(crawler.ErrBrowser, "browser: open page for %s: %w", crawler.Redact(req.URL), err)
 	}
+	defer func() {
+		if err != nil {
+			f.closeJob(j)
+		}
+	}()
+	opts := playwright.BrowserNewContextOptions{
+		// A download must end the job, not fill a temporary directory.
+		AcceptDownloads: playwright.Bool(false),
+		// Service workers' requests pass no route.
+		ServiceWorkers: playwright.ServiceWorkerPolicyBlock,
+		Proxy:          &playwright.Proxy{Server: "http://" + j.sess.addr()},
+	}
+	if f.cfg.UserAgent != "" {
+		opts.UserAgent = playwright.String(f.cfg.UserAgent)
+	}
+	if f.cfg.insecureTLS {
+		opts.IgnoreHttpsErrors = playwright.Bool(true)
+	}
+	if j.bctx, err = inst.browser.NewContext(opts); err != nil {
+		return nil, f.openError(inst, "open context", req.URL, err)
+	}
+	if err := j.bctx.Route("**/*", j.route); err != nil {
+		return nil, f.openError(inst, "route", req.URL, err)
+	}
+	pg, err := j.bctx.NewPage()
+	if err != nil {
+		return nil, f.openError(inst, "open page", req.URL, err)
+	}
+	j.setPage(pg)
 	f.m.open.Add(context.Background(), 1)
-	j := newJobState(ctx, f, pg)
 	pg.OnCrash(func(playwright.Page) {
 		j.crashed.Store(true)
 		f.lose(inst, ReasonRenderer)
 	})
 	pg.OnPopup(func(p playwright.Page) { _ = p.Close() })
 	pg.OnRequestFailed(j.trackNav)
-	inst.jobs.Store(pg, j)
-	return pg, j, nil
+	if err := j.watch(); err != nil {
+		return nil, f.openError(inst, "watch page", req.URL, err)
+	}
+	return j, nil
 }
 
-func (f *Fetcher) closePage(inst *instance, pg playwright.Page) {
-	_ = pg.Close()
-	inst.jobs.Delete(pg)
-	f.m.open.Add(context.Background(), -1)
+// closeJob closes the job's context, with its page, then its proxy
+// session, which cuts whatever Chromium still had open.
+func (f *Fetcher) closeJob(j *jobState) {
+	if j.bctx != nil {
+		_ = j.bctx.Close()
+	}
+	if j.page != nil {
+		f.m.open.Add(context.Background(), -1)
+	}
+	j.sess.close()
 }
 
-// render loads target in the job's page and fills page.
-func (f *Fetcher) render(ctx context.Context, inst *instance, pg playwright.Page, j *jobState, target *url.URL, spec *crawler.RankSpec, page *Page) error {
-	// Playwright calls take no context: closing the page is what ends one
-	// early, when the caller gives up before the job's timeout.
-	stop := context.AfterFunc(ctx, func() { _ = pg.Close() })
+// render loads req.URL in the job's page and reads it. On an HTTP status
+// error the page still carries FinalURL and Status.
+func (f *Fetcher) render(ctx context.Context, inst *instance, j *jobState, req fetch.Request) (*fetch.Page, error) {
+	// Playwright calls take no context: closing the job's browser context
+	// is what ends one early, when the caller gives up or the job goes
+	// over budget. Closing the page would wait on a renderer stuck laying
+	// out what it was sent, at times until the job's deadline; disposing
+	// of the context does not wait for it.
+	stop := context.AfterFunc(ctx, func() { _ = j.bctx.Close() })
 	defer stop()
-
-	resp, err := pg.Goto(target.String(), playwright.PageGotoOptions{
+	page := &fetch.Page{FinalURL: req.URL}
+	resp, err := j.page.Goto(req.URL.String(), playwright.PageGotoOptions{
 		WaitUntil: f.waitState(),
 		Timeout:   playwright.Float(remaining(ctx)),
 	})
 	if err != nil {
 		if code, final := j.failedStatus(err); code != 0 {
-			page.Status, page.FinalURL = code, final.String()
-			return statusError(code, final)
+			page.Status, page.FinalURL = code, final
+			return page, statusError(code, final)
 		}
-		return j.failure(ctx, inst, "load", target, err)
+		return page, j.failure(ctx, inst, "load", req.URL, err)
 	}
 	if resp == nil {
-		return crawler.Errorf(crawler.ErrBrowser, "browser: load %s: no response", crawler.Redact(target))
+		return page, crawler.Errorf(crawler.ErrBrowser, "browser: load %s: no response", crawler.Redact(req.URL))
 	}
 	page.Status = resp.Status()
-	final, err := url.Parse(resp.URL())
-	if err != nil {
-		final = target
+	if final, err := url.Parse(resp.URL()); err == nil {
+		page.FinalURL = final
 	}
-	page.FinalURL = final.String()
 	headers := resp.Headers()
 	if t := headers[strings.ToLower(proxyErrorHeader)]; t != "" {
 		page.Status = 0 // the proxy's answer, not the target's
-		return proxyRefusal(inst.proxy, resp, t, final)
+		return page, j.proxyRefusal(resp, t, page.FinalURL)
 	}
 	if page.Status < 200 || page.Status > 299 {
-		return statusError(page.Status, final)
+		return page, statusError(page.Status, page.FinalURL)
 	}
 	page.ContentType = headers["content-type"]
 	if !isHTML(page.ContentType) {
 		// A PDF, an image, a text file: a success with no title and no
 		// rank, as the HTTP fetcher reports it. Its body is not read.
 		page.Bytes, _ = strconv.ParseInt(headers["content-length"], 10, 64)
-		return nil
+		return page, nil
 	}
-	if f.cfg.WaitUntil == WaitSelector && spec != nil {
-		if err := f.waitSelector(ctx, pg, spec.Selector); err != nil {
-			return j.failure(ctx, inst, "wait for selector on", final, err)
+	if f.cfg.WaitUntil == WaitSelector && req.Selector != "" {
+		if err := f.waitSelector(ctx, j.page, req.Selector); err != nil {
+			return page, j.failure(ctx, inst, "wait for selector on", page.FinalURL, err)
 		}
 	}
-	content, err := pg.Content()
+	// Where the main frame is now: a script, a meta refresh or a late
+	// redirect may have taken it elsewhere since the response above.
+	if err := j.landed(page.FinalURL); err != nil {
+		return page, err
+	}
+	if u, err := url.Parse(j.page.MainFrame().URL()); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
+		page.FinalURL = u
+	}
+	body, err := f.readDOM(j.page)
 	if err != nil {
-		return j.failure(ctx, inst, "read", final, err)
+		return page, j.failure(ctx, inst, "read", page.FinalURL, err)
 	}
-	if int64(len(content)) > f.cfg.MaxBytes {
-		return crawler.Errorf(crawler.ErrTooLarge, "browser: %s: rendered page is %d bytes, more than %d",
-			crawler.Redact(final), len(content), f.cfg.MaxBytes)
+	if int64(len(body)) > f.cfg.MaxBytes {
+		return page, crawler.Errorf(crawler.ErrTooLarge, "browser: %s: rendered page is more than %d bytes: %w",
+			crawler.Redact(page.FinalURL), f.cfg.MaxBytes, ErrOverBudget)
 	}
-	page.HTML = true
-	page.Bytes = int64(len(content))
-	got, err := rank.Extract([]byte(content), final, spec)
+	page.HTML, page.Body, page.Bytes = true, body, int64(len(body))
+	return page, nil
+}
+
+// serializeDOM is what Playwright's Page.Content runs, but it measures
+// first: a rendered page past the limit answers with its length (UTF-16
+// units, never more than its UTF-8 bytes), so a huge DOM, which a script
+// can build without loading a byte, never crosses to the driver and here.
+const serializeDOM = `max => {
+	let s = document.doctype ? new XMLSerializer().serializeToString(document.doctype) : "";
+	if (document.documentElement) s += document.documentElement.outerHTML;
+	return s.length > max ? s.length : s;
+}`
+
+// readDOM returns the rendered document, or a too_large error.
+func (f *Fetcher) readDOM(pg playwright.Page) ([]byte, error) {
+	v, err := pg.Evaluate(serializeDOM, f.cfg.MaxBytes)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	page.Title, page.Rank, page.Items = got.Title, got.Rank, got.Items
-	return nil
+	switch v := v.(type) {
+	case string:
+		return []byte(v), nil
+	case int, int64, float64:
+		return nil, crawler.Errorf(crawler.ErrTooLarge, "browser: rendered page is %v characters, more than %d bytes: %w",
+			v, f.cfg.MaxBytes, ErrOverBudget)
+	}
+	return nil, fmt.Errorf("browser: serialize the page: got %T", v)
 }
 
 // waitSelector waits, after load, for the rank selector to match. A page
@@ -109,6 +180,9 @@ func (f *Fetcher) render(ctx context.Context, inst *instance, pg playwright.Page
 // rank.
 func (f *Fetcher) waitSelector(ctx context.Context, pg playwright.Page, selector string) error {
 	wait := min(ms(f.cfg.SelectorWait), remaining(ctx))
+	if wait <= 0 {
+		wait = ms(f.cfg.SelectorWait)
+	}
 	_, err := pg.WaitForSelector("css="+selector, playwright.PageWaitForSelectorOptions{
 		State:   playwright.WaitForSelectorStateAttached,
 		Timeout: playwright.Float(wait),
@@ -127,7 +201,8 @@ func (f *Fetcher) waitState() *playwright.WaitUntilState {
 }
 
 // remaining is what is left of ctx's deadline, in Playwright's
-// milliseconds; at least 1, since 0 means no timeout to Playwright.
+// milliseconds; at least 1, since 0 means no timeout to Playwright; and 0
+// when ctx has no deadline.
 func remaining(ctx context.Context) float64 {
 	d, ok := ctx.Deadline()
 	if !ok {

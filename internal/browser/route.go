@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"net/url"
 	"sync"
@@ -12,66 +13,73 @@ import (
 	"github.com/mxschmitt/playwright-go"
 
 	"github.com/crawler-service/crawler/internal/crawler"
+	"github.com/crawler-service/crawler/internal/netguard"
 )
 
-// jobState is what one job's page handlers share.
+// jobState is one job's browser context, page and proxy session, and what
+// their handlers share.
 type jobState struct {
-	f         *Fetcher
-	ctx       context.Context // the job's: bounds DNS lookups in routes
+	f       *Fetcher
+	ctx     context.Context // the job's: bounds DNS lookups in routes
+	sess    *session
+	bctx    playwright.BrowserContext
+	page    playwright.Page
+	crashed atomic.Bool
+	over    atomic.Pointer[error] // the budget error that ended the job
+	onOver  func(error)           // cancels the job's context
+
+	mu        sync.Mutex
 	mainFrame playwright.Frame
-	crashed   atomic.Bool
-
-	mu      sync.Mutex
-	hosts   map[string]error   // policy verdict per host name, for this job
-	navErr  error              // why a route refused the main navigation
-	lastNav playwright.Request // the last main-frame request that failed, redirect hops included
+	hosts     map[string]error   // policy verdict per host name, for this job
+	navErr    error              // why a route refused the first refused main navigation
+	refused   map[string]error   // main-frame requests a route refused, by URL
+	lastNav   playwright.Request // the last main-frame request that failed, redirect hops included
 }
 
-func newJobState(ctx context.Context, f *Fetcher, pg playwright.Page) *jobState {
-	j := &jobState{f: f, ctx: ctx, hosts: make(map[string]error)}
-	if pg != nil {
-		j.mainFrame = pg.MainFrame()
+// exceed ends the job as over its byte budget, once: the proxy or the
+// page's own count (watch.go) may find it first.
+func (j *jobState) exceed(err error) {
+	if !j.over.CompareAndSwap(nil, &err) {
+		return
 	}
-	return j
+	j.sess.halt(err)
+	if j.onOver != nil {
+		j.onOver(err)
+	}
 }
 
-// route decides every request of every page in the context, before
-// Chromium sends it: images, fonts and media are refused unless
-// configured, other schemes than http(s) too, and each host must resolve
-// only to addresses the policy allows. One route on the context, not one
-// per page, saves a round trip to the driver per job. Playwright runs each
-// call in its own goroutine.
-func (f *Fetcher) route(inst *instance) func(playwright.Route) {
-	return func(r playwright.Route) {
-		req := r.Request()
-		j := inst.jobOf(req)
-		if j == nil {
-			// A popup, or a frame not yet attached: no job to tell, the
-			// same policy.
-			ctx, cancel := context.WithTimeout(context.Background(), f.cfg.Timeout)
-			defer cancel()
-			j = newJobState(ctx, f, nil)
-		}
-		main := j.isMain(req)
-		if !main && !f.cfg.LoadResources {
-			switch req.ResourceType() {
-			case "image", "font", "media":
-				_ = r.Abort("blockedbyclient")
-				return
-			}
-		}
-		if err := j.check(req.URL()); err != nil {
-			if crawler.TypeOf(err) == crawler.ErrBlocked {
-				f.blockedRequest()
-			}
-			if main {
-				j.setNavErr(err)
-			}
-			_ = r.Abort(abortCode(err))
+func (j *jobState) overErr() error {
+	if e := j.over.Load(); e != nil {
+		return *e
+	}
+	return nil
+}
+
+// route decides every request of the job's context, before Chromium sends
+// it: images, fonts and media are refused unless configured, other
+// schemes than http(s) too, and each host must resolve only to addresses
+// the policy allows. Playwright runs each call in its own goroutine.
+func (j *jobState) route(r playwright.Route) {
+	req := r.Request()
+	main := j.isMain(req)
+	if !main && !j.f.cfg.LoadResources {
+		switch req.ResourceType() {
+		case "image", "font", "media":
+			_ = r.Abort("blockedbyclient")
 			return
 		}
-		_ = r.Continue()
 	}
+	if err := j.check(req.URL()); err != nil {
+		if crawler.TypeOf(err) == crawler.ErrBlocked {
+			j.f.blockedRequest()
+		}
+		if main {
+			j.refuseNav(req.URL(), err)
+		}
+		_ = r.Abort(abortCode(err))
+		return
+	}
+	_ = r.Continue()
 }
 
 // trackNav remembers the main-frame request that failed: it may be a
@@ -88,14 +96,26 @@ func (j *jobState) trackNav(req playwright.Request) {
 }
 
 func (j *jobState) isMain(req playwright.Request) bool {
-	return j.mainFrame != nil && req.IsNavigationRequest() && req.Frame() == j.mainFrame
+	j.mu.Lock()
+	main := j.mainFrame
+	j.mu.Unlock()
+	return main != nil && req.IsNavigationRequest() && req.Frame() == main
 }
 
-func (j *jobState) setNavErr(err error) {
+func (j *jobState) setPage(pg playwright.Page) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.page, j.mainFrame = pg, pg.MainFrame()
+}
+
+func (j *jobState) refuseNav(rawURL string, err error) {
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.navErr == nil {
 		j.navErr = err
+	}
+	if len(j.refused) < maxRefusals {
+		j.refused[rawURL] = err
 	}
 }
 
@@ -124,34 +144,43 @@ func (j *jobState) check(raw string) error {
 	if seen {
 		return verdict
 	}
-	verdict = j.resolve(host)
+	verdict = checkHost(j.ctx, j.f.cfg.Policy, j.f.cfg.Resolver, host)
 	j.mu.Lock()
 	j.hosts[host] = verdict
 	j.mu.Unlock()
 	return verdict
 }
 
-// resolve allows host when every address it has passes the policy:
-// Chromium may pick any of them.
-func (j *jobState) resolve(host string) error {
-	policy := j.f.cfg.Policy
+// checkHost allows host when every address it has passes the policy:
+// Chromium, or an upstream proxy, may pick any of them. Errors name the
+// host and the kind of address refused, not the addresses.
+func checkHost(ctx context.Context, policy netguard.Policy, resolver *net.Resolver, host string) error {
 	if addr, err := netip.ParseAddr(host); err == nil {
-		return policy.CheckAddr(addr)
+		if err := policy.CheckAddr(addr); err != nil {
+			return refusedHost(host, err)
+		}
+		return nil
 	}
-	addrs, err := j.f.cfg.Resolver.LookupNetIP(j.ctx, "ip", host)
+	addrs, err := resolver.LookupNetIP(ctx, "ip", host)
 	if err != nil {
-		var t crawler.ErrorType = crawler.ErrDNS
-		if j.ctx.Err() != nil {
+		t := crawler.ErrDNS
+		if ctx.Err() != nil {
 			t = crawler.ErrTimeout
 		}
-		return crawler.Errorf(t, "browser: resolve %s: %w", host, err)
+		reason := err.Error()
+		var dns *net.DNSError
+		if errors.As(err, &dns) {
+			reason = dns.Err // without the resolver's address
+		}
+		return &crawler.FetchError{Type: t, Detail: err.Error(),
+			Err: crawler.Public(fmt.Sprintf("browser: lookup %s: %s", host, reason), err)}
 	}
 	if len(addrs) == 0 {
-		return crawler.Errorf(crawler.ErrDNS, "browser: resolve %s: no addresses", host)
+		return crawler.Errorf(crawler.ErrDNS, "browser: lookup %s: no addresses", host)
 	}
 	for _, a := range addrs {
 		if err := policy.CheckAddr(a); err != nil {
-			return fmt.Errorf("browser: request to %s: %w", host, err)
+			return refusedHost(host, err)
 		}
 	}
 	return nil

@@ -80,7 +80,7 @@ func TestHelperHoldsBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := f.Fetch(context.Background(), job(target, spec("target"))); err != nil {
+	if _, err := get(context.Background(), f, target, "li.r"); err != nil {
 		t.Fatal(err)
 	}
 	fmt.Println("holding a browser")

@@ -1,0 +1,185 @@
+package browser
+
+import (
+	"bufio"
+	"bytes"
+	"compress/flate"
+	"compress/gzip"
+	"compress/zlib"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/crawler-service/crawler/internal/crawler"
+)
+
+// TestSessionBudget: the proxy passes bodies on decoded and counted, and
+// ends the job the moment a document passes maxDoc or the page maxPage,
+// however small the body was on the wire.
+func TestSessionBudget(t *testing.T) {
+	t.Parallel()
+	const maxDoc, maxPage = 1 << 20, 3 << 20
+	chunk := bytes.Repeat([]byte("a"), 32<<10)
+	site := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		size, _ := strconv.ParseInt(r.URL.Query().Get("size"), 10, 64)
+		var out io.Writer = w
+		switch enc := r.URL.Query().Get("enc"); enc {
+		case "gzip":
+			w.Header().Set("Content-Encoding", enc)
+			zw, _ := gzip.NewWriterLevel(w, gzip.BestSpeed)
+			defer zw.Close()
+			out = zw
+		case "zlib", "raw":
+			w.Header().Set("Content-Encoding", "deflate")
+			var zw io.WriteCloser
+			if enc == "zlib" {
+				zw = zlib.NewWriter(w)
+			} else {
+				zw, _ = flate.NewWriter(w, flate.BestSpeed)
+			}
+			defer zw.Close()
+			out = zw
+		case "br":
+			w.Header().Set("Content-Encoding", enc)
+		case "empty":
+			w.Header().Set("Content-Encoding", "gzip")
+		case "":
+		}
+		if r.URL.Query().Get("declare") != "" {
+			w.Header().Set("Content-Length", strconv.FormatInt(size, 10))
+		}
+		w.Header().Set("X-Accept-Encoding", r.Header.Get("Accept-Encoding"))
+		for sent := int64(0); sent < size; sent += int64(len(chunk)) {
+			if _, err := out.Write(chunk[:min(int64(len(chunk)), size-sent)]); err != nil {
+				return
+			}
+		}
+	}))
+	t.Cleanup(site.Close)
+	tests := []struct {
+		name     string
+		paths    []string // fetched in turn; the last is the one checked
+		doc      bool
+		wantType crawler.ErrorType // "": the whole body arrives
+		wantOver bool              // the job ends over budget
+	}{
+		{name: "small document, gzip", paths: []string{"/?size=100000&enc=gzip"}, doc: true},
+		{name: "small document, zlib deflate", paths: []string{"/?size=100000&enc=zlib"}, doc: true},
+		{name: "small document, raw deflate", paths: []string{"/?size=100000&enc=raw"}, doc: true},
+		{name: "empty body labelled gzip", paths: []string{"/?size=0&enc=empty"}, doc: true},
+		{name: "gzip bomb document", paths: []string{"/?size=1073741824&enc=gzip"}, doc: true, wantOver: true},
+		{name: "long document", paths: []string{"/?size=104857600"}, doc: true, wantOver: true},
+		{name: "document declared too long", paths: []string{"/?size=2097152&declare=1"}, doc: true, wantType: crawler.ErrTooLarge, wantOver: true},
+		{name: "a script may be longer than a document", paths: []string{"/?size=2097152&enc=gzip"}},
+		{name: "page past its budget", paths: []string{"/?size=2097152", "/?size=2097152&enc=gzip"}, wantOver: true},
+		{name: "an encoding not asked for", paths: []string{"/?size=1000&enc=br"}, doc: true, wantType: crawler.ErrParse},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			var mu sync.Mutex
+			var overs []error
+			s, _ := startTestSession(t, proxyConfig{maxDoc: maxDoc, maxPage: maxPage}, nil, func(err error) {
+				mu.Lock()
+				overs = append(overs, err)
+				mu.Unlock()
+			})
+			client := proxyClient(t, s, nil)
+			var resp *http.Response
+			var body []byte
+			var readErr error
+			for _, path := range tt.paths {
+				req, _ := http.NewRequest(http.MethodGet, site.URL+path, nil)
+				req.Header.Set("Accept-Encoding", "gzip, deflate, br, zstd")
+				if tt.doc {
+					req.Header.Set("Upgrade-Insecure-Requests", "1")
+				}
+				var err error
+				if resp, err = client.Transport.RoundTrip(req); err != nil {
+					t.Fatal(err)
+				}
+				body, readErr = io.ReadAll(resp.Body)
+				resp.Body.Close()
+			}
+			size, _ := strconv.Atoi(strings.Split(strings.Split(tt.paths[len(tt.paths)-1], "size=")[1], "&")[0])
+			switch {
+			case tt.wantType != "":
+				if got := resp.Header.Get(proxyErrorHeader); got != string(tt.wantType) {
+					t.Errorf("status %d, %s %q; want a refusal of type %s", resp.StatusCode, proxyErrorHeader, got, tt.wantType)
+				}
+			case tt.wantOver:
+				if readErr == nil || len(body) > maxPage {
+					t.Errorf("read %d bytes, %v; want the body cut within the budget", len(body), readErr)
+				}
+			default:
+				if readErr != nil || len(body) != size || resp.Header.Get("Content-Encoding") != "" {
+					t.Errorf("read %d bytes (Content-Encoding %q), %v; want all %d, decoded", len(body),
+						resp.Header.Get("Content-Encoding"), readErr, size)
+				}
+				if got := resp.Header.Get("X-Accept-Encoding"); got != acceptEncoding {
+					t.Errorf("the target was offered %q, want %q", got, acceptEncoding)
+				}
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if tt.wantOver != (len(overs) == 1) || len(overs) > 1 {
+				t.Fatalf("the job was ended %d times (%v), want over budget %v", len(overs), overs, tt.wantOver)
+			}
+			if tt.wantOver && (crawler.TypeOf(overs[0]) != crawler.ErrTooLarge || !errors.Is(overs[0], ErrOverBudget)) {
+				t.Errorf("ended with %v, want too_large wrapping ErrOverBudget", overs[0])
+			}
+		})
+	}
+}
+
+// TestTunnelBudget: a tunnel's bytes count against the page budget, and
+// going over cuts it.
+func TestTunnelBudget(t *testing.T) {
+	t.Parallel()
+	const maxPage = 1 << 20
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		chunk := make([]byte, 32<<10)
+		for range 1024 { // 32 MiB, if nothing stops it
+			if _, err := c.Write(chunk); err != nil {
+				return
+			}
+		}
+	}()
+	over := make(chan error, 2)
+	s, _ := startTestSession(t, proxyConfig{maxDoc: maxPage, maxPage: maxPage}, nil, func(err error) { over <- err })
+	conn, err := net.Dial("tcp", s.addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	fmt.Fprintf(conn, "CONNECT %s HTTP/1.1\r\nHost: %[1]s\r\n\r\n", ln.Addr())
+	br := bufio.NewReader(conn)
+	resp, err := http.ReadResponse(br, &http.Request{Method: http.MethodConnect})
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("CONNECT: %v, %v", resp, err)
+	}
+	n, _ := io.Copy(io.Discard, br)
+	if n > maxPage {
+		t.Errorf("the tunnel passed %d bytes, want at most %d", n, maxPage)
+	}
+	if err := <-over; crawler.TypeOf(err) != crawler.ErrTooLarge || !errors.Is(err, ErrOverBudget) {
+		t.Errorf("ended with %v, want too_large wrapping ErrOverBudget", err)
+	}
+}
