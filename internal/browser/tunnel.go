@@ -247,10 +247,10 @@ func (s *session) untrack(conns ...net.Conn) {
 // proxy's credentials nor its address; the detail, for the log, names its
 // host.
 func proxyError(up *url.URL, err error) error {
-	reason := innermost(err)
+	reason := netguard.Innermost(err)
 	var opErr *net.OpError
 	if errors.As(err, &opErr) {
-		reason = "connect to the proxy: " + innermost(opErr.Err)
+		reason = "connect to the proxy: " + netguard.Innermost(opErr.Err)
 	}
 	return &crawler.FetchError{Type: crawler.ErrProxy,
 		Detail: fmt.Sprintf("proxy %s: %s", crawler.Redact(up), crawler.RedactText(err.Error())),
@@ -265,35 +265,13 @@ func dialError(host string, err error) error {
 	if errors.As(err, &be) {
 		return refusedHost(host, be)
 	}
-	var dns *net.DNSError
-	reason := innermost(err)
-	if errors.As(err, &dns) {
-		reason = fmt.Sprintf("lookup %s: %s", dns.Name, dns.Err)
-	}
 	return &crawler.FetchError{Type: dialErrorType(err), Detail: crawler.RedactText(err.Error()),
-		Err: crawler.Public(fmt.Sprintf("browser: proxy: %s: %s", host, reason), err)}
+		Err: crawler.Public("browser: proxy: "+netguard.Describe(host, err), err)}
 }
 
 // refusedHost is host refused by the policy, in words that name no
 // address of ours.
 func refusedHost(host string, err error) error {
-	reason := "a refused address"
-	var be *netguard.BlockedError
-	if errors.As(err, &be) {
-		reason = be.Reason
-	}
 	return &crawler.FetchError{Type: crawler.ErrBlocked, Detail: crawler.RedactText(err.Error()),
-		Err: crawler.Public(fmt.Sprintf("browser: %s is refused: it is %s", host, reason), err)}
-}
-
-// innermost is the text of the last error in err's chain, which for a
-// socket error is what the system said ("connection refused").
-func innermost(err error) string {
-	for {
-		next := errors.Unwrap(err)
-		if next == nil {
-			return err.Error()
-		}
-		err = next
-	}
+		Err: crawler.Public("browser: "+netguard.Describe(host, err), err)}
 }

@@ -51,44 +51,14 @@ func classify(err error, target *url.URL) error {
 		Err: crawler.RedactError(crawler.Public(fmt.Sprintf("httpfetch: get %s: %s", crawler.Redact(target), publicReason(err, host)), err))}
 }
 
-// publicReason is why err happened, in words that hold no address of
-// ours: a refused address is named by its host and the kind of address
-// it is, a DNS failure by the name looked up, a socket error by what the
-// system said.
+// publicReason is netguard.Describe, except that an error this package
+// typed itself already says what happened.
 func publicReason(err error, host string) string {
-	var (
-		be     *netguard.BlockedError
-		dnsErr *net.DNSError
-		opErr  *net.OpError
-		fe     *crawler.FetchError
-	)
-	switch {
-	case errors.As(err, &be):
-		return fmt.Sprintf("%s is refused: it is %s", host, be.Reason)
-	case errors.As(err, &dnsErr):
-		return fmt.Sprintf("lookup %s: %s", dnsErr.Name, dnsErr.Err)
-	case errors.As(err, &opErr):
-		op := opErr.Op
-		if op == "proxyconnect" {
-			op = "connect to the proxy"
-		}
-		return fmt.Sprintf("%s: %s", op, innermost(opErr.Err))
-	case errors.As(err, &fe):
+	var fe *crawler.FetchError
+	if errors.As(err, &fe) && !errors.Is(err, netguard.ErrBlocked) {
 		return fe.Err.Error()
 	}
-	return err.Error()
-}
-
-// innermost is the text of the last error in err's chain, which for a
-// socket error is what the system said ("connection refused").
-func innermost(err error) string {
-	for {
-		next := errors.Unwrap(err)
-		if next == nil {
-			return err.Error()
-		}
-		err = next
-	}
+	return netguard.Describe(host, err)
 }
 
 func errorType(err error) crawler.ErrorType {

@@ -1,7 +1,9 @@
 package netguard_test
 
 import (
+	"net/netip"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/crawler-service/crawler/internal/netguard"
@@ -32,5 +34,18 @@ func TestHostKey(t *testing.T) {
 		if got := netguard.HostKey(u); got != c.want {
 			t.Errorf("HostKey(%s) = %q, want %q", c.raw, got, c.want)
 		}
+	}
+}
+
+func TestDescribeNamesNoAddress(t *testing.T) {
+	t.Parallel()
+	err := netguard.Policy{}.CheckAddr(netip.MustParseAddr("10.0.0.1"))
+	got := netguard.Describe("internal.example", err)
+	if got != "internal.example is refused: it is a private address" {
+		t.Errorf("Describe = %q", got)
+	}
+	mapped := netguard.Policy{}.CheckAddr(netip.MustParseAddr("64:ff9b::a00:1")) // NAT64 of 10.0.0.1
+	if got := netguard.Describe("n.example", mapped); strings.Contains(got, "10.0.0.1") || strings.Contains(got, "a00:1") {
+		t.Errorf("Describe of a NAT64 address names it: %q", got)
 	}
 }
