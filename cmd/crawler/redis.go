@@ -4,11 +4,15 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 )
+
+// quoted is a value an error message quotes.
+var quoted = regexp.MustCompile(`"[^"]*"`)
 
 // openRedis connects to REDIS_URL, or for `all` without one starts an
 // embedded in-memory Redis. The returned stop closes what was opened.
@@ -16,7 +20,9 @@ func openRedis(ctx context.Context, url string, log *slog.Logger) (redis.Univers
 	if url != "" {
 		opts, err := redis.ParseURL(url)
 		if err != nil {
-			return nil, nil, fmt.Errorf("REDIS_URL: %w", err)
+			// go-redis quotes the values it could not read, and a query
+			// option of REDIS_URL may hold a secret: say what, not which.
+			return nil, nil, fmt.Errorf("REDIS_URL: %s", quoted.ReplaceAllString(err.Error(), `"xxxxx"`))
 		}
 		// Fail fast when Redis is down: /readyz and the API answer 503 within
 		// their deadlines instead of waiting on go-redis's default dial retries.

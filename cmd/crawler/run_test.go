@@ -350,3 +350,20 @@ func TestSameListener(t *testing.T) {
 		}
 	}
 }
+
+// TestRedisURLErrorsHideValues: go-redis quotes the option values it could
+// not read, and a REDIS_URL option may hold a secret.
+func TestRedisURLErrorsHideValues(t *testing.T) {
+	t.Parallel()
+	for _, raw := range []string{"redis://localhost:6379/0?dial_timeout=SECRET1", "redis://localhost:6379/0?db=SECRET2", "redis://localhost:6379/SECRET3"} {
+		var out, errOut syncbuf.Buffer
+		err := run(context.Background(), []string{"--process=worker"}, envOf(map[string]string{"REDIS_URL": raw}), &out, &errOut)
+		text := errOut.String() + fmt.Sprint(err) + out.String()
+		if err == nil || !strings.Contains(text, "REDIS_URL") {
+			t.Errorf("%s: err %v, want a REDIS_URL error", raw, err)
+		}
+		if strings.Contains(text, "SECRET") {
+			t.Errorf("%s: the error quotes the value: %s", raw, text)
+		}
+	}
+}

@@ -160,7 +160,7 @@ func Load(process string, getenv func(string) string) (Config, error) {
 	c.Fetch.BrowserConcurrency = r.intRange("BROWSER_CONCURRENCY", 2, 1, 64)
 	c.Fetch.BrowserDriverPath = getenv("PLAYWRIGHT_DRIVER_PATH")
 	c.Fetch.BrowserMaxPageBytes = int64(r.intRange("BROWSER_MAX_PAGE_BYTES", 0, int(c.Fetch.MaxBodyBytes), 1<<31-1))
-	c.Fetch.ProxyEnv = proxyEnv(getenv)
+	c.Fetch.ProxyEnv = proxyEnv(&r)
 	if p := getenv("CRAWL_PROXIES"); p != "" {
 		for _, s := range strings.Split(p, ",") {
 			s = strings.TrimSpace(s)
@@ -291,12 +291,18 @@ func (r *reader) url(name string, schemes ...string) string {
 // proxyEnv reads the standard proxy variables, in either case, as net/http's
 // ProxyFromEnvironment does, but through getenv. (Not its REQUEST_METHOD
 // check: the crawler never runs as a CGI program.)
-func proxyEnv(getenv func(string) string) *httpproxy.Config {
+func proxyEnv(r *reader) *httpproxy.Config {
 	either := func(upper, lower string) string {
-		if v := getenv(upper); v != "" {
-			return v
+		name, v := upper, r.getenv(upper)
+		if v == "" {
+			name, v = lower, r.getenv(lower)
 		}
-		return getenv(lower)
+		if v != "" && upper != "NO_PROXY" && !validProxy(v) {
+			// httpproxy would quietly go direct: egress must not skip a
+			// proxy an operator asked for.
+			r.fail(name, "a proxy URL such as http://proxy:3128", redact(v))
+		}
+		return v
 	}
 	c := &httpproxy.Config{
 		HTTPProxy:  either("HTTP_PROXY", "http_proxy"),
@@ -307,6 +313,23 @@ func proxyEnv(getenv func(string) string) *httpproxy.Config {
 		return nil
 	}
 	return c
+}
+
+// validProxy is httpproxy's reading of a proxy variable (a URL, or a
+// host:port taken as http://), refusing what it would silently ignore.
+func validProxy(v string) bool {
+	u, err := url.Parse(v)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		if u, err = url.Parse("http://" + v); err != nil {
+			return false
+		}
+	}
+	switch u.Scheme {
+	case "http", "https", "socks5", "socks5h":
+	default:
+		return false
+	}
+	return u.Host != "" && u.Opaque == ""
 }
 
 // masked stands for what redact hides.

@@ -55,6 +55,9 @@ func TestLoadRejects(t *testing.T) {
 		{"addr", ProcessAll, map[string]string{"API_ADDR": "8080"}, []string{"API_ADDR", "host:port"}},
 		{"redis scheme", ProcessAll, map[string]string{"REDIS_URL": "http://user:secret@h"}, []string{"REDIS_URL", "redis://"}},
 		{"auth", ProcessAll, map[string]string{"API_AUTH": "maybe"}, []string{"API_AUTH", "token, none"}},
+		// httpproxy would send traffic direct for these: start-up stops instead.
+		{"proxy env unparsable", ProcessAll, map[string]string{"HTTP_PROXY": "http://u:pw@127.0.0.1:3128/%zz"}, []string{"HTTP_PROXY", "proxy URL"}},
+		{"proxy env scheme", ProcessAll, map[string]string{"https_proxy": "ftp://proxy:21"}, []string{"https_proxy", "proxy URL"}},
 		{"two at once", ProcessAll, map[string]string{"WORKER_CONCURRENCY": "0", "METRIC_PUBLISH_INTERVAL_MS": "x"}, []string{"WORKER_CONCURRENCY", "METRIC_PUBLISH_INTERVAL_MS"}},
 	}
 	for _, tc := range tests {

@@ -15,6 +15,11 @@ type Request struct {
 	Selector string
 	// Proxy is the job's outbound proxy rule; nil: direct.
 	Proxy ProxyFunc
+	// Hop, when not nil, is called before a redirect is followed to
+	// another URL: it moves the job's per-host slot to that URL's host,
+	// so a chain of redirects cannot put more requests on one host than
+	// its limit. An error ends the fetch with it.
+	Hop func(ctx context.Context, next *url.URL) error
 }
 
 // Page is what a Fetcher returns. On an HTTP status error it still

@@ -75,6 +75,7 @@ func (p *Pipeline) open(job crawler.Job) (opened, error) {
 	if err != nil {
 		return opened{}, err // typed: parse, or blocked for a refused address literal
 	}
+	netguard.Normalize(target)
 	o := opened{target: target, host: netguard.HostKey(target), job: job, proxy: p.cfg.Proxies.ForJob()}
 	if job.Rank != nil {
 		q, err := rank.Compile(job.Rank.Selector, job.Rank.Match)
@@ -150,12 +151,12 @@ func (p *Pipeline) try(ctx context.Context, m crawler.Method, o opened) (res cra
 		out.err = crawler.Errorf(crawler.ErrBrowser, "fetch: %w", ErrNoBrowser)
 		return res, out
 	}
-	release, err := p.cfg.Hosts.Acquire(ctx, o.host)
-	if err != nil {
-		out.err = crawler.Errorf(crawler.ErrTimeout, "fetch: wait for the host limit: %w", err)
+	slot := &heldSlot{hosts: p.cfg.Hosts}
+	if err := slot.move(ctx, o.host); err != nil {
+		out.err = err
 		return res, out
 	}
-	defer release()
+	defer slot.drop()
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
 	defer cancel()
@@ -174,7 +175,8 @@ func (p *Pipeline) try(ctx context.Context, m crawler.Method, o opened) (res cra
 	if o.job.Rank != nil {
 		selector = o.job.Rank.Selector
 	}
-	page, err := f.Fetch(ctx, Request{URL: o.target, Selector: selector, Proxy: o.proxy})
+	page, err := f.Fetch(ctx, Request{URL: o.target, Selector: selector, Proxy: o.proxy,
+		Hop: func(ctx context.Context, next *url.URL) error { return slot.move(ctx, netguard.HostKey(next)) }})
 	defer page.release()
 	if page != nil {
 		if page.FinalURL != nil {
@@ -196,6 +198,35 @@ func (p *Pipeline) try(ctx context.Context, m crawler.Method, o opened) (res cra
 	}
 	res.Title, res.Rank, out.ranked = got.Title, got.Rank, got.Rank != nil
 	return res, out
+}
+
+// heldSlot is the per-host slot a job holds, on one host at a time: a
+// redirect to another host gives the slot back before it waits for the
+// next host's, so no job holds two slots or waits while holding one.
+type heldSlot struct {
+	hosts   HostLimiter
+	host    string
+	release func()
+}
+
+func (s *heldSlot) move(ctx context.Context, host string) error {
+	if s.release != nil && host == s.host {
+		return nil
+	}
+	s.drop()
+	release, err := s.hosts.Acquire(ctx, host)
+	if err != nil {
+		return crawler.Errorf(crawler.ErrTimeout, "fetch: wait for the host limit: %w", err)
+	}
+	s.host, s.release = host, release
+	return nil
+}
+
+func (s *heldSlot) drop() {
+	if s.release != nil {
+		s.release()
+		s.release = nil
+	}
 }
 
 func redactedURL(raw string) string { return crawler.RedactURL(raw) }

@@ -60,7 +60,7 @@ func (f *Fetcher) CloseIdleConnections() {
 // caller's ctx bounds the whole fetch.
 func (f *Fetcher) Fetch(ctx context.Context, req fetch.Request) (*fetch.Page, error) {
 	page := &fetch.Page{FinalURL: req.URL}
-	ctx = withJobState(ctx, &jobState{proxy: req.Proxy})
+	ctx = withJobState(ctx, &jobState{proxy: req.Proxy, hop: req.Hop})
 	if f.robots != nil {
 		if err := f.robots.check(ctx, req.URL); err != nil {
 			return page, err
@@ -112,10 +112,19 @@ func (f *Fetcher) checkRedirect(req *http.Request, via []*http.Request) error {
 	if req.URL.Scheme != "http" && req.URL.Scheme != "https" {
 		return crawler.Errorf(crawler.ErrBlocked, "httpfetch: redirect to scheme %q: %w", req.URL.Scheme, netguard.ErrInvalidURL)
 	}
-	if f.robots != nil {
-		if js := jobStateFrom(req.Context()); js == nil || !js.skipRobots {
-			return f.robots.check(req.Context(), req.URL)
+	if req.URL.User != nil {
+		// net/http would send them as Basic auth to the new host; a job's
+		// own URL may not carry credentials either.
+		return crawler.Errorf(crawler.ErrParse, "httpfetch: redirect to %s with credentials in the URL: %w", crawler.Redact(req.URL), netguard.ErrInvalidURL)
+	}
+	js := jobStateFrom(req.Context())
+	if js != nil && js.hop != nil {
+		if err := js.hop(req.Context(), req.URL); err != nil {
+			return err
 		}
+	}
+	if f.robots != nil && (js == nil || !js.skipRobots) {
+		return f.robots.check(req.Context(), req.URL)
 	}
 	return nil
 }

@@ -18,7 +18,8 @@ import (
 // jobState travels in the request context of one job: which proxy the job
 // was given, and which proxy address the transport is about to dial.
 type jobState struct {
-	proxy      fetch.ProxyFunc        // the job's proxy rule; nil: direct
+	proxy      fetch.ProxyFunc // the job's proxy rule; nil: direct
+	hop        func(ctx context.Context, next *url.URL) error
 	proxyAddr  atomic.Pointer[string] // host:port of the proxy chosen for the latest request
 	skipRobots bool                   // the robots.txt request itself
 }

@@ -28,6 +28,27 @@ func HostKey(u *url.URL) string {
 	return net.JoinHostPort(host, port)
 }
 
+// Normalize puts u's host name in the form HostKey reads it (the IDNA
+// lookup form, lower case, no trailing dot), keeping the port as given: a
+// full-width or mixed-case spelling is sent as the name it stands for, as
+// browsers send it, not as the punycode of its literal characters.
+func Normalize(u *url.URL) {
+	host := strings.TrimSuffix(u.Hostname(), ".")
+	if strings.Contains(host, ":") || host == "" {
+		return // an IPv6 literal
+	}
+	ascii, err := hostProfile.ToASCII(host)
+	if err != nil {
+		return
+	}
+	ascii = strings.ToLower(ascii)
+	if port := u.Port(); port != "" {
+		u.Host = net.JoinHostPort(ascii, port)
+		return
+	}
+	u.Host = ascii
+}
+
 func defaultPort(scheme string) string {
 	switch strings.ToLower(scheme) {
 	case "http":

@@ -49,3 +49,22 @@ func TestDescribeNamesNoAddress(t *testing.T) {
 		t.Errorf("Describe of a NAT64 address names it: %q", got)
 	}
 }
+
+func TestNormalize(t *testing.T) {
+	t.Parallel()
+	for raw, want := range map[string]string{
+		"http://ｌｏｃａｌｈｏｓｔ:8080/a?b": "http://localhost:8080/a?b",
+		"http://Bücher.Example./":   "http://xn--bcher-kva.example/",
+		"http://[::1]:80/":          "http://[::1]:80/",
+		"http://127.0.0.1/":         "http://127.0.0.1/",
+	} {
+		u, err := url.Parse(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		netguard.Normalize(u)
+		if u.String() != want {
+			t.Errorf("Normalize(%s) = %s, want %s", raw, u, want)
+		}
+	}
+}
