@@ -17,7 +17,9 @@ const (
 
 // readLoop fills free slots until ctx ends. One reader serves every slot:
 // it reads as many jobs as there are free slots in one call, so a busy
-// queue costs one round trip per batch rather than one per job.
+// queue costs one round trip per batch rather than one per job. While jobs
+// come fast it also reads a few ahead (readAhead), so a slot that frees
+// need not wait for that round trip.
 //
 // When a read comes back empty with every slot free, the worker has been
 // idle for a whole read block. If it ran jobs since it last went idle, it
@@ -27,6 +29,10 @@ const (
 // while jobs keep coming), so an idle worker's RSS returns to near its
 // size at start.
 func (w *Worker) readLoop(ctx context.Context) {
+	ra := newReadAhead(w.cfg.Concurrency, w.cfg.Lease)
+	// What no slot took goes back at the stop: slots take nothing once
+	// ctx has ended, and only this loop puts.
+	defer func() { w.giveBack(ra.drain()) }()
 	backoff := readBackoffMin
 	const (
 		busy   = iota + 1 // ran jobs since it was last idle
@@ -34,11 +40,17 @@ func (w *Worker) readLoop(ctx context.Context) {
 	)
 	idleStep := 0
 	for {
-		n, ok := w.acquireSlots(ctx)
+		n, ok := w.acquireSlots(ctx, ra.wake())
 		if !ok {
 			return
 		}
-		ds, err := w.read(ctx, n)
+		n -= w.startAhead(ctx, ra, n)
+		want := n + ra.room(n > 0)
+		if want == 0 {
+			continue
+		}
+		asked := time.Now()
+		ds, err := w.read(ctx, want)
 		if ctx.Err() != nil {
 			// Read was not cancelled (a cancelled XREADGROUP may lose a
 			// delivered reply), so it may have brought jobs after the stop.
@@ -56,6 +68,7 @@ func (w *Worker) readLoop(ctx context.Context) {
 			continue
 		}
 		backoff = readBackoffMin
+		ra.paced(len(ds), asked)
 		switch {
 		case len(ds) > 0:
 			idleStep = busy
@@ -71,11 +84,12 @@ func (w *Worker) readLoop(ctx context.Context) {
 			debug.FreeOSMemory()
 			idleStep = 0
 		}
-		for _, d := range ds {
-			w.jobs.Add(1)
-			go w.slot(ctx, d)
+		k := min(n, len(ds))
+		for _, d := range ds[:k] {
+			w.start(ctx, ra, d)
 		}
-		w.freeSlots(n - len(ds))
+		ra.put(ds[k:], asked)
+		w.freeSlots(n - k)
 	}
 }
 
@@ -88,14 +102,17 @@ func (w *Worker) read(ctx context.Context, n int) ([]queue.Delivery, error) {
 	return w.q.Read(rctx, w.cfg.ID, n, readBlock)
 }
 
-// acquireSlots waits for one free slot, then takes every other free one.
-func (w *Worker) acquireSlots(ctx context.Context) (int, bool) {
+// acquireSlots waits for one free slot, or for wake, then takes every
+// other free slot.
+func (w *Worker) acquireSlots(ctx context.Context, wake <-chan struct{}) (int, bool) {
+	n := 0
 	select {
 	case w.slots <- struct{}{}:
+		n = 1
+	case <-wake:
 	case <-ctx.Done():
 		return 0, false
 	}
-	n := 1
 	for n < w.cfg.Concurrency {
 		select {
 		case w.slots <- struct{}{}:
@@ -107,13 +124,36 @@ func (w *Worker) acquireSlots(ctx context.Context) (int, bool) {
 	return n, true
 }
 
+// startAhead starts jobs read ahead on up to n slots the reader holds and
+// returns how many it started.
+func (w *Worker) startAhead(ctx context.Context, ra *readAhead, n int) int {
+	started := 0
+	for started < n {
+		d, stale, ok := ra.take()
+		w.giveBack(stale)
+		if !ok {
+			break
+		}
+		w.start(ctx, ra, d)
+		started++
+	}
+	return started
+}
+
+// start runs d on a slot already taken for it.
+func (w *Worker) start(ctx context.Context, ra *readAhead, d queue.Delivery) {
+	w.jobs.Add(1)
+	go w.slot(ctx, ra, d)
+}
+
 func (w *Worker) freeSlots(n int) {
 	for range n {
 		<-w.slots
 	}
 }
 
-// giveBack releases deliveries read during shutdown.
+// giveBack releases deliveries read during shutdown, or read ahead and
+// left too long.
 func (w *Worker) giveBack(ds []queue.Delivery) {
 	if len(ds) == 0 {
 		return
@@ -127,19 +167,19 @@ func (w *Worker) giveBack(ds []queue.Delivery) {
 }
 
 // slot runs one job. The slot is held while the job fetches; storing its
-// outcome happens off the slot, so the next job starts fetching while this
-// one's result rides a shared round trip to Redis (the read for the next
-// job often rides the same one). At most Concurrency outcomes wait for
-// Redis at once: a stalled Redis holds the slots and so stops intake.
-// With an interval, the slot is held through the outcome and the pause.
-func (w *Worker) slot(ctx context.Context, d queue.Delivery) {
+// outcome happens off the slot, so the next job (one read ahead, when there
+// is one) starts fetching while this one's result rides a shared round trip
+// to Redis. At most Concurrency outcomes wait for Redis at once: a stalled
+// Redis holds the slots and so stops intake. With an interval, the slot is
+// held through the outcome and the pause.
+func (w *Worker) slot(ctx context.Context, ra *readAhead, d queue.Delivery) {
 	defer w.jobs.Done()
 	held := true
 	w.process(d, func() {
 		if w.cfg.Interval == 0 {
 			w.settling <- struct{}{}
 			held = false
-			<-w.slots
+			w.freeSlot(ctx, ra)
 		}
 	})
 	if !held {
@@ -147,5 +187,20 @@ func (w *Worker) slot(ctx context.Context, d queue.Delivery) {
 		return
 	}
 	sleepCtx(ctx.Done(), w.cfg.Interval)
+	w.freeSlot(ctx, ra)
+}
+
+// freeSlot hands the slot to the next job read ahead, unless the worker is
+// stopping or none is there; then it frees the slot for the reader.
+func (w *Worker) freeSlot(ctx context.Context, ra *readAhead) {
+	if ctx.Err() == nil {
+		d, stale, ok := ra.take()
+		w.giveBack(stale)
+		if ok {
+			ra.poke()
+			w.start(ctx, ra, d)
+			return
+		}
+	}
 	<-w.slots
 }

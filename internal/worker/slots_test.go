@@ -100,3 +100,38 @@ func TestIdleAfterBurstDropsConnections(t *testing.T) {
 	}
 	stop()
 }
+
+// A worker stopped in the middle of a burst of short jobs, while it reads
+// ahead of its slots, holds nothing afterwards: what it read and did not
+// start is back in the stream, and the next worker finishes the lot.
+func TestStopGivesBackJobsReadAhead(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, testQueueConfig(t))
+	// 10 ms a page on 8 slots: 800 jobs/s, which keeps two read ahead.
+	s := site(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(10 * time.Millisecond)
+		w.Header().Set("Content-Type", "text/html")
+		_, _ = w.Write([]byte("<title>x</title>"))
+	}))
+	jobs := make([]crawler.Job, 1000)
+	for i := range jobs {
+		jobs[i] = crawler.Job{URL: s.URL + "/slow", Method: crawler.MethodHTTP}
+	}
+	ids := enqueue(t, e.q, jobs...)
+	_, stop := start(t, worker.Config{Concurrency: 8}, e.deps())
+	waitFor(t, "a few hundred jobs done", 20*time.Second, func() bool {
+		c := counts(t, e.q)
+		return c.Waiting+c.Active < int64(len(ids))-200
+	})
+	stop()
+	if c := counts(t, e.q); c.Active != 0 || c.Waiting == 0 || c.Failed != 0 || c.Delayed != 0 {
+		t.Fatalf("after stopping mid-burst: %+v; want nothing active, some waiting, none failed", c)
+	}
+	_, stop = start(t, worker.Config{Concurrency: 32}, e.deps())
+	for id, st := range waitStates(t, e.q, ids, 30*time.Second) {
+		if st.State != crawler.StateCompleted || st.Attempts != 1 {
+			t.Errorf("job %s: %+v, want completed at the first attempt", id, st)
+		}
+	}
+	stop()
+}

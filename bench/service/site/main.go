@@ -2,10 +2,14 @@
 // about 15 KB with ten links each, the batch of jobs that crawls them, and
 // fetch counts, so the script can check that every page was fetched.
 //
-//	GET /page/N      page N (0 ≤ N < -pages)
+//	GET /page/N      page N (0 ≤ N < -pages), answered -latency after the
+//	                 request arrived (a remote site's round trip)
 //	GET /batch.json  {"jobs":[...]}: one http job per page, asking for the
 //	                 rank of its target link
-//	GET /stats       {"fetches":F,"unique":U}
+//	GET /stats       {"fetches":F,"unique":U,"busy_s":B}: B is the summed time
+//	                 from each page request's arrival to its answer, so
+//	                 its growth over a span of time, divided by the span,
+//	                 is the mean number of pages in flight
 //
 // It listens on -addr and writes the address it got to -addr-file.
 package main
@@ -22,6 +26,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 func main() {
@@ -30,6 +35,7 @@ func main() {
 	pages := flag.Int("pages", 10_000, "number of pages")
 	size := flag.Int("size", 15_000, "approximate page size in bytes")
 	markup := flag.String("markup", "plain", "filler markup: plain (paragraphs, like bench/crawl) or rich (adds tables and inline elements)")
+	latency := flag.Duration("latency", 0, "delay before each page is answered, e.g. 20ms")
 	flag.Parse()
 	if *markup != "plain" && *markup != "rich" {
 		log.Fatalf("site: -markup=%q: want plain or rich", *markup)
@@ -39,7 +45,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	s := &site{pages: *pages, base: "http://" + ln.Addr().String(), filler: filler(*size, *markup == "rich"), seen: make([]atomic.Bool, *pages)}
+	s := &site{pages: *pages, latency: *latency, base: "http://" + ln.Addr().String(), filler: filler(*size, *markup == "rich"), seen: make([]atomic.Bool, *pages)}
 	if *addrFile != "" {
 		if err := os.WriteFile(*addrFile, []byte(ln.Addr().String()), 0o644); err != nil {
 			log.Fatal(err)
@@ -53,11 +59,13 @@ func main() {
 }
 
 type site struct {
-	pages  int
-	base   string
-	filler []byte // shared body text: pages differ only in title and links
+	pages   int
+	latency time.Duration
+	base    string
+	filler  []byte // shared body text: pages differ only in title and links
 
 	fetches, unique atomic.Int64
+	busyNS          atomic.Int64 // summed page request durations
 	seen            []atomic.Bool
 	bufs            sync.Pool // *[]byte page buffers
 }
@@ -69,10 +77,22 @@ func rank(n int) int { return n%10 + 1 }
 // the site costs both crawlers it serves as little CPU as it can: on a
 // 2-core machine every cycle the site spends is one the crawler lacks.
 func (s *site) page(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	defer func() { s.busyNS.Add(int64(time.Since(start))) }()
 	n, err := strconv.Atoi(r.PathValue("n"))
 	if err != nil || n < 0 || n >= s.pages {
 		http.NotFound(w, r)
 		return
+	}
+	if s.latency > 0 {
+		// A client that gives up early frees its handler at once.
+		t := time.NewTimer(s.latency)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
 	}
 	s.fetches.Add(1)
 	if !s.seen[n].Swap(true) {
@@ -138,7 +158,7 @@ func (s *site) batch(w http.ResponseWriter, _ *http.Request) {
 }
 
 func (s *site) stats(w http.ResponseWriter, _ *http.Request) {
-	out := map[string]int64{"fetches": s.fetches.Load(), "unique": s.unique.Load()}
+	out := map[string]any{"fetches": s.fetches.Load(), "unique": s.unique.Load(), "busy_s": float64(s.busyNS.Load()) / 1e9}
 	w.Header().Set("Content-Type", "application/json")
 	_ = json.NewEncoder(w).Encode(out)
 }
