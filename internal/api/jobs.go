@@ -1,13 +1,13 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 
 	"github.com/crawler-service/crawler/internal/crawler"
-	"github.com/crawler-service/crawler/internal/netguard"
 	"github.com/crawler-service/crawler/internal/queue"
 )
 
@@ -22,27 +22,29 @@ type createJobsRequest struct {
 
 // validate checks the request's shape and every job in it, filling in
 // defaults, and returns the jobs in input order. Batch fields are named
-// "jobs[3].url".
-func (req *createJobsRequest) validate(policy netguard.Policy, maxBatch int) ([]jobInput, error) {
-	var fe fieldErrors
+// "jobs[3].url". It stops between jobs once ctx ends.
+func (req *createJobsRequest) validate(ctx context.Context, c *checks, maxBatch int) ([]jobInput, error) {
 	if req.Jobs == nil {
 		in := jobInput{URL: req.URL, Method: req.Method, Rank: req.Rank, IdempotencyKey: req.IdempotencyKey}
-		in.validate(policy, "", &fe)
-		return []jobInput{in}, fe.err()
+		in.validate(c, "")
+		return []jobInput{in}, c.err()
 	}
 	switch {
 	case req.URL != "" || req.Method != "" || req.Rank != nil || req.IdempotencyKey != "":
-		fe.add("jobs", "send one job or a jobs list, not both")
+		c.add("jobs", "send one job or a jobs list, not both")
 	case len(req.Jobs) == 0:
-		fe.add("jobs", "must hold at least one job")
+		c.add("jobs", "must hold at least one job")
 	case len(req.Jobs) > maxBatch:
-		fe.add("jobs", "at most %d jobs per request, got %d", maxBatch, len(req.Jobs))
+		c.add("jobs", "at most %d jobs per request, got %d", maxBatch, len(req.Jobs))
 	default:
 		for i := range req.Jobs {
-			req.Jobs[i].validate(policy, "jobs["+strconv.Itoa(i)+"].", &fe)
+			if ctx.Err() != nil {
+				return nil, uncheckedError()
+			}
+			req.Jobs[i].validate(c, "jobs["+strconv.Itoa(i)+"].")
 		}
 	}
-	return req.Jobs, fe.err()
+	return req.Jobs, c.err()
 }
 
 // clientKeyPrefix puts client keys apart, so that no client can collide
@@ -84,7 +86,7 @@ func (s *server) handleCreateJobs() http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		inputs, err := req.validate(s.cfg.Policy, s.cfg.MaxBatch)
+		inputs, err := req.validate(r.Context(), newChecks(s.cfg.Policy), s.cfg.MaxBatch)
 		if err != nil {
 			s.writeError(w, r, err)
 			return

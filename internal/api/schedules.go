@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"strconv"
 
-	"github.com/crawler-service/crawler/internal/netguard"
 	"github.com/crawler-service/crawler/internal/queue"
 	"github.com/crawler-service/crawler/internal/schedule"
 )
@@ -26,20 +25,19 @@ type scheduleInput struct {
 }
 
 // validate checks the schedule, filling in the job's default method.
-func (in *scheduleInput) validate(policy netguard.Policy) error {
-	var fe fieldErrors
+func (in *scheduleInput) validate(c *checks) error {
 	for _, err := range []error{schedule.ValidateName(in.Name), schedule.ValidateCron(in.Cron)} {
 		var ie *schedule.InvalidError
 		if errors.As(err, &ie) {
-			fe.add(ie.Field, "%s", ie.Reason)
+			c.add(ie.Field, "%s", ie.Reason)
 		}
 	}
 	if in.Job == nil {
-		fe.add("job", "required: the job each fire enqueues")
+		c.add("job", "required: the job each fire enqueues")
 	} else {
-		in.Job.validate(policy, "job.", &fe)
+		in.Job.validate(c, "job.")
 	}
-	return fe.err()
+	return c.err()
 }
 
 func (s *server) handleCreateSchedule() http.Handler {
@@ -49,7 +47,7 @@ func (s *server) handleCreateSchedule() http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		if err := in.validate(s.cfg.Policy); err != nil {
+		if err := in.validate(newChecks(s.cfg.Policy)); err != nil {
 			s.writeError(w, r, err)
 			return
 		}

@@ -19,7 +19,7 @@ type ServerConfig struct {
 	// means 30s.
 	ReadTimeout time.Duration
 	// WriteTimeout runs from the end of a request's headers to the end of
-	// its answer. Zero means 60s.
+	// its answer; the request's context ends then too. Zero means 60s.
 	WriteTimeout time.Duration
 	// IdleTimeout bounds a kept-alive connection's wait for its next
 	// request. Zero means 75s.
@@ -75,7 +75,7 @@ func NewServer(h http.Handler, cfg ServerConfig, log *slog.Logger) *Server {
 	cfg = cfg.withDefaults()
 	s := &Server{cfg: cfg, conns: newConns(cfg.MaxConnections, log)}
 	s.http = &http.Server{
-		Handler:           s.answerEarly(h),
+		Handler:           s.answerEarly(s.withDeadline(h)),
 		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
 		ReadTimeout:       s.cfg.ReadTimeout,
 		WriteTimeout:      s.cfg.WriteTimeout,
@@ -102,6 +102,18 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		_ = s.http.Close()
 	}
 	return err
+}
+
+// withDeadline ends a request's context at its write deadline: work past
+// it could never be answered, and handlers that check their context (the
+// jobs of a batch, Redis calls) stop it. It runs inside answerEarly, which
+// must see the request net/http holds, not a copy.
+func (s *Server) withDeadline(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), s.cfg.WriteTimeout)
+		defer cancel()
+		next.ServeHTTP(w, r.WithContext(ctx))
+	})
 }
 
 // answerEarly makes an answer given before the request's body was read

@@ -28,14 +28,18 @@ import (
 
 // serve runs the API as the binary does, through api.NewServer, on a
 // loopback port, and returns its address.
-func serve(t *testing.T, cfg api.ServerConfig) string {
+func serve(t *testing.T, cfg api.ServerConfig, edit ...func(*api.Deps)) string {
 	t.Helper()
 	rdb := redistest.Start(t).Client()
 	mp := sdkmetric.NewMeterProvider()
 	log := slog.New(slog.DiscardHandler)
-	h := api.New(api.Config{Token: token}, api.Deps{
+	deps := api.Deps{
 		Jobs: queue.New(rdb, queue.Config{}), Schedules: schedule.NewStore(rdb, ""), MeterProvider: mp, Logger: log,
-	})
+	}
+	for _, f := range edit {
+		f(&deps)
+	}
+	h := api.New(api.Config{Token: token}, deps)
 	srv := api.NewServer(h, cfg, log)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

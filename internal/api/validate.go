@@ -48,6 +48,41 @@ func (fe *fieldErrors) err() error {
 	return &Error{Code: codeInvalid, Message: msg, Fields: fe.fields}
 }
 
+// checks is one request's validation: the policy its URLs must pass, the
+// reasons found so far, and rank's verdict on each distinct selector.
+// Compiling a selector can cost milliseconds, and the jobs of a batch most
+// often share one, so each is compiled once however many jobs carry it.
+type checks struct {
+	fieldErrors
+	policy    netguard.Policy
+	compile   func(selector string) error // rank.ValidateSelector; tests count its calls
+	selectors map[string]error
+}
+
+func newChecks(policy netguard.Policy) *checks {
+	return &checks{policy: policy, compile: rank.ValidateSelector}
+}
+
+// selector is rank's verdict on sel, compiled on its first use only.
+func (c *checks) selector(sel string) error {
+	if err, ok := c.selectors[sel]; ok {
+		return err
+	}
+	if c.selectors == nil {
+		c.selectors = make(map[string]error)
+	}
+	err := c.compile(sel)
+	c.selectors[sel] = err
+	return err
+}
+
+// uncheckedError answers a request whose checks its context cut short:
+// the client left, or the answer would come after the write deadline
+// (API_WRITE_TIMEOUT) and could not be sent.
+func uncheckedError() error {
+	return errorf(codeUnavailable, "the server could not check the request in time; send fewer jobs, or fewer distinct selectors, per request")
+}
+
 // jobSpec is what to crawl and how: a job, or a schedule's job.
 type jobSpec struct {
 	URL    string            `json:"url"`
@@ -55,31 +90,31 @@ type jobSpec struct {
 	Rank   *crawler.RankSpec `json:"rank"`
 }
 
-// validate checks the spec against policy, filling in the default method,
-// and files reasons under prefix ("", "jobs[3].", "job.").
-func (j *jobSpec) validate(policy netguard.Policy, prefix string, fe *fieldErrors) {
+// validate checks the spec, filling in the default method, and files
+// reasons under prefix ("", "jobs[3].", "job.").
+func (j *jobSpec) validate(c *checks, prefix string) {
 	if j.URL == "" {
-		fe.add(prefix+"url", "required")
-	} else if _, err := policy.ValidateURL(j.URL); err != nil {
-		fe.add(prefix+"url", "%s", reason(err))
+		c.add(prefix+"url", "required")
+	} else if _, err := c.policy.ValidateURL(j.URL); err != nil {
+		c.add(prefix+"url", "%s", reason(err))
 	}
 	if j.Method == "" {
 		j.Method = crawler.MethodAuto
 	}
 	if !j.Method.Valid() {
-		fe.add(prefix+"method", "must be %s", crawler.MethodNames())
+		c.add(prefix+"method", "must be %s", crawler.MethodNames())
 	}
 	if j.Rank == nil {
 		return
 	}
-	if err := rank.ValidateSelector(j.Rank.Selector); err != nil {
-		fe.add(prefix+"rank.selector", "%s", reason(err))
+	if err := c.selector(j.Rank.Selector); err != nil {
+		c.add(prefix+"rank.selector", "%s", reason(err))
 	}
 	switch {
 	case j.Rank.Match == "":
-		fe.add(prefix+"rank.match", "required: the text or link the ranked item must contain")
+		c.add(prefix+"rank.match", "required: the text or link the ranked item must contain")
 	case len(j.Rank.Match) > maxMatchLength:
-		fe.add(prefix+"rank.match", "longer than %d bytes", maxMatchLength)
+		c.add(prefix+"rank.match", "longer than %d bytes", maxMatchLength)
 	}
 }
 
@@ -93,15 +128,15 @@ type jobInput struct {
 	IdempotencyKey string            `json:"idempotency_key"`
 }
 
-func (j *jobInput) validate(policy netguard.Policy, prefix string, fe *fieldErrors) {
+func (j *jobInput) validate(c *checks, prefix string) {
 	spec := jobSpec{URL: j.URL, Method: j.Method, Rank: j.Rank}
-	spec.validate(policy, prefix, fe)
+	spec.validate(c, prefix)
 	j.Method = spec.Method
 	switch {
 	case len(j.IdempotencyKey) > maxKeyLength:
-		fe.add(prefix+"idempotency_key", "longer than %d bytes", maxKeyLength)
+		c.add(prefix+"idempotency_key", "longer than %d bytes", maxKeyLength)
 	case strings.ContainsFunc(j.IdempotencyKey, func(r rune) bool { return !unicode.IsPrint(r) }):
-		fe.add(prefix+"idempotency_key", "must be printable text")
+		c.add(prefix+"idempotency_key", "must be printable text")
 	}
 }
 
