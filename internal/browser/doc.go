@@ -5,7 +5,8 @@
 // context and a page of its own.
 //
 // All of a job's traffic goes through a session of the loopback guard
-// proxy (proxy.go, session.go) that is the job's own: it refuses any
+// proxy (proxy.go, session.go) that is the job's own, and that only the
+// job's browser context holds the credentials for (auth.go): it refuses any
 // address the netguard policy refuses at dial time, chains to the job's
 // upstream proxy (checking the target first), and holds the job's byte
 // budget, counting bodies decompressed. Route interception applies the

@@ -57,9 +57,12 @@ func startTestSession(t *testing.T, cfg proxyConfig, upstream func(*url.URL) (*u
 	return s, &blocked
 }
 
+// proxyClient is a client of session p that has its credentials, as the
+// job's browser context does.
 func proxyClient(t *testing.T, p *session, roots *tls.Config) *http.Client {
 	t.Helper()
-	tr := &http.Transport{Proxy: http.ProxyURL(&url.URL{Scheme: "http", Host: p.addr()}), TLSClientConfig: roots}
+	proxy := &url.URL{Scheme: "http", Host: p.addr(), User: url.UserPassword(sessionUser, p.secret)}
+	tr := &http.Transport{Proxy: http.ProxyURL(proxy), TLSClientConfig: roots}
 	t.Cleanup(tr.CloseIdleConnections)
 	return &http.Client{Transport: tr, Timeout: 10 * time.Second}
 }
@@ -165,7 +168,7 @@ func TestProxyCloseCutsTunnels(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer conn.Close()
-	fmt.Fprintf(conn, "CONNECT %s HTTP/1.1\r\nHost: %[1]s\r\n\r\n", ln.Addr())
+	fmt.Fprintf(conn, "CONNECT %s HTTP/1.1\r\nHost: %[1]s\r\n%s\r\n", ln.Addr(), authHeader(p))
 	status, err := bufio.NewReader(conn).ReadString('\n')
 	if err != nil || !strings.Contains(status, " 200 ") {
 		t.Fatalf("CONNECT answered %q, %v", status, err)
@@ -182,7 +185,12 @@ func TestProxyCloseCutsTunnels(t *testing.T) {
 func TestProxyNeedsAbsoluteURL(t *testing.T) {
 	t.Parallel()
 	p, _ := startTestProxy(t)
-	resp, err := http.Get("http://" + p.addr() + "/relative")
+	req, err := http.NewRequest(http.MethodGet, "http://"+p.addr()+"/relative", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Proxy-Authorization", basicAuth(sessionUser, p.secret))
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,9 @@ func (f *Fetcher) openJob(ctx context.Context, inst *instance, req fetch.Request
 		AcceptDownloads: playwright.Bool(false),
 		// Service workers' requests pass no route.
 		ServiceWorkers: playwright.ServiceWorkerPolicyBlock,
-		Proxy:          &playwright.Proxy{Server: "http://" + j.sess.addr()},
+		// The context answers the session's 407 with its credentials.
+		Proxy: &playwright.Proxy{Server: "http://" + j.sess.addr(),
+			Username: playwright.String(sessionUser), Password: playwright.String(j.sess.secret)},
 	}
 	if f.cfg.UserAgent != "" {
 		opts.UserAgent = playwright.String(f.cfg.UserAgent)

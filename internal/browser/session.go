@@ -20,11 +20,13 @@ import (
 // job's browser context's proxy address, so every connection on it is the
 // job's: that is how the proxy knows whose byte budget a response spends,
 // which upstream proxy a request leaves through, and whom a refusal
-// concerns, for HTTP and for CONNECT tunnels alike. A session lives as
-// long as the job's page.
+// concerns, for HTTP and for CONNECT tunnels alike. Only the context
+// knows the session's secret (auth.go), so no other local process can
+// use the port. A session lives as long as the job's page.
 type session struct {
 	p        *guardProxy
 	ln       net.Listener
+	secret   string // the password the job's context answers the 407 with; never logged
 	srv      *http.Server
 	ctx      context.Context // ends the session's requests at close
 	cancel   context.CancelFunc
@@ -52,7 +54,7 @@ func (p *guardProxy) newSession(upstream func(*url.URL) (*url.URL, error), onOve
 	if err != nil {
 		return nil, fmt.Errorf("browser: proxy session listen: %w", err)
 	}
-	s := &session{p: p, ln: ln, upstream: upstream, onOver: onOver,
+	s := &session{p: p, ln: ln, secret: newSecret(), upstream: upstream, onOver: onOver,
 		refusals: make(map[string]error), docs: make(map[string]error), tunnels: make(map[net.Conn]struct{})}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.srv = &http.Server{
@@ -78,6 +80,12 @@ func (p *guardProxy) newSession(upstream func(*url.URL) (*url.URL, error), onOve
 func (s *session) addr() string { return s.ln.Addr().String() }
 
 func (s *session) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !s.authorized(r) {
+		challenge(w)
+		return
+	}
+	// The credentials are ours: neither an upstream nor a target sees them.
+	r.Header.Del("Proxy-Authorization")
 	if !s.enter() {
 		http.Error(w, "proxy: session closed", http.StatusServiceUnavailable)
 		return
