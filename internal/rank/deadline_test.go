@@ -3,6 +3,7 @@ package rank_test
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -25,6 +26,26 @@ func hostileList(n int) []byte {
 	return []byte(b.String())
 }
 
+// manyAttributes is " a0=x a1=x …", n attributes.
+func manyAttributes(n int) string {
+	var b strings.Builder
+	for i := range n {
+		b.WriteString(" a")
+		b.WriteString(strconv.Itoa(i))
+		b.WriteString("=x")
+	}
+	return b.String()
+}
+
+// outcome is what TestExtractEndsByDeadline accepts besides a timeout.
+type outcome int
+
+const (
+	inTime   outcome = iota // an answer
+	timesOut                // nothing else
+	refused                 // a parse error
+)
+
 // TestExtractEndsByDeadline: whatever the page and selector, a job ends
 // soon after its deadline. The bound is loose (the machine is shared);
 // BenchmarkDeadlineOvershoot measures how soon. Each page took minutes
@@ -32,27 +53,58 @@ func hostileList(n int) []byte {
 func TestExtractEndsByDeadline(t *testing.T) {
 	t.Parallel()
 	deep := strings.Repeat("<div>", 500) + strings.Repeat("<div>x</div>", 2000)
+	attrs := manyAttributes(300000) // 2.6 MB
+	text := strings.Repeat("a", 8<<20)
 	tests := []struct {
 		name, selector string
 		page           []byte
-		wantTimeout    bool // else it may also finish in time
+		want           outcome
+		match          string // "" for "absent"
 	}{
 		// 5 MB, 330,000 items: about 10^11 sibling steps in cascadia. The
 		// matcher counts siblings once, but not inside :not().
-		{"nth-last-child over a 5 MB list", "li:nth-last-child(n+1)", hostileList(330000), false},
-		{"nth-last-of-type over a 5 MB list", "li:nth-last-of-type(2n+1)", hostileList(330000), false},
-		{"nth-last-child in :not() over a 5 MB list", "li:not(:nth-last-child(2n+1))", hostileList(330000), true},
+		{"nth-last-child over a 5 MB list", "li:nth-last-child(n+1)", hostileList(330000), inTime, ""},
+		{"nth-last-of-type over a 5 MB list", "li:nth-last-of-type(2n+1)", hostileList(330000), inTime, ""},
+		{"nth-last-child in :not() over a 5 MB list", "li:not(:nth-last-child(2n+1))", hostileList(330000), timesOut, ""},
 		// cascadia tries every ancestor for each descendant combinator in
 		// combination: 500^5 steps an element. The matcher's own
 		// combinators take one step.
-		{"descendant chain over a deep page", "section div div div div div", []byte(deep), false},
-		{"descendant chain over a deep page, tree", "section div div div div div:first-child", []byte(deep), false},
-		{"sibling chain over a long list", "p ~ li ~ li ~ li", hostileList(20000), false},
+		{"descendant chain over a deep page", "section div div div div div", []byte(deep), inTime, ""},
+		{"descendant chain over a deep page, tree", "section div div div div div:first-child", []byte(deep), inTime, ""},
+		{"sibling chain over a long list", "p ~ li ~ li ~ li", hostileList(20000), inTime, ""},
+		// One tag with 300,000 attributes: the scanner looked for each
+		// repeated name among all earlier ones (over 15 minutes). The tree
+		// builder copies the attributes <html> and <body> have for each
+		// later tag of that name (minutes for 1 MB); such pages are
+		// refused before they are parsed.
+		{"a tag with 300,000 attributes, streaming", "div div div div div div div div span", []byte("<html><body><a" + attrs + ">t</a>"), inTime, ""},
+		{"a tag with 300,000 attributes, a list", "div b,p i,a", []byte("<html><body><a" + attrs + ">t</a>"), inTime, ""},
+		{"a tag with 300,000 attributes, tree", "a:first-child", []byte("<html><body><a" + attrs + ">t</a>"), inTime, ""},
+		{"<body> tags after one with 100,000 attributes, tree", "a:first-child",
+			[]byte("<html><body" + manyAttributes(100000) + ">" + strings.Repeat("<body b>", 20000)), refused, ""},
+		{"<html> tags after one with 100,000 attributes, tree", "a:first-child",
+			[]byte("<html" + manyAttributes(100000) + ">" + strings.Repeat("<html b>", 20000)), refused, ""},
+		// Go's regexp costs text × program, and one element's match cannot
+		// be stopped: 8 MB of text against 99 instructions ran on for more
+		// than 10 s past the deadline. (p:matches([a-z]{999}z), 167 s over
+		// 5 MB, is refused: TestCompileRefuses.)
+		{":matches() over 8 MB of text", `p:matches(\pL{96}z)`, []byte("<p>" + text), inTime, ""},
+		{":matches() in :not() over 8 MB of text", `p:not(:matches(\pL{96}z))`, []byte("<p>" + text), inTime, ""},
+		{"#= over an 8 MB attribute", `a[title#=(\pL{94}z)]:first-child`, []byte(`<a title="` + text + `">t</a>`), inTime, ""},
+		// A match string of 1,024 bytes was compared afresh at each of 4
+		// million places in a link: two minutes.
+		{"a long match string over a long link", "a", []byte(`<a href="` + text[:4e6] + `">t</a>`), inTime, text[:1023] + "b"},
+		{"a long match string with a digit over a long link", "a",
+			[]byte(`<a href="` + strings.Repeat("1", 4e6) + `">t</a>`), inTime, strings.Repeat("1", 1023) + "b"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			q, err := rank.Compile(tt.selector, "absent")
+			match := tt.match
+			if match == "" {
+				match = "absent"
+			}
+			q, err := rank.Compile(tt.selector, match)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -71,7 +123,10 @@ func TestExtractEndsByDeadline(t *testing.T) {
 			select {
 			case r := <-done:
 				t.Logf("returned after %s: %+v, %v", time.Since(start).Round(time.Millisecond), r.p, r.err)
-				if r.err == nil && !tt.wantTimeout {
+				switch {
+				case r.err == nil && tt.want == inTime:
+					return
+				case crawler.TypeOf(r.err) == crawler.ErrParse && tt.want == refused:
 					return
 				}
 				if crawler.TypeOf(r.err) != crawler.ErrTimeout || !errors.Is(r.err, context.DeadlineExceeded) {

@@ -23,7 +23,16 @@
 // doctype's name lower-cased, as the HTML standard's tokenizer does, so
 // that "<!DOCTYPE HTML>" is not quirks mode.
 //
-// Extract checks its context in every pass (tokens, the tree parser's
-// reads, each element matched, each item compared), so a job ends as a
-// timeout soon after its deadline whatever the page and selector.
+// Extract checks its context in every pass (tokens, long tags, the tree
+// parser's reads, each element matched, each item compared, the links of
+// an item), so a job ends as a timeout soon after its deadline whatever the
+// page and selector. That needs each step between two checks to be small
+// whatever the input, so the work inside one is kept linear (repeated
+// attribute names, the match string's search) or bounded: the text an item
+// or a link is searched in, and the program and text of a regular
+// expression, which the matcher runs itself (selregex.go) instead of
+// cascadia. One cost belongs to x/net/html's tree builder, which cannot be
+// stopped inside a read: merging the attributes of repeated <html> and
+// <body> tags. A page where that could take long is refused as a parse
+// error before it is parsed (treeguard.go).
 package rank

@@ -37,7 +37,8 @@ type Page struct {
 // the rest of the page cannot change the answer; anything else gets the
 // full HTML5 tree. Both give the same rank and title, except that a page
 // nested deeper than the tree parser accepts (512) only after its match
-// still gets its rank.
+// still gets its rank, and so does one whose repeated <html> or <body>
+// tags hold more attributes than the tree parser merges in time.
 //
 // Extract checks ctx as it goes, in every pass; once ctx is done it
 // returns promptly with a *crawler.FetchError of type timeout wrapping
@@ -89,6 +90,7 @@ func rankDoc(ctx context.Context, doc *html.Node, base *url.URL, q *Query) (Page
 	page := Page{Title: treeTitle(doc), Items: len(items)}
 	var buf strings.Builder
 	l := newLinks(q.n, base)
+	l.done = ctx.Done()
 	for i, item := range items {
 		// One item's text and links can be most of the page.
 		if ctx.Err() != nil {
@@ -98,6 +100,9 @@ func rankDoc(ctx context.Context, doc *html.Node, base *url.URL, q *Query) (Page
 			rank := i + 1
 			page.Rank = &rank
 			break
+		}
+		if l.stopped {
+			return Page{}, timeout(ctx)
 		}
 	}
 	return page, nil

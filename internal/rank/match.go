@@ -97,6 +97,13 @@ type links struct {
 	prefix    string
 	hostKnown bool
 	hostMatch bool // base's host matches in its Unicode or ASCII form
+
+	// done, where set, stops the matching of links: an item can hold
+	// most of a page's links, each parsed and resolved. Once it has
+	// closed, matches answers false and sets stopped.
+	done    <-chan struct{}
+	stopped bool
+	calls   int
 }
 
 func newLinks(n needle, base *url.URL) links {
@@ -112,7 +119,17 @@ func newLinks(n needle, base *url.URL) links {
 }
 
 func (l *links) matches(href string) bool {
-	href = strings.TrimSpace(href)
+	if l.calls++; l.calls%256 == 0 && !l.stopped {
+		select {
+		case <-l.done:
+			l.stopped = true
+		default:
+		}
+	}
+	if l.stopped {
+		return false
+	}
+	href = capHref(strings.TrimSpace(href))
 	if href == "" {
 		return false
 	}
@@ -129,6 +146,16 @@ func (l *links) matches(href string) bool {
 		l.hostMatch, l.hostKnown = l.n.matchesHost(strings.ToLower(l.base.Hostname())), true
 	}
 	return l.hostMatch
+}
+
+// capHref bounds the part of a link that is parsed, resolved and searched,
+// as maxItemText bounds an item's text: a page can hold a link of
+// megabytes, and each of its forms is searched for the needle.
+func capHref(href string) string {
+	if len(href) > maxItemText {
+		return href[:maxItemText]
+	}
+	return href
 }
 
 // plainPath reports whether href is an absolute path that parsing,
@@ -151,7 +178,7 @@ func plainPath(href string) bool {
 // matchesHref is the reference for links.matches: href raw, resolved
 // against base, percent-decoded, and its host in Unicode and ASCII form.
 func (n needle) matchesHref(href string, base *url.URL) bool {
-	href = strings.TrimSpace(href)
+	href = capHref(strings.TrimSpace(href))
 	if href == "" {
 		return false
 	}
@@ -201,6 +228,13 @@ func (n needle) contains(s string) bool {
 // lower-case ASCII needle, without copying s: item text is most of the
 // matching cost. It differs from ToLower only for U+212A KELVIN SIGN and
 // U+0130, which lower-case to ASCII letters.
+//
+// Candidates are found with IndexByte (vectorised) and compared with the
+// needle; in running text few are, and each comparison ends within a byte
+// or two. Text made of the needle's own prefix ("aaa…" for "aaa…ab") would
+// make every position a candidate compared in full, len(s)·len(needle)
+// steps, so once the comparisons have read as many bytes as s holds, the
+// rest of s goes to foldKMP, which is linear whatever s and needle hold.
 func containsFoldASCII(s, needle string) bool {
 	if needle == "" {
 		return true
@@ -209,9 +243,10 @@ func containsFoldASCII(s, needle string) bool {
 	if first >= 'a' && first <= 'z' {
 		firstUpper = first - 'a' + 'A'
 	}
-	// Candidates are found with IndexByte (vectorised), once per case of
-	// the first byte; each position is looked at once.
+	// Each case of the first byte has its own IndexByte; each position is
+	// looked at once.
 	last := len(s) - len(needle)
+	work := 0        // bytes the comparisons have read
 	lo, up := -1, -1 // next candidate of each case at or after i; -1: look again
 	for i := 0; i <= last; {
 		if lo < i {
@@ -234,8 +269,12 @@ func containsFoldASCII(s, needle string) bool {
 		if i > last {
 			return false
 		}
-		if equalFoldASCII(s[i:i+len(needle)], needle) {
+		n := foldPrefix(s[i:i+len(needle)], needle)
+		if n == len(needle) {
 			return true
+		}
+		if work += n + 1; work > len(s) {
+			return foldKMP(s[i+1:], needle)
 		}
 		i++
 	}
@@ -243,9 +282,10 @@ func containsFoldASCII(s, needle string) bool {
 }
 
 // containsFoldASCIIAnchored is containsFoldASCII for a needle whose byte
-// at k is not a letter.
+// at k is not a letter, with the same bound on the comparisons.
 func containsFoldASCIIAnchored(s, needle string, k int) bool {
 	c := needle[k]
+	work := 0
 	for from := k; from < len(s); {
 		i := strings.IndexByte(s[from:], c)
 		if i < 0 {
@@ -255,12 +295,69 @@ func containsFoldASCIIAnchored(s, needle string, k int) bool {
 		if start+len(needle) > len(s) {
 			return false
 		}
-		if equalFoldASCII(s[start:start+len(needle)], needle) {
+		n := foldPrefix(s[start:start+len(needle)], needle)
+		if n == len(needle) {
 			return true
+		}
+		if work += n + 1; work > len(s) {
+			return foldKMP(s[start+1:], needle)
 		}
 		from += i + 1
 	}
 	return false
+}
+
+// foldKMP is containsFoldASCII by Knuth, Morris and Pratt: each byte of s
+// is read once and the needle's table built once, so it takes time linear
+// in both whatever they hold. It is the fallback, not the rule: reading s a
+// byte at a time is slower than IndexByte over running text.
+func foldKMP(s, needle string) bool {
+	if needle == "" {
+		return true
+	}
+	// border[i] is the length of the longest proper prefix of needle[:i+1]
+	// that is also its suffix.
+	border := make([]int32, len(needle))
+	for i, k := 1, int32(0); i < len(needle); i++ {
+		for k > 0 && needle[i] != needle[k] {
+			k = border[k-1]
+		}
+		if needle[i] == needle[k] {
+			k++
+		}
+		border[i] = k
+	}
+	k := int32(0)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		for k > 0 && c != needle[k] {
+			k = border[k-1]
+		}
+		if c == needle[k] {
+			if k++; int(k) == len(needle) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// foldPrefix is the length of the longest prefix of lower that s begins
+// with, s folded to lower case; s is at least as long as lower.
+func foldPrefix(s, lower string) int {
+	for i := 0; i < len(lower); i++ {
+		c := s[i]
+		if c >= 'A' && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != lower[i] {
+			return i
+		}
+	}
+	return len(lower)
 }
 
 func equalFoldASCII(s, lower string) bool {

@@ -16,6 +16,12 @@ func TestContainsFoldASCII(t *testing.T) {
 		{"sss", "ss"}, {"sSsSt", "sst"}, {"xxSITEx", "site"}, {"xxSITx", "site"},
 		{"1234", "34"}, {"a-b", "-b"}, {"end", "nd"}, {"endX", "d"}, {"Lorem sit amet", "sit a"},
 		{"x.org", "example.org"}, {".org", "e.org"}, {"EXAMPLE.ORG", "example.org"}, {"a.b.c", "b.c"}, {"ab.", "b."}, {".", "."},
+		// Text of the needle's own prefix, where the search hands over to
+		// foldKMP part way through.
+		{strings.Repeat("a", 3000) + "B", strings.Repeat("a", 100) + "b"}, {strings.Repeat("aA", 3000), "aaab"},
+		{strings.Repeat("abab", 2000) + "abac", "ababac"}, {strings.Repeat("ab", 3000) + "x", "abababx"},
+		{strings.Repeat("1", 5000) + "X", strings.Repeat("1", 50) + "x"}, {strings.Repeat("1.", 4000), "1.1.1.2"},
+		{strings.Repeat("x1", 4000) + "x1x1x2", "x1x1x2"},
 	}
 	for _, c := range cases {
 		checkContainsFold(t, c.s, c.needle)
@@ -29,6 +35,9 @@ func checkContainsFold(t *testing.T, s, needle string) {
 	want := strings.Contains(strings.ToLower(s), needle)
 	if got := containsFoldASCII(s, needle); got != want {
 		t.Errorf("containsFoldASCII(%q, %q) = %v, want %v", s, needle, got, want)
+	}
+	if got := foldKMP(s, needle); got != want {
+		t.Errorf("foldKMP(%q, %q) = %v, want %v", s, needle, got, want)
 	}
 	if k := strings.IndexFunc(needle, func(r rune) bool { return r < 'a' || r > 'z' }); k >= 0 && needle == strings.ToLower(needle) {
 		if got := containsFoldASCIIAnchored(s, needle, k); got != want {
@@ -107,4 +116,21 @@ func FuzzLinks(f *testing.F) {
 	f.Fuzz(func(t *testing.T, base uint8, href, match string) {
 		checkLinks(t, linkBases[int(base)%len(linkBases)], href, match)
 	})
+}
+
+// TestLinksStopWhenDone: once done has closed, links stops matching
+// within a few hundred links: an item can hold most of a page's links,
+// and closing 16 nested items that held 300,000 took 6 s in one step.
+func TestLinksStopWhenDone(t *testing.T) {
+	t.Parallel()
+	done := make(chan struct{})
+	close(done)
+	l := newLinks(newNeedle("x"), nil)
+	l.done = done
+	for range 256 {
+		l.matches("/x")
+	}
+	if !l.stopped || l.matches("/x") {
+		t.Fatalf("links matched on after done closed: stopped = %v", l.stopped)
+	}
 }

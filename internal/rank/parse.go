@@ -55,6 +55,9 @@ func (r *pageReader) Read(p []byte) (int, error) {
 // <p> and the tree differs from a browser's. The standard's tokenizer
 // lower-cases the name, so the reader does it for the parser.
 func parseTree(ctx context.Context, page []byte) (*html.Node, error) {
+	if cost, tags, attrs := rootMergeCost(page); cost > maxRootMerge {
+		return nil, errRootMerge{tags, attrs}
+	}
 	r := newPageReader(ctx, page)
 	r.lower[0], r.lower[1] = doctypeName(ctx, page)
 	return html.Parse(r)

@@ -80,6 +80,9 @@ func TestScannerMatchesTokenizer(t *testing.T) {
 		"<noscript><p>x</p></noscript>", "<iframe src=x></iframe>", "<title/>x</title>", "<p>a&nbsp;b&copy c &#169; &#x41;</p>",
 		"<a href=\"?a=1&amp;b=2\">x</a>", "<a href='?a=1&b=2&#38;c'>x</a>", "line\r\nbreak\rhere", "<p a=\"x\r\ny\">",
 		"<p a=\"unterminated>", "<p a=", "<p a", "<div", "</div", "</div x", "<a href=x>y", "<P><Li CLASS=r>x",
+		// Past seenScan attributes, repeated names are looked up in a set.
+		"<p" + manyAttrs(20) + " A3=y a19 B0 b0=z a20=w>", "<p" + manyAttrs(16) + " a15=y a16 A16>", "<p" + manyAttrs(40) + "/>",
+		"<p" + manyAttrs(17) + "><q" + manyAttrs(3) + " a5 a3>",
 	}
 	for _, p := range pages {
 		scannerMatches(t, p)
@@ -150,8 +153,31 @@ func TestScannerMatchesTokenizerOnScriptSoup(t *testing.T) {
 	}
 }
 
+// TestScannerStopsInsideATag: a tag can be the whole page, so the scanner
+// looks at done while it reads one.
+func TestScannerStopsInsideATag(t *testing.T) {
+	t.Parallel()
+	done := make(chan struct{})
+	close(done)
+	z := newScanner([]byte("<p" + manyAttrs(5000) + ">x"))
+	z.done = done
+	if tt := z.Next(); tt != html.ErrorToken || !errors.Is(z.Err(), errScanStopped) {
+		t.Fatalf("Next = %v, %v; want an error token and errScanStopped", tt, z.Err())
+	}
+}
+
+// manyAttrs is " a0=x a1=x …", n attributes.
+func manyAttrs(n int) string {
+	var b strings.Builder
+	for i := range n {
+		fmt.Fprintf(&b, " a%d=x", i)
+	}
+	return b.String()
+}
+
 func FuzzScannerMatchesTokenizer(f *testing.F) {
 	f.Add(string(serpPage()))
+	f.Add("<p" + manyAttrs(20) + " A3=y a19 B0 b0=z>")
 	f.Add("<!DOCTYPE html><title>a &amp; b</title><p class=a CLASS=b>x<br/><a href='?q=1&amp;r=2'>y</a><!-- c --></p>")
 	f.Add("<script>a<b</script><style>x</style ><textarea>&lt;</textarea><xmp></xmp>")
 	f.Add("<p =x a=/ b\r\n='v'>t</P\t>")

@@ -42,6 +42,10 @@ var pseudoClasses = map[string]bool{
 	"visited": true, "hover": true, "active": true, "focus": true, "target": true,
 }
 
+// camelCase spells the pseudo-classes that cascadia documents in camel
+// case as users write them.
+var camelCase = map[string]string{"matchesown": "matchesOwn", "containsown": "containsOwn"}
+
 // pseudoElements are the names cascadia reads as pseudo-elements even
 // after a single colon.
 var pseudoElements = map[string]bool{
@@ -66,6 +70,9 @@ func checkShape(g selGroup) string {
 	}
 	for _, c := range g {
 		for _, p := range c {
+			if why := checkRegexes(p, ""); why != "" {
+				return why
+			}
 			for _, u := range p.pseudos {
 				if _, why := checkPseudo(u, 0, ""); why != "" {
 					return why
@@ -82,6 +89,9 @@ func checkShape(g selGroup) string {
 // combination to match it.
 func checkPseudo(u pseudoUse, depth int, in string) (search int, why string) {
 	name := ":" + u.name
+	if n, ok := camelCase[u.name]; ok {
+		name = ":" + n
+	}
 	if u.paren {
 		name += "()"
 	}
@@ -105,9 +115,20 @@ func checkPseudo(u pseudoUse, depth int, in string) (search int, why string) {
 		return 0, fmt.Sprintf("uses %s starting with %q, which is not valid", name, u.lead)
 	case in != "" && !cheap:
 		return 0, fmt.Sprintf("uses %s inside :%s(), which is not supported: it is too costly to match there", name, in)
+	case isRegexPseudo(u.name):
+		return 0, checkRegex(name, u.arg)
 	}
 	if u.sub == nil {
 		return 0, ""
+	}
+	if u.name == "not" && holdsRegex(u.sub) {
+		// The matcher matches these arguments itself (selregex.go), one
+		// compound at a time.
+		for _, c := range u.sub {
+			if len(c) > 1 {
+				return 0, "uses a combinator inside a :not() that matches a regular expression (:matches(), :matchesOwn() or #=), which is not supported"
+			}
+		}
 	}
 	if depth+1 > maxNesting {
 		return 0, fmt.Sprintf("nests pseudo-classes more than %d deep", maxNesting)
@@ -118,6 +139,9 @@ func checkPseudo(u pseudoUse, depth int, in string) (search int, why string) {
 	for _, c := range u.sub {
 		inner := 0
 		for _, p := range c {
+			if why := checkRegexes(p, in); why != "" {
+				return 0, why
+			}
 			switch {
 			case in == u.name && p.comb != 0:
 				// cascadia matches the argument against the whole

@@ -38,6 +38,15 @@ func TestCompileRefuses(t *testing.T) {
 		{"div:has(:contains(x))", `uses :contains() inside :has()`},
 		{"div:has(a:has(b))", `uses :has() inside :has()`},
 		{"div:has(:not(:nth-child(2)))", `uses :nth-child() inside :has()`},
+		// Go's regexp costs text × program: a large program would make
+		// one element's match outlast the job's deadline.
+		{"p:matches([a-z]{999}z)", `uses :matches() with a regular expression too costly to match: it compiles to 1002 steps, at most 100 are allowed`},
+		{`li:matchesOwn(\pL{200})`, `uses :matchesOwn() with a regular expression too costly to match`},
+		{"a[href#=([a-z]{999})]", `uses [href#=…] with a regular expression too costly to match`},
+		{"li:not(:matches([a-z]{98}z))", `uses :matches() with a regular expression too costly to match: it compiles to 101 steps`},
+		{"div:has([href#=(pdf)])", `uses [href#=…] inside :has(), which is not supported`},
+		{"li:not(.a :matches(x))", `uses a combinator inside a :not() that matches a regular expression`},
+		{"li:not(:not(.a > .b[x#=(y)]))", `uses a combinator inside a :not() that matches a regular expression`},
 		{"li[", `is not valid CSS: `},
 		{"", `selector is empty`},
 		{strings.Repeat("a", rank.MaxSelectorLength+1), `selector is longer than 1024 bytes`},
@@ -71,6 +80,8 @@ func TestCompileAccepts(t *testing.T) {
 		"div:not(:empty)", "li:\\65mpty", "li/**/a", `[data-x="a)b, c"] li`, "li[title='x:is(y)']",
 		":root > body li", "input:checked", "a:link", "button:enabled", "li:not(:not(.a))",
 		"li:not(:not(.a) .b)", strings.Repeat("li.a, ", 15) + "li.b", strings.Repeat("div ", 63) + "li",
+		"p:matches([a-z]{97}z)", "li:not(:matches((?i)sponsored|advert))", `p:matchesOwn(^\s*$)`, `li:not(.ad, :matches(^Ad\b))`,
+		`a:not([href#=(\.pdf$)])`, "li:not(:not(:matchesOwn(x)))", "div:not(:empty) > p:empty",
 	} {
 		if _, err := rank.Compile(sel, "x"); err != nil {
 			t.Errorf("Compile(%q): %v", sel, err)
@@ -94,6 +105,10 @@ func TestSelectorsMatchAsBrowsers(t *testing.T) {
 		{"a link is not enabled", `<a href=/x>x</a><input name=q><input disabled>`, ":enabled", "", 1, 1},
 		{"text nodes are no items", `<p>target</p>`, ":contains(target)", "target", 3, 1},
 		{"siblings are elements", `<p>x<span>y</span></p>`, ":contains(x) ~ span", "", 0, 0},
+		// The streaming reader once kept no attribute for "[href#=…]".
+		{"attribute regex", `<a href="/b.html">b</a><a href="/a.pdf">a</a>`, `a[href#=(\.pdf$)]`, "", 1, 1},
+		{"text regex", `<ul><li>Ad: x</li><li>1. y</li></ul>`, `li:matches(^\d+\.)`, "y", 1, 1},
+		{"regex in :not()", `<ul><li>Ad: x</li><li>1. y</li></ul>`, `li:not(:matches(^Ad))`, "y", 1, 1},
 		// Combinators the matcher walks itself.
 		{"adjacent over text and comments", `<h3>a</h3> t <!--c--><p>b</p><p>c</p>`, "h3 + p", "c", 1, 0},
 		{"general sibling", `<h3>a</h3><p>b</p><div><p>x</p></div><p>c</p>`, "h3 ~ p", "c", 2, 2},

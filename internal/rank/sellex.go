@@ -22,6 +22,15 @@ type selPart struct {
 	comb       byte // combinator before the compound: 0 for the first, ' ', '>', '+' or '~'
 	start, end int  // the compound's text
 	pseudos    []pseudoUse
+	regexAttrs []attrUse // its [name#=regex] selectors, cascadia's own
+}
+
+// attrUse is an attribute selector that matches a regular expression.
+type attrUse struct {
+	start, end int    // from '[' to past ']'
+	key        string // lower case, escapes decoded
+	regex      string // as cascadia compiles it
+	fold       bool   // an "i" flag, which cascadia prints but ignores
 }
 
 type pseudoUse struct {
@@ -118,7 +127,9 @@ loop:
 			l.i++
 			l.ident()
 		case '[':
-			l.attr()
+			if a, ok := l.attr(); ok {
+				p.regexAttrs = append(p.regexAttrs, a)
+			}
 		case ':':
 			p.pseudos = append(p.pseudos, l.pseudo())
 		default:
@@ -129,39 +140,43 @@ loop:
 	return p
 }
 
-// attr is parseAttributeSelector.
-func (l *lexer) attr() {
+// attr is parseAttributeSelector; ok says it matches a regular
+// expression (the operator #=) and a is that selector.
+func (l *lexer) attr() (a attrUse, ok bool) {
+	a.start = l.i
 	l.i++
 	l.space()
-	l.ident()
+	a.key = lowerASCII(l.ident())
 	l.space()
 	if !l.more() {
 		l.fail()
-		return
+		return a, false
 	}
 	if l.s[l.i] == ']' {
 		l.i++
-		return
+		return a, false
 	}
 	if l.i+2 >= len(l.s) {
 		l.fail()
-		return
+		return a, false
 	}
 	op := l.s[l.i : l.i+2]
 	if op[0] == '=' {
 		op = "="
 	} else if op[1] != '=' {
 		l.fail()
-		return
+		return a, false
 	}
 	l.i += len(op)
 	l.space()
 	switch {
 	case !l.more():
 		l.fail()
-		return
+		return a, false
 	case op == "#=":
+		start := l.i
 		l.regex()
+		a.regex = l.s[start:min(l.i, len(l.s))]
 	case l.s[l.i] == '"' || l.s[l.i] == '\'':
 		l.str()
 	default:
@@ -169,14 +184,17 @@ func (l *lexer) attr() {
 	}
 	l.space()
 	if l.more() && (l.s[l.i] == 'i' || l.s[l.i] == 'I') {
+		a.fold = true
 		l.i++
 	}
 	l.space()
 	if !l.more() || l.s[l.i] != ']' {
 		l.fail()
-		return
+		return a, false
 	}
 	l.i++
+	a.end = l.i
+	return a, op == "#="
 }
 
 // pseudo is parsePseudoclassSelector, minus the judgement of names, which

@@ -11,9 +11,10 @@ import (
 // matcher matches a selector list in one pass over the tree, in document
 // order, deciding each element from its parent's and its previous
 // sibling's state. cascadia matches a compound selector (".r:not(.ad)")
-// against one element; the combinators between compounds are the
-// matcher's own. cascadia's combinators try every ancestor (or earlier
-// sibling) afresh for each candidate, which costs depth^k for k descendant
+// against one element, but for its :nth family and regular expressions
+// (see compound); the combinators between compounds are the matcher's
+// own. cascadia's combinators try every ancestor (or earlier sibling)
+// afresh for each candidate, which costs depth^k for k descendant
 // combinators and hangs a worker on a deep page; here each compound is
 // matched at most once per element.
 type matcher struct {
@@ -27,9 +28,8 @@ type matcher struct {
 }
 
 type matchPart struct {
-	sel  cascadia.Sel
-	nth  []nthCond // the compound's :nth family, which sel leaves out (selnth.go)
-	comb byte      // how the previous part must have matched: 0 (this part starts a selector), ' ', '>', '+' or '~'
+	compound
+	comb byte // how the previous part must have matched: 0 (this part starts a selector), ' ', '>', '+' or '~'
 }
 
 // matchState is an element's state, one bit per part. m: the parts whose
@@ -65,16 +65,13 @@ func newMatcher(src string, g selGroup) (*matcher, error) {
 				printed.WriteString(" " + string(p.comb) + " ")
 			}
 			printed.WriteString(sel.String())
-			part := matchPart{sel: sel, comb: p.comb}
-			if rest, conds := splitNth(src, p); len(conds) > 0 {
-				if part.sel, err = cascadia.Parse(rest + " "); err != nil {
-					return nil, errSplit
-				}
-				part.nth = conds
-				for _, c := range conds {
-					m.last = m.last || c.last || c.only
-					m.ofType = m.ofType || c.ofType
-				}
+			part := matchPart{comb: p.comb}
+			if part.compound, err = newCompound(src, p, true); err != nil {
+				return nil, errSplit
+			}
+			for _, c := range part.nth {
+				m.last = m.last || c.last || c.only
+				m.ofType = m.ofType || c.ofType
 			}
 			m.parts = append(m.parts, part)
 		}
@@ -93,7 +90,8 @@ func newMatcher(src string, g selGroup) (*matcher, error) {
 func (m *matcher) eval(n *html.Node, up, prev matchState, pos siblingPos) matchState {
 	var hit uint64
 parts:
-	for j, part := range m.parts {
+	for j := range m.parts {
+		part := &m.parts[j]
 		if part.comb != 0 {
 			var have uint64
 			switch part.comb {
@@ -115,7 +113,7 @@ parts:
 				continue parts
 			}
 		}
-		if part.sel.Match(n) {
+		if part.match(n) {
 			hit |= 1 << j
 		}
 	}

@@ -99,7 +99,8 @@ func TestMatcherAgreesWithCascadia(t *testing.T) {
 func FuzzCompile(f *testing.F) {
 	for _, s := range []string{"li.r > a", "div:not(.a .b) ~ p", `[title="a)b"] + li`, ":matches((a|b)) li", "[a#=(x)]",
 		`li\:x`, `\31 0`, "a/**/b", "a/*b", "p:nth-child( 2n + 1 )", ":not( p , a )", "*|* li", "li:empty",
-		"li:nth-last-child(-2n+3).r", ":only-of-type", "p:first-child:last-of-type ~ p"} {
+		"li:nth-last-child(-2n+3).r", ":only-of-type", "p:first-child:last-of-type ~ p", ":not(:matches(a)) li", "[a#=(x) i]",
+		"p:not(.a, [b#=(c)])", "li:not(:empty):matchesOwn(^x)"} {
 		f.Add(s, "<ul><li class=r><a>1</a></li><li><p>2</p><p>3</p></li></ul><div><p class=a>x</p><p>y</p></div>")
 	}
 	f.Fuzz(func(t *testing.T, selector, page string) {

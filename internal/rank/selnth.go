@@ -56,12 +56,12 @@ var nthNames = map[string]bool{
 	"only-child": true, "only-of-type": true,
 }
 
-// splitNth takes the :nth family out of a compound of src: the rest, for
-// cascadia, and the conditions, for the matcher. Each condition comes from
-// cascadia's own parse of the pseudo-class, printed: ":nth-last-child(2n-1)".
-func splitNth(src string, p selPart) (rest string, conds []nthCond) {
-	var b strings.Builder
-	last := p.start
+// nthConds takes the :nth family out of a compound of src: the
+// conditions, for the matcher, and the text of each, which cascadia's part
+// of the compound leaves out (see newCompound). Each condition comes from
+// cascadia's own parse of the pseudo-class, printed:
+// ":nth-last-child(2n-1)".
+func nthConds(src string, p selPart) (conds []nthCond, cuts []span) {
 	for _, u := range p.pseudos {
 		if !nthNames[u.name] {
 			continue
@@ -75,15 +75,9 @@ func splitNth(src string, p selPart) (rest string, conds []nthCond) {
 			continue
 		}
 		conds = append(conds, c)
-		b.WriteString(src[last:u.start])
-		last = u.end
+		cuts = append(cuts, span{u.start, u.end})
 	}
-	b.WriteString(src[last:p.end])
-	rest = b.String()
-	if rest == "" {
-		rest = "*"
-	}
-	return rest, conds
+	return conds, cuts
 }
 
 // parseNth reads cascadia's printing of an :nth-family pseudo-class.

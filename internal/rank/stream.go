@@ -77,7 +77,9 @@ type openItem struct {
 // streamExtract reads page in one streaming pass; stopped says whether it
 // stopped at the match. q must stream (q.streams).
 func streamExtract(ctx context.Context, page []byte, base *url.URL, q *Query) (p Page, stopped bool, err error) {
-	p, stopped, err = streamWith(ctx, newScanner(page), base, q)
+	z := newScanner(page)
+	z.done = ctx.Done()
+	p, stopped, err = streamWith(ctx, z, base, q)
 	if errors.Is(err, errScanFallback) {
 		p, stopped, err = streamWith(ctx, html.NewTokenizer(newPageReader(ctx, page)), base, q)
 	}
@@ -86,6 +88,7 @@ func streamExtract(ctx context.Context, page []byte, base *url.URL, q *Query) (p
 
 func streamWith(ctx context.Context, z tokenizer, base *url.URL, q *Query) (Page, bool, error) {
 	s := &streamer{z: z, m: q.m, plan: q.plan, links: newLinks(q.n, base), ctx: ctx, done: ctx.Done(), best: -1, framesetOK: true}
+	s.links.done = s.done
 	s.doc.Type = html.DocumentNode
 	for _, e := range []struct {
 		node   *html.Node
@@ -125,6 +128,10 @@ func (s *streamer) run() (stopped bool, err error) {
 			default:
 			}
 		}
+		if s.links.stopped {
+			// Closing an item matched its links, and ctx ended that.
+			return false, s.ctx.Err()
+		}
 		switch s.z.Next() {
 		case html.ErrorToken:
 			if err := s.z.Err(); err != io.EOF {
@@ -132,6 +139,9 @@ func (s *streamer) run() (stopped bool, err error) {
 			}
 			for len(s.stack) > 0 {
 				s.pop()
+			}
+			if s.links.stopped {
+				return false, s.ctx.Err()
 			}
 			return false, nil
 		case html.TextToken:
@@ -242,10 +252,18 @@ func (s *streamer) start() error {
 	}
 	attrs := s.attrs[:0]
 	href, hasHref := "", false
-	for more := true; more; {
+	for n, more := 1, true; more; n++ {
 		var k, v []byte
 		if k, v, more = s.z.TagAttr(); k == nil {
 			break // no attributes
+		}
+		// One tag can hold most of the page.
+		if n%1024 == 0 {
+			select {
+			case <-s.done:
+				return s.ctx.Err()
+			default:
+			}
 		}
 		if (a == atom.A || a == atom.Area) && string(k) == "href" {
 			href, hasHref = string(v), true

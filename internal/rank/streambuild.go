@@ -139,18 +139,37 @@ func (s *streamer) openElement(a atom.Atom) bool {
 // merge adds the attributes of an <html>, <head> or <body> tag, as the
 // tree builder does. When elements below it were already judged without
 // them (judged says so), a change means starting over with the tree.
+// Both lists hold only names the selector reads, each once, but a
+// selector can read a few hundred; past a few, the names are looked up in
+// a set rather than compared pair by pair.
 func (s *streamer) merge(n *html.Node, attrs []html.Attribute, judged bool) error {
-next:
+	var have map[string]bool
+	if len(n.Attr) > 0 && len(n.Attr)*len(attrs) > 256 {
+		have = make(map[string]bool, len(n.Attr)+len(attrs))
+		for _, a := range n.Attr {
+			have[a.Key] = true
+		}
+	}
 	for _, a := range attrs {
-		for _, have := range n.Attr {
-			if have.Key == a.Key {
-				continue next
-			}
+		if have != nil && have[a.Key] || have == nil && hasAttr(n, a.Key) {
+			continue
 		}
 		if judged {
 			return errFallback
 		}
 		n.Attr = append(n.Attr, a)
+		if have != nil {
+			have[a.Key] = true
+		}
 	}
 	return nil
+}
+
+func hasAttr(n *html.Node, key string) bool {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return true
+		}
+	}
+	return false
 }

@@ -53,9 +53,12 @@ func compounds(group string) (elementOnly, noAncestors bool) {
 // when an element's start tag is read: only the element and its ancestors
 // may matter, so no sibling combinators (+ ~) and no pseudo-classes other
 // than :not. It also returns the attribute names the selector reads, the
-// only ones the streaming reader keeps. Escapes and namespaces are left
-// to the tree parser, and so are comments.
+// only ones the streaming reader keeps. Escapes, namespaces, comments and
+// regular expressions are left to the tree parser.
 func streamKeys(sel string) ([]string, bool) {
+	if strings.Contains(sel, "#=") {
+		return nil, false // [name#=regex]: the tree's, where the matcher bounds it
+	}
 	var keys []string
 	add := func(k string) {
 		for _, have := range keys {

@@ -72,8 +72,11 @@ func indexRootTag(b []byte, from int) int {
 		if at+5 > len(b) {
 			return -1
 		}
-		if name := b[at+1 : at+5]; bytes.EqualFold(name, []byte("html")) || bytes.EqualFold(name, []byte("body")) {
-			return at
+		// The first letter rules out most tags before EqualFold looks.
+		if c := b[at+1] | 0x20; c == 'h' || c == 'b' {
+			if name := b[at+1 : at+5]; bytes.EqualFold(name, []byte("html")) || bytes.EqualFold(name, []byte("body")) {
+				return at
+			}
 		}
 		from = at + 1
 	}
