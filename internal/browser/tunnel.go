@@ -16,6 +16,7 @@ import (
 	"golang.org/x/net/proxy"
 
 	"github.com/crawler-service/crawler/internal/crawler"
+	"github.com/crawler-service/crawler/internal/fetch"
 	"github.com/crawler-service/crawler/internal/netguard"
 )
 
@@ -118,7 +119,7 @@ func (p *guardProxy) dialVia(ctx context.Context, up *url.URL, hostport string) 
 			pw, _ := up.User.Password()
 			auth = &proxy.Auth{User: up.User.Username(), Password: pw}
 		}
-		d, err := proxy.SOCKS5("tcp", proxyAddr(up), auth, p.plain)
+		d, err := proxy.SOCKS5("tcp", fetch.ProxyAddr(up), auth, p.plain)
 		if err != nil {
 			return nil, err
 		}
@@ -127,7 +128,7 @@ func (p *guardProxy) dialVia(ctx context.Context, up *url.URL, hostport string) 
 	default:
 		return nil, fmt.Errorf("proxy scheme %q not supported", up.Scheme)
 	}
-	conn, err := p.plain.DialContext(ctx, "tcp", proxyAddr(up))
+	conn, err := p.plain.DialContext(ctx, "tcp", fetch.ProxyAddr(up))
 	if err != nil {
 		return nil, err
 	}
@@ -195,22 +196,6 @@ func (c *bufferedConn) CloseWrite() error {
 		return cw.CloseWrite()
 	}
 	return c.Conn.Close()
-}
-
-// proxyAddr is the host:port net/http dials for a proxy URL.
-func proxyAddr(u *url.URL) string {
-	port := u.Port()
-	if port == "" {
-		switch u.Scheme {
-		case "http":
-			port = "80"
-		case "https":
-			port = "443"
-		default:
-			port = "1080"
-		}
-	}
-	return net.JoinHostPort(u.Hostname(), port)
 }
 
 func closeWrite(c net.Conn) {

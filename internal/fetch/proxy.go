@@ -2,6 +2,7 @@ package fetch
 
 import (
 	"fmt"
+	"net"
 	"net/url"
 	"sync/atomic"
 
@@ -66,4 +67,21 @@ func (p *Proxies) ForJob() ProxyFunc {
 		return p.env
 	}
 	return nil
+}
+
+// ProxyAddr is the host:port a proxy URL is dialed at, with the scheme's
+// default port (socks5: 1080) when it names none, as net/http dials it.
+func ProxyAddr(u *url.URL) string {
+	port := u.Port()
+	if port == "" {
+		switch u.Scheme {
+		case "http":
+			port = "80"
+		case "https":
+			port = "443"
+		default:
+			port = "1080"
+		}
+	}
+	return net.JoinHostPort(u.Hostname(), port)
 }

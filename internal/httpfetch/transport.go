@@ -84,7 +84,7 @@ func (f *Fetcher) proxyFor(req *http.Request) (*url.URL, error) {
 	if js != nil {
 		addr := ""
 		if p != nil {
-			addr = canonicalAddr(p)
+			addr = fetch.ProxyAddr(p)
 		}
 		js.proxyAddr.Store(&addr)
 	}
@@ -130,22 +130,6 @@ func (js *jobState) proxied() bool {
 	}
 	p := js.proxyAddr.Load()
 	return p != nil && *p != ""
-}
-
-// canonicalAddr is the host:port net/http dials for a proxy URL.
-func canonicalAddr(u *url.URL) string {
-	port := u.Port()
-	if port == "" {
-		switch u.Scheme {
-		case "http":
-			port = "80"
-		case "https":
-			port = "443"
-		default:
-			port = "1080"
-		}
-	}
-	return net.JoinHostPort(u.Hostname(), port)
 }
 
 func newDialers(cfg Config) (guarded, plain *net.Dialer) {
