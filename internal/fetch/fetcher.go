@@ -18,7 +18,8 @@ type Request struct {
 	// Hop, when not nil, is called before a redirect is followed to
 	// another URL: it moves the job's per-host slot to that URL's host,
 	// so a chain of redirects cannot put more requests on one host than
-	// its limit. An error ends the fetch with it.
+	// its limit. An error ends the fetch with it. The browser, whose
+	// navigations Chromium follows, does not call it.
 	Hop func(ctx context.Context, next *url.URL) error
 }
 

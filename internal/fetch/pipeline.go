@@ -106,7 +106,7 @@ func (p *Pipeline) Run(ctx context.Context, job crawler.Job) (crawler.Result, cr
 	}
 	o, err := p.open(job)
 	if err != nil {
-		return crawler.Result{FinalURL: redactedURL(job.URL)}, first, crawler.RedactError(err)
+		return crawler.Result{FinalURL: crawler.RedactURL(job.URL)}, first, crawler.RedactError(err)
 	}
 	res, out := p.try(ctx, first, o)
 	if method != crawler.MethodAuto || ctx.Err() != nil || p.cfg.Fetchers[crawler.MethodBrowser] == nil || !out.needsBrowser(o) {
@@ -228,8 +228,6 @@ func (s *heldSlot) drop() {
 		s.release = nil
 	}
 }
-
-func redactedURL(raw string) string { return crawler.RedactURL(raw) }
 
 func errType(err error) crawler.ErrorType {
 	if err == nil {
