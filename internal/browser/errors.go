@@ -1,6 +1,10 @@
 package browser
 
-import "errors"
+import (
+	"errors"
+
+	"github.com/crawler-service/crawler/internal/fetch"
+)
 
 var (
 	// ErrDriverMissing: the Playwright driver is not installed where
@@ -24,9 +28,9 @@ var (
 	// ErrOverBudget: the page loaded more than Config.MaxBytes in one
 	// document, or more than Config.MaxPageBytes in all. Type too_large.
 	ErrOverBudget = errors.New("page over its byte budget")
-	// ErrEncoding: a response came compressed in a way the proxy cannot
-	// count (it asks for gzip and deflate only). Type parse.
-	ErrEncoding = errors.New("unsupported content encoding")
+	// ErrEncoding: a response came compressed in a way the proxy did not
+	// offer and cannot count. Type parse. It is fetch.ErrEncoding.
+	ErrEncoding = fetch.ErrEncoding
 	// ErrInvalidConfig: New was given a Config it cannot use.
 	ErrInvalidConfig = errors.New("invalid browser config")
 )

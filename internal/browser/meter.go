@@ -1,21 +1,14 @@
 package browser
 
 import (
-	"bufio"
-	"compress/flate"
-	"compress/gzip"
-	"compress/zlib"
+	"errors"
 	"io"
 	"net/http"
 	"strings"
 
 	"github.com/crawler-service/crawler/internal/crawler"
+	"github.com/crawler-service/crawler/internal/fetch"
 )
-
-// acceptEncoding is what the proxy asks plain-HTTP targets for: the
-// encodings it can undo, so that it counts what Chromium will hold, not
-// what crossed the wire. Brotli and zstd would need new modules.
-const acceptEncoding = "gzip, deflate"
 
 // meter makes resp's body count against the session's budget as the
 // proxy passes it on, decompressed: a gzip bomb is cut after MaxPageBytes
@@ -60,38 +53,17 @@ func hasBody(resp *http.Response) bool {
 	return resp.Request.Method != http.MethodHead && code >= 200 && code != http.StatusNoContent && code != http.StatusNotModified
 }
 
+// decode is the body decompressed; an encoding that was not offered is
+// refused rather than passed on uncounted.
 func decode(enc string, body io.Reader) (io.Reader, error) {
-	switch enc {
-	case "", "identity":
-		return body, nil
-	case "gzip", "x-gzip":
-		zr, err := gzip.NewReader(body)
-		if err == io.EOF {
-			return http.NoBody, nil // an empty body, labelled
-		}
-		if err != nil {
-			return nil, crawler.Errorf(crawler.ErrParse, "browser: proxy: decompress: %w", err)
-		}
-		return zr, nil
-	case "deflate":
-		// "deflate" is meant to be zlib-wrapped, but some servers send raw
-		// DEFLATE; the zlib header's first byte tells them apart.
-		br := bufio.NewReader(body)
-		b, err := br.Peek(1)
-		if err == io.EOF {
-			return http.NoBody, nil
-		}
-		if err == nil && b[0]&0x0f == 8 {
-			zr, err := zlib.NewReader(br)
-			if err != nil {
-				return nil, crawler.Errorf(crawler.ErrParse, "browser: proxy: decompress: %w", err)
-			}
-			return zr, nil
-		}
-		return flate.NewReader(br), nil
+	r, err := fetch.Decode(enc, body)
+	switch {
+	case errors.Is(err, fetch.ErrEncoding):
+		return nil, crawler.Errorf(crawler.ErrParse, "browser: proxy: %w %q", ErrEncoding, enc)
+	case err != nil:
+		return nil, crawler.Errorf(crawler.ErrParse, "browser: proxy: decompress: %w", err)
 	}
-	// Not asked for, so not counted: refused rather than passed on blind.
-	return nil, crawler.Errorf(crawler.ErrParse, "browser: proxy: %w %q", ErrEncoding, enc)
+	return r, nil
 }
 
 // meteredBody is a response body that spends the session's budget as it

@@ -18,6 +18,7 @@ import (
 	"testing"
 
 	"github.com/crawler-service/crawler/internal/crawler"
+	"github.com/crawler-service/crawler/internal/fetch"
 )
 
 // TestSessionBudget: the proxy passes bodies on decoded and counted, and
@@ -123,8 +124,8 @@ func TestSessionBudget(t *testing.T) {
 					t.Errorf("read %d bytes (Content-Encoding %q), %v; want all %d, decoded", len(body),
 						resp.Header.Get("Content-Encoding"), readErr, size)
 				}
-				if got := resp.Header.Get("X-Accept-Encoding"); got != acceptEncoding {
-					t.Errorf("the target was offered %q, want %q", got, acceptEncoding)
+				if got := resp.Header.Get("X-Accept-Encoding"); got != fetch.AcceptEncoding {
+					t.Errorf("the target was offered %q, want %q", got, fetch.AcceptEncoding)
 				}
 			}
 			mu.Lock()

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/crawler-service/crawler/internal/crawler"
+	"github.com/crawler-service/crawler/internal/fetch"
 	"github.com/crawler-service/crawler/internal/netguard"
 )
 
@@ -116,7 +117,7 @@ func (p *guardProxy) reverseProxy(t *http.Transport) *httputil.ReverseProxy {
 			pr.Out.URL = pr.In.URL
 			pr.Out.Host = pr.In.Host
 			if ae := pr.In.Header.Get("Accept-Encoding"); ae != "" {
-				pr.Out.Header.Set("Accept-Encoding", acceptEncoding)
+				pr.Out.Header.Set("Accept-Encoding", fetch.AcceptEncoding)
 			}
 		},
 		Transport:      t,

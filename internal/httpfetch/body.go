@@ -1,11 +1,7 @@
 package httpfetch
 
 import (
-	"bufio"
 	"bytes"
-	"compress/flate"
-	"compress/gzip"
-	"compress/zlib"
 	"errors"
 	"fmt"
 	"io"
@@ -18,10 +14,8 @@ import (
 	"golang.org/x/net/html/charset"
 
 	"github.com/crawler-service/crawler/internal/crawler"
+	"github.com/crawler-service/crawler/internal/fetch"
 )
-
-// acceptEncoding is what body.go can undo. Brotli would need a new module.
-const acceptEncoding = "gzip, deflate"
 
 // bufPool recycles body buffers; pages are read whole because the rank
 // extractor and the charset sniffer both need them.
@@ -61,7 +55,7 @@ func readBody(resp *http.Response, limit int64, buf *bytes.Buffer) error {
 		return crawler.Errorf(crawler.ErrTooLarge, "httpfetch: %w: over %d bytes", ErrBodyTooLarge, limit)
 	}
 	if err != nil {
-		if isCorrupt(err) {
+		if fetch.IsCorrupt(err) {
 			return crawler.Errorf(crawler.ErrParse, "httpfetch: decompress body: %w", err)
 		}
 		return fmt.Errorf("read body: %w", err)
@@ -69,44 +63,19 @@ func readBody(resp *http.Response, limit int64, buf *bytes.Buffer) error {
 	return nil
 }
 
+// decoder is resp's body decompressed; closing it closes resp.Body too.
 func decoder(resp *http.Response) (io.ReadCloser, error) {
-	switch enc := strings.ToLower(strings.TrimSpace(resp.Header.Get("Content-Encoding"))); enc {
-	case "", "identity":
-		return resp.Body, nil
-	case "gzip", "x-gzip":
-		zr, err := gzip.NewReader(resp.Body)
-		if err != nil {
-			return nil, compressedErr(err)
-		}
-		return zr, nil
-	case "deflate":
-		// "deflate" is meant to be zlib-wrapped, but some servers send raw
-		// DEFLATE; the zlib header's first byte tells them apart.
-		br := bufio.NewReader(resp.Body)
-		if b, err := br.Peek(1); err == nil && b[0]&0x0f == 8 {
-			zr, err := zlib.NewReader(br)
-			if err != nil {
-				return nil, compressedErr(err)
-			}
-			return zr, nil
-		}
-		return flate.NewReader(br), nil
-	default:
-		return nil, crawler.Errorf(crawler.ErrParse, "httpfetch: %w %q", ErrContentEncoding, enc)
+	enc := resp.Header.Get("Content-Encoding")
+	body, err := fetch.Decode(enc, resp.Body)
+	switch {
+	case errors.Is(err, fetch.ErrEncoding):
+		return nil, crawler.Errorf(crawler.ErrParse, "httpfetch: %w %q", err, strings.ToLower(strings.TrimSpace(enc)))
+	case fetch.IsCorrupt(err):
+		return nil, crawler.Errorf(crawler.ErrParse, "httpfetch: decompress body: %w", err)
+	case err != nil:
+		return nil, fmt.Errorf("read compressed body: %w", err)
 	}
-}
-
-func compressedErr(err error) error {
-	if isCorrupt(err) {
-		return crawler.Errorf(crawler.ErrParse, "httpfetch: decompress body: %w", err)
-	}
-	return fmt.Errorf("read compressed body: %w", err)
-}
-
-func isCorrupt(err error) bool {
-	var ce flate.CorruptInputError
-	return errors.Is(err, gzip.ErrHeader) || errors.Is(err, gzip.ErrChecksum) || errors.Is(err, zlib.ErrHeader) ||
-		errors.Is(err, zlib.ErrChecksum) || errors.Is(err, zlib.ErrDictionary) || errors.As(err, &ce)
+	return body, nil
 }
 
 // isHTML decides from Content-Type, or by sniffing when there is none.

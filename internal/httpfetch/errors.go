@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/crawler-service/crawler/internal/fetch"
 )
 
 var (
@@ -16,8 +18,9 @@ var (
 	// ErrBodyTooLarge: the body exceeds Config.MaxBodyBytes. Type too_large.
 	ErrBodyTooLarge = errors.New("body too large")
 	// ErrContentEncoding: the server used a Content-Encoding that was not
-	// offered. Type parse.
-	ErrContentEncoding = errors.New("unsupported content encoding")
+	// offered. Type parse. It is fetch.ErrEncoding, which the browser's
+	// proxy reports too.
+	ErrContentEncoding = fetch.ErrEncoding
 )
 
 // StatusError is a non-2xx final response. It travels inside the

@@ -72,7 +72,7 @@ func (f *Fetcher) Fetch(ctx context.Context, req fetch.Request) (*fetch.Page, er
 	}
 	hreq.Header.Set("User-Agent", f.cfg.UserAgent)
 	hreq.Header.Set("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8")
-	hreq.Header.Set("Accept-Encoding", acceptEncoding)
+	hreq.Header.Set("Accept-Encoding", fetch.AcceptEncoding)
 	resp, err := f.client.Do(hreq)
 	if err != nil {
 		return page, classify(err, req.URL)
