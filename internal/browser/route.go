@@ -3,9 +3,7 @@ package browser
 import (
 	"context"
 	"errors"
-	"fmt"
 	"net"
-	"net/netip"
 	"net/url"
 	"sync"
 	"sync/atomic"
@@ -155,35 +153,20 @@ func (j *jobState) check(raw string) error {
 // Chromium, or an upstream proxy, may pick any of them. Errors name the
 // host and the kind of address refused, not the addresses.
 func checkHost(ctx context.Context, policy netguard.Policy, resolver *net.Resolver, host string) error {
-	if addr, err := netip.ParseAddr(host); err == nil {
-		if err := policy.CheckAddr(addr); err != nil {
-			return refusedHost(host, err)
-		}
+	err := policy.CheckHost(ctx, resolver, host)
+	var be *netguard.BlockedError
+	switch {
+	case err == nil:
 		return nil
+	case errors.As(err, &be):
+		return refusedHost(host, err)
 	}
-	addrs, err := resolver.LookupNetIP(ctx, "ip", host)
-	if err != nil {
-		t := crawler.ErrDNS
-		if ctx.Err() != nil {
-			t = crawler.ErrTimeout
-		}
-		reason := err.Error()
-		var dns *net.DNSError
-		if errors.As(err, &dns) {
-			reason = dns.Err // without the resolver's address
-		}
-		return &crawler.FetchError{Type: t, Detail: err.Error(),
-			Err: crawler.Public(fmt.Sprintf("browser: lookup %s: %s", host, reason), err)}
+	t := crawler.ErrDNS
+	if ctx.Err() != nil {
+		t = crawler.ErrTimeout
 	}
-	if len(addrs) == 0 {
-		return crawler.Errorf(crawler.ErrDNS, "browser: lookup %s: no addresses", host)
-	}
-	for _, a := range addrs {
-		if err := policy.CheckAddr(a); err != nil {
-			return refusedHost(host, err)
-		}
-	}
-	return nil
+	return &crawler.FetchError{Type: t, Detail: err.Error(),
+		Err: crawler.Public("browser: "+netguard.Describe(host, err), err)}
 }
 
 // abortCode is the network error Chromium reports for a refused request.

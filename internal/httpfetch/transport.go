@@ -3,16 +3,17 @@ package httpfetch
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
-	"net/netip"
 	"net/url"
 	"sync/atomic"
 	"time"
 
 	"github.com/crawler-service/crawler/internal/crawler"
 	"github.com/crawler-service/crawler/internal/fetch"
+	"github.com/crawler-service/crawler/internal/netguard"
 )
 
 // jobState travels in the request context of one job: which proxy the job
@@ -99,19 +100,11 @@ func (f *Fetcher) proxyFor(req *http.Request) (*url.URL, error) {
 
 // checkTarget applies the policy to every address host resolves to.
 func (f *Fetcher) checkTarget(ctx context.Context, host string) error {
-	if ip, err := netip.ParseAddr(host); err == nil {
-		return f.cfg.Policy.CheckAddr(ip)
+	err := f.cfg.Policy.CheckHost(ctx, f.cfg.Resolver, host)
+	if err == nil || errors.Is(err, netguard.ErrBlocked) {
+		return err
 	}
-	addrs, err := f.cfg.Resolver.LookupNetIP(ctx, "ip", host)
-	if err != nil {
-		return fmt.Errorf("httpfetch: resolve %s before proxying: %w", host, err)
-	}
-	for _, a := range addrs {
-		if err := f.cfg.Policy.CheckAddr(a); err != nil {
-			return err
-		}
-	}
-	return nil
+	return fmt.Errorf("httpfetch: resolve %s before proxying: %w", host, err)
 }
 
 // proxyConnectResponse types a proxy's refusal of a CONNECT (a 407, a

@@ -1,8 +1,10 @@
 package netguard
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 	"syscall"
 
@@ -68,6 +70,30 @@ func (p Policy) CheckAddr(addr netip.Addr) error {
 	}
 	if addr.IsMulticast() || addr.IsUnspecified() {
 		return blocked(addr, "not a unicast address")
+	}
+	return nil
+}
+
+// CheckHost applies the policy to every address host has, for a request
+// whose connection the crawler does not dial itself (an upstream proxy, or
+// Chromium, may pick any of them). A literal IP is checked as it is; a
+// name is resolved with resolver, and a failed lookup is returned as the
+// resolver's error (its text names the resolver: see Describe).
+func (p Policy) CheckHost(ctx context.Context, resolver *net.Resolver, host string) error {
+	if addr, err := netip.ParseAddr(host); err == nil {
+		return p.CheckAddr(addr)
+	}
+	addrs, err := resolver.LookupNetIP(ctx, "ip", host)
+	if err != nil {
+		return err
+	}
+	if len(addrs) == 0 {
+		return &net.DNSError{Err: "no addresses", Name: host, IsNotFound: true}
+	}
+	for _, a := range addrs {
+		if err := p.CheckAddr(a); err != nil {
+			return err
+		}
 	}
 	return nil
 }
