@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/net/http/httpproxy"
 
+	"github.com/crawler-service/crawler/internal/fetch"
 	"github.com/crawler-service/crawler/internal/schedule"
 )
 
@@ -164,8 +165,8 @@ func Load(process string, getenv func(string) string) (Config, error) {
 	if p := getenv("CRAWL_PROXIES"); p != "" {
 		for _, s := range strings.Split(p, ",") {
 			s = strings.TrimSpace(s)
-			u, err := url.Parse(s)
-			if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "socks5") {
+			u, err := fetch.ParseProxy(s)
+			if err != nil {
 				r.fail("CRAWL_PROXIES", "proxy URLs such as http://proxy:3128, comma-separated", redact(s))
 				continue
 			}
@@ -318,18 +319,11 @@ func proxyEnv(r *reader) *httpproxy.Config {
 // validProxy is httpproxy's reading of a proxy variable (a URL, or a
 // host:port taken as http://), refusing what it would silently ignore.
 func validProxy(v string) bool {
-	u, err := url.Parse(v)
-	if err != nil || u.Scheme == "" || u.Host == "" {
-		if u, err = url.Parse("http://" + v); err != nil {
-			return false
-		}
+	if _, err := fetch.ParseProxy(v); err == nil {
+		return true
 	}
-	switch u.Scheme {
-	case "http", "https", "socks5", "socks5h":
-	default:
-		return false
-	}
-	return u.Host != "" && u.Opaque == ""
+	_, err := fetch.ParseProxy("http://" + v)
+	return !strings.Contains(v, "://") && err == nil
 }
 
 // masked stands for what redact hides.

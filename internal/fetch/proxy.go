@@ -30,20 +30,9 @@ type Proxies struct {
 func NewProxies(list []string, env *httpproxy.Config) (*Proxies, error) {
 	p := &Proxies{}
 	for i, raw := range list {
-		// A proxy that does not parse as scheme://[user:pass@]host[:port]
-		// is named by its place in the list: what was given may hold a
-		// password in any position.
-		u, err := url.Parse(raw)
-		switch {
-		case err != nil:
-			return nil, fmt.Errorf("fetch: proxy #%d: not a URL: %w", i+1, ErrBadProxy)
-		case u.Opaque != "" || u.Host == "":
-			return nil, fmt.Errorf("fetch: proxy #%d: want scheme://host:port: %w", i+1, ErrBadProxy)
-		}
-		switch u.Scheme {
-		case "http", "https", "socks5", "socks5h":
-		default:
-			return nil, fmt.Errorf("fetch: proxy %s: scheme must be http, https or socks5: %w", crawler.Redact(u), ErrBadProxy)
+		u, err := ParseProxy(raw)
+		if err != nil {
+			return nil, fmt.Errorf("fetch: proxy #%d: %w", i+1, err)
 		}
 		p.list = append(p.list, u)
 	}
@@ -51,6 +40,25 @@ func NewProxies(list []string, env *httpproxy.Config) (*Proxies, error) {
 		p.env = env.ProxyFunc()
 	}
 	return p, nil
+}
+
+// ParseProxy reads one proxy URL: scheme://[user:pass@]host[:port] with
+// an http, https, socks5 or socks5h scheme. Its errors wrap ErrBadProxy
+// and never quote raw: a password may stand anywhere in a value that does
+// not parse.
+func ParseProxy(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("not a URL: %w", ErrBadProxy)
+	case u.Opaque != "" || u.Host == "":
+		return nil, fmt.Errorf("want scheme://host:port: %w", ErrBadProxy)
+	}
+	switch u.Scheme {
+	case "http", "https", "socks5", "socks5h":
+		return u, nil
+	}
+	return nil, fmt.Errorf("%s: scheme must be http, https or socks5: %w", crawler.Redact(u), ErrBadProxy)
 }
 
 // ForJob returns the proxy rule of one job; nil when every connection is
