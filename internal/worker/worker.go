@@ -33,7 +33,6 @@ type Worker struct {
 	ran atomic.Bool
 
 	// Set by Run before any goroutine starts.
-	stopping <-chan struct{} // Run's ctx: no new work, skip politeness pauses
 	jobBase  context.Context // parent of every job's context; cancelled at hard stop
 	redis    context.Context // parent of settling calls; cancelled when Run gives up
 	slots    chan struct{}   // one token per fetching job (and its pause)
