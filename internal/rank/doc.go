@@ -31,8 +31,8 @@
 // attribute names, the match string's search) or bounded: the text an item
 // or a link is searched in, and the program and text of a regular
 // expression, which the matcher runs itself (selregex.go) instead of
-// cascadia. One cost belongs to x/net/html's tree builder, which cannot be
-// stopped inside a read: merging the attributes of repeated <html> and
-// <body> tags. A page where that could take long is refused as a parse
-// error before it is parsed (treeguard.go).
+// cascadia. The tree builder's own work can outgrow a page by far (copies
+// of unclosed formatting elements, merges of repeated <body> tags) inside
+// one read, so the tree comes from internal/htmltree, x/net/html's builder
+// with a budget: a page past it is refused as a parse error.
 package rank
