@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"go.opentelemetry.io/otel/attribute"
+	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
 
 	"github.com/crawler-service/crawler/otel/cwmetric"
 )
@@ -56,8 +57,14 @@ type Config struct {
 	OTLP       OTLPConfig
 	CloudWatch CloudWatchConfig
 	EMF        EMFConfig
+	// Health names the cloudwatch and emf exporters' own health
+	// instruments; the zero value records none.
+	Health HealthConfig
 	// Console receives the console exporter's output; default os.Stdout.
 	Console io.Writer
+	// Readers are added beside the exporters' readers, e.g. a ManualReader
+	// that a test collects from.
+	Readers []sdkmetric.Reader
 }
 
 // OTLPConfig configures the OTLP exporter. Empty fields leave the exporter's
@@ -76,8 +83,9 @@ type CloudWatchConfig struct {
 	// Rules map instruments to CloudWatch metrics; unmapped instruments are
 	// not sent to CloudWatch.
 	Rules []cwmetric.Rule
-	// ResourceDimensions add resource attributes as dimensions to every
-	// metric (opt-in, multiplies the bill), e.g. service.instance.id → WorkerId.
+	// ResourceDimensions make resource attributes available as dimensions,
+	// e.g. service.instance.id → WorkerId; a rule publishes one only in the
+	// dimension sets that name it (each value multiplies those sets' bill).
 	ResourceDimensions []cwmetric.Dimension
 	StorageResolution  int // 60 (default) or 1
 	// Client, when set, is used instead of a client built from the AWS

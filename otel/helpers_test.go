@@ -66,7 +66,18 @@ func testConfig(t *testing.T, exporters ...string) (otel.Config, sinks) {
 		CloudWatch:        otel.CloudWatchConfig{Namespace: "CrawlerTest", Rules: testRules(), Client: s.cw.Client()},
 		EMF:               otel.EMFConfig{Writer: s.emf},
 		Console:           s.console,
+		Health:            testHealth,
 	}, s
+}
+
+// testHealth names the exporters' health instruments as a program's
+// metrics table would.
+var testHealth = otel.HealthConfig{
+	DatumsSent:    otel.Instrument{Name: "metrics_exporter.datums.sent", Unit: "{datum}", Description: "Datums delivered."},
+	Requests:      otel.Instrument{Name: "metrics_exporter.requests", Unit: "{request}", Description: "Requests by outcome."},
+	PointsDropped: otel.Instrument{Name: "metrics_exporter.points.dropped", Unit: "{datum}", Description: "Datums dropped."},
+	Buffered:      otel.Instrument{Name: "metrics_exporter.buffered", Unit: "{datum}", Description: "Datums held."},
+	ExporterKey:   "exporter", OutcomeKey: "outcome", ReasonKey: "reason",
 }
 
 // setup runs otel.Setup and shuts the provider down when the test ends.

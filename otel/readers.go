@@ -174,12 +174,20 @@ func (b *readerBuilder) cloudWatch(ctx context.Context) (sdkmetric.Reader, error
 	return b.periodic(secondsHistograms{exp}), nil
 }
 
+// emfQueueLines bounds the EMF lines waiting for stdout: some minutes of a
+// busy process's exports.
+const emfQueueLines = 1000
+
 func (b *readerBuilder) emf() (sdkmetric.Reader, error) {
 	m, err := b.mapper()
 	if err != nil {
 		return nil, err
 	}
-	opts := []emf.Option{emf.WithNamespace(b.namespace()), emf.WithMapper(m), emf.WithStorageResolution(b.resolution())}
+	// Lines go through a queue: stdout under awslogs in blocking mode can
+	// block, and a stuck write would hold the reader's final flush past the
+	// shutdown deadline. A full queue drops lines, counted as writer_blocked.
+	opts := []emf.Option{emf.WithNamespace(b.namespace()), emf.WithMapper(m), emf.WithStorageResolution(b.resolution()),
+		emf.WithNonBlockingWrites(emfQueueLines)}
 	if w := b.cfg.EMF.Writer; w != nil {
 		opts = append(opts, emf.WithWriter(w))
 	}

@@ -93,6 +93,7 @@ func Setup(ctx context.Context, cfg Config) (*Provider, error) {
 		}
 	}
 	p.handler = b.promHandler
+	readers = append(readers, cfg.Readers...)
 
 	limit := cfg.CardinalityLimit
 	if limit == 0 {
@@ -113,7 +114,7 @@ func Setup(ctx context.Context, cfg Config) (*Provider, error) {
 	}
 	p.meterProvider = sdkmetric.NewMeterProvider(opts...)
 
-	if p.health, err = registerHealth(p.meterProvider, b.health); err != nil {
+	if p.health, err = registerHealth(p.meterProvider, cfg.Health, b.health); err != nil {
 		_ = p.meterProvider.Shutdown(ctx)
 		return nil, err
 	}

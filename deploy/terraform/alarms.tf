@@ -13,7 +13,9 @@ locals {
   # deploy/cloudwatch/alarms.json holds the alarms of record, in
   # PutMetricAlarm's shape (one element per `aws cloudwatch put-metric-alarm
   # --cli-input-json`): backlog high, oldest job too old, error rate, live
-  # workers below the floor, no completions while jobs wait.
+  # workers below the floor, no completions while jobs wait, the publisher
+  # silent (its gauges stopped arriving: missing data is breaching), and
+  # metrics dropped by an exporter (ExporterPointsDropped).
   # The topic's ARN is set on the resource below, not rendered into the
   # template: it is unknown until apply, and for_each needs its keys at plan.
   alarms = jsondecode(templatefile("${path.module}/../cloudwatch/alarms.json", {

@@ -12,30 +12,26 @@ type Cost struct {
 
 // CloudWatchCost counts the custom metrics the table creates in CloudWatch
 // with the given number of workers, with or without the opt-in WorkerId
-// dimension, assuming every bounded attribute value occurs. Without WorkerId
-// the count does not depend on the number of workers.
+// set, assuming every bounded attribute value occurs. Without WorkerId the
+// count does not depend on the number of workers; with it, each per-worker
+// metric adds one metric per worker.
 func CloudWatchCost(table []Definition, workers int, workerID bool) Cost {
 	var n int
 	for _, d := range table {
 		if d.CloudWatchName == "" {
 			continue
 		}
-		per := 0
-		sets := d.DimensionSets
-		if len(sets) == 0 {
-			sets = [][]string{{}}
-		}
-		for _, set := range sets {
+		for _, set := range d.CloudWatchSets(workerID) {
 			combos := 1
 			for _, dim := range set {
+				if dim == WorkerIDDimension {
+					combos *= workers
+					continue
+				}
 				combos *= len(d.attributeByDimension(dim).Values)
 			}
-			per += combos
+			n += combos
 		}
-		if workerID && d.PerWorker {
-			per *= workers
-		}
-		n += per
 	}
 	return Cost{Metrics: n, MonthlyUSD: float64(n) * PricePerMetricMonth}
 }

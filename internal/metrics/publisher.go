@@ -23,9 +23,7 @@ type Publisher struct {
 // last successful read and whether they are current.
 func NewPublisher(mp metric.MeterProvider, latest func() (crawler.QueueCounts, bool)) (*Publisher, error) {
 	m := mp.Meter(Scope)
-	gauge := func(d Definition) (metric.Float64ObservableGauge, error) {
-		return m.Float64ObservableGauge(d.Name, metric.WithUnit(d.Unit), metric.WithDescription(d.Description))
-	}
+	gauge := func(d Definition) (metric.Float64ObservableGauge, error) { return float64Gauge(m, d) }
 	var errs [8]error
 	waiting, e0 := gauge(QueueWaiting)
 	active, e1 := gauge(QueueActive)
@@ -36,11 +34,11 @@ func NewPublisher(mp metric.MeterProvider, latest func() (crawler.QueueCounts, b
 	workers, e6 := gauge(QueueWorkers)
 	errs[0], errs[1], errs[2], errs[3], errs[4], errs[5], errs[6] = e0, e1, e2, e3, e4, e5, e6
 	p := &Publisher{}
-	p.readErrors, errs[7] = m.Int64Counter(PublisherReadErrors.Name, metric.WithUnit(PublisherReadErrors.Unit),
-		metric.WithDescription(PublisherReadErrors.Description))
+	p.readErrors, errs[7] = int64Counter(m, PublisherReadErrors)
 	if err := errors.Join(errs[:]...); err != nil {
 		return nil, fmt.Errorf("metrics: publisher instruments: %w", err)
 	}
+	startAtZero(p.readErrors, PublisherReadErrors)
 	reg, err := m.RegisterCallback(func(_ context.Context, o metric.Observer) error {
 		c, ok := latest()
 		if !ok {

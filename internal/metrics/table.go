@@ -1,16 +1,21 @@
 package metrics
 
-import "github.com/crawler-service/crawler/internal/crawler"
+import (
+	"slices"
+
+	"github.com/crawler-service/crawler/internal/crawler"
+)
 
 // Kind is the instrument kind of a definition.
 type Kind string
 
 // The instrument kinds used by the table.
 const (
-	Counter         Kind = "counter"
-	Histogram       Kind = "histogram"
-	ObservableGauge Kind = "observable gauge"
-	UpDownCounter   Kind = "up-down counter"
+	Counter           Kind = "counter"
+	Histogram         Kind = "histogram"
+	ObservableGauge   Kind = "observable gauge"
+	ObservableCounter Kind = "observable counter"
+	UpDownCounter     Kind = "up-down counter"
 )
 
 // Attribute is a bounded attribute: every value it may take is listed, so the
@@ -35,11 +40,34 @@ type Definition struct {
 	// instrument is not sent to CloudWatch (Prometheus and OTLP only).
 	CloudWatchName string
 	// DimensionSets are the default CloudWatch dimension sets, by CloudWatch
-	// dimension name. nil means one set without dimensions.
+	// dimension name. nil means one set without dimensions; an empty set
+	// among others is the dimensionless rollup.
 	DimensionSets [][]string
-	// PerWorker marks metrics recorded by every worker: an opt-in WorkerId
-	// dimension multiplies their custom metrics by the number of workers.
+	// PerWorker marks metrics recorded by every worker: with the opt-in
+	// WorkerId they get one more set, {WorkerId}, beside the defaults.
 	PerWorker bool
+}
+
+// WorkerIDDimension is the opt-in per-worker CloudWatch dimension; its
+// value is the resource's service.instance.id.
+const WorkerIDDimension = "WorkerId"
+
+// CloudWatchSets are the dimension sets d is published under: the defaults
+// and, with workerID, {WorkerId} for a per-worker metric. The per-worker
+// set is WorkerId alone, not WorkerId added to each default set: one custom
+// metric per worker and metric answers "which worker", while the breakdown
+// of one worker by status or error type is in the EMF lines (WorkerId is a
+// property there) at no metric cost. The defaults stay, so every alarm,
+// widget and scaling policy keeps its data whatever the setting.
+func (d Definition) CloudWatchSets(workerID bool) [][]string {
+	sets := d.DimensionSets
+	if len(sets) == 0 {
+		sets = [][]string{{}}
+	}
+	if workerID && d.PerWorker {
+		sets = append(slices.Clone(sets), []string{WorkerIDDimension})
+	}
+	return sets
 }
 
 // Attribute keys and values.
@@ -47,18 +75,40 @@ const (
 	AttrStatus    = "crawler.job.status"
 	AttrMethod    = "crawler.job.method"
 	AttrErrorType = "error.type"
-	// AttrBrowserLoss says how a browser was lost.
+	// AttrBrowserLoss says how a browser was lost: LossRenderer or
+	// LossDisconnected.
 	AttrBrowserLoss = "reason"
+	// AttrExporter names the push exporter (cloudwatch, emf) whose health
+	// an exporter-health instrument reports.
+	AttrExporter = "exporter"
+	// AttrOutcome is a delivery's outcome, OutcomeSuccess or OutcomeFailed.
+	AttrOutcome = "outcome"
+	// AttrDropReason says why an exporter dropped a datum.
+	AttrDropReason = "reason"
 
 	StatusSuccess = "success"
 	StatusFailed  = "failed"
+
+	LossRenderer     = "renderer"     // a page's renderer crashed
+	LossDisconnected = "disconnected" // the browser process went away
+
+	OutcomeSuccess = "success"
+	OutcomeFailed  = "failed"
 )
 
 var (
 	status    = Attribute{AttrStatus, "Status", []string{StatusSuccess, StatusFailed}}
 	method    = Attribute{AttrMethod, "Method", methodValues()}
 	errorType = Attribute{AttrErrorType, "ErrorType", errorTypeValues()}
-	reason    = Attribute{AttrBrowserLoss, "Reason", []string{"renderer", "disconnected"}}
+	reason    = Attribute{AttrBrowserLoss, "Reason", []string{LossRenderer, LossDisconnected}}
+	exporter  = Attribute{AttrExporter, "Exporter", []string{"cloudwatch", "emf"}}
+	outcome   = Attribute{AttrOutcome, "Outcome", []string{OutcomeSuccess, OutcomeFailed}}
+	// dropReason lists every reason the cloudwatch and emf exporters give
+	// (a test holds them to it), so the series can start at zero.
+	dropReason = Attribute{AttrDropReason, "Reason", []string{
+		"non_finite", "missing_dimension", "unsupported", "invalid", "too_old", "too_new",
+		"buffer_full", "rejected", "name_collision", "too_large", "write_failed", "canceled", "writer_blocked",
+	}}
 )
 
 // methodValues are the methods that fetch a page: auto is a choice
@@ -128,19 +178,19 @@ var (
 		Description:    "Seconds a job attempt took, by outcome and by the method that produced it.",
 		Attributes:     []Attribute{status, method},
 		Buckets:        JobDurationBuckets,
-		CloudWatchName: "WorkerJobDuration", DimensionSets: [][]string{{"Status", "Method"}}, PerWorker: true,
+		CloudWatchName: "WorkerJobDuration", DimensionSets: [][]string{{"Status", "Method"}, {}}, PerWorker: true,
 	}
 	JobsCompleted = Definition{
 		Name: "crawler.worker.jobs.completed", Kind: Counter, Unit: "{job}", From: "worker",
 		Description:    "Job attempts finished; a failed attempt that will be retried counts as failed.",
 		Attributes:     []Attribute{status},
-		CloudWatchName: "WorkerJobsCompleted", DimensionSets: [][]string{{"Status"}}, PerWorker: true,
+		CloudWatchName: "WorkerJobsCompleted", DimensionSets: [][]string{{"Status"}, {}}, PerWorker: true,
 	}
 	WorkerErrors = Definition{
 		Name: "crawler.worker.errors", Kind: Counter, Unit: "{error}", From: "worker",
 		Description:    "Job errors by type.",
 		Attributes:     []Attribute{errorType},
-		CloudWatchName: "WorkerErrors", DimensionSets: [][]string{{"ErrorType"}}, PerWorker: true,
+		CloudWatchName: "WorkerErrors", DimensionSets: [][]string{{"ErrorType"}, {}}, PerWorker: true,
 	}
 	WorkerHeartbeat = Definition{
 		Name: "crawler.worker.heartbeat", Kind: Counter, Unit: "{heartbeat}", From: "worker",
@@ -171,10 +221,59 @@ var (
 	}
 )
 
+// The push exporters' own health, recorded by every process that runs the
+// cloudwatch or emf exporter (otel builds them from these rows, which cmd
+// hands it). Published to CloudWatch so that lost metrics show where the
+// metrics go; the requests by outcome stay on Prometheus and OTLP.
+var (
+	ExporterDatumsSent = Definition{
+		Name: "metrics_exporter.datums.sent", Kind: ObservableCounter, Unit: "{datum}", From: "every process",
+		Description:    "Datums the exporter delivered (CloudWatch accepted, or EMF lines written).",
+		Attributes:     []Attribute{exporter},
+		CloudWatchName: "ExporterDatumsSent", DimensionSets: [][]string{{"Exporter"}},
+	}
+	ExporterRequests = Definition{
+		Name: "metrics_exporter.requests", Kind: ObservableCounter, Unit: "{request}", From: "every process",
+		Description: "PutMetricData calls or EMF writes, by outcome.",
+		Attributes:  []Attribute{exporter, outcome},
+	}
+	ExporterPointsDropped = Definition{
+		Name: "metrics_exporter.points.dropped", Kind: ObservableCounter, Unit: "{datum}", From: "every process",
+		Description:    "What will never reach CloudWatch, by reason.",
+		Attributes:     []Attribute{exporter, dropReason},
+		CloudWatchName: "ExporterPointsDropped", DimensionSets: [][]string{{}, {"Exporter"}},
+	}
+	ExporterBuffered = Definition{
+		Name: "metrics_exporter.buffered", Kind: ObservableGauge, Unit: "{datum}", From: "every process",
+		Description:    "Datums held for the next export while CloudWatch is unreachable (cloudwatch exporter only).",
+		Attributes:     []Attribute{exporter},
+		CloudWatchName: "ExporterBuffered",
+	}
+)
+
+// Instrumentation is a library that records instruments of its own, under
+// its own instrumentation scope and semantic-convention names: the table
+// lists the library, not each instrument it may add in a new version.
+type Instrumentation struct {
+	Scope       string // instrumentation scope name
+	From        string
+	Description string
+}
+
+// Instrumentations are the libraries whose instruments a process records
+// besides the table's rows.
+var Instrumentations = []Instrumentation{
+	{"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp", "api",
+		"HTTP server metrics (`http.server.*`, OpenTelemetry semantic conventions; no host or URL attributes)."},
+	{"go.opentelemetry.io/contrib/instrumentation/runtime", "every process",
+		"Go runtime metrics (`go.*`, OpenTelemetry semantic conventions)."},
+}
+
 // Table is every metric the crawler records, in documentation order.
 var Table = []Definition{
 	QueueWaiting, QueueActive, QueueFailed, QueueDelayed, QueueOldestAge, QueueBacklogPerWorker, QueueWorkers,
 	PublisherReadErrors,
 	JobDuration, JobsCompleted, WorkerErrors, WorkerHeartbeat,
 	BrowserLaunches, BrowserCrashes, BrowserPagesOpen, BrowserRequestsBlocked,
+	ExporterDatumsSent, ExporterRequests, ExporterPointsDropped, ExporterBuffered,
 }

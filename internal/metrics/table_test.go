@@ -3,9 +3,11 @@ package metrics
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -71,24 +73,21 @@ func TestProductMetricsCovered(t *testing.T) {
 	want := map[string]string{
 		"QueueWaitingJobs": "", "QueueActiveJobs": "", "QueueFailedJobs": "", "QueueDelayedJobs": "",
 		"QueueOldestJobAge": "", "QueueBacklogPerWorker": "",
-		"WorkerJobDuration": "Status,Method", "WorkerJobsCompleted": "Status", "WorkerErrors": "ErrorType",
+		"WorkerJobDuration": "[Status Method] []", "WorkerJobsCompleted": "[Status] []", "WorkerErrors": "[ErrorType] []",
 		"WorkerHeartbeat": "",
+		// Exporter health, beside the contract.
+		"ExporterDatumsSent": "[Exporter]", "ExporterPointsDropped": "[] [Exporter]", "ExporterBuffered": "",
 	}
 	got := map[string]string{}
 	for _, d := range Table {
 		if d.CloudWatchName == "" {
 			continue
 		}
-		var dims string
-		for i, s := range d.DimensionSets {
-			for j, n := range s {
-				if i+j > 0 {
-					dims += ","
-				}
-				dims += n
-			}
+		var dims []string
+		for _, s := range d.DimensionSets {
+			dims = append(dims, fmt.Sprint(s))
 		}
-		got[d.CloudWatchName] = dims
+		got[d.CloudWatchName] = strings.Join(dims, " ")
 	}
 	for name, dims := range want {
 		g, ok := got[name]
@@ -124,14 +123,17 @@ func TestDocsUpToDate(t *testing.T) {
 
 func TestCloudWatchCost(t *testing.T) {
 	t.Parallel()
-	// Defaults: 6 queue gauges + duration 2×2 + completed 2 + errors 12 + heartbeat 1.
+	// Defaults: 6 queue gauges + duration 2×2+1 + completed 2+1 + errors
+	// 12+1 + heartbeat 1, and exporter health: sent 2, dropped 1+2,
+	// buffered 1. WorkerId adds one set per worker metric and worker.
+	const defaults = 6 + 5 + 3 + 13 + 1 + 2 + 3 + 1
 	tests := []struct {
 		workers  int
 		workerID bool
 		want     int
 	}{
-		{10, false, 25}, {50, false, 25},
-		{10, true, 6 + 19*10}, {50, true, 6 + 19*50},
+		{10, false, defaults}, {50, false, defaults},
+		{10, true, defaults + 4*10}, {50, true, defaults + 4*50},
 	}
 	for _, tc := range tests {
 		c := CloudWatchCost(Table, tc.workers, tc.workerID)

@@ -43,19 +43,16 @@ func methodIndex(m crawler.Method) int { return slices.Index(crawler.FetchMethod
 // Scope is the instrumentation scope of the crawler's own instruments.
 const Scope = "github.com/crawler-service/crawler"
 
-// NewWorker creates the worker's instruments from the table.
+// NewWorker creates the worker's instruments from the table. Its counters
+// start at zero for every status and error type.
 func NewWorker(mp metric.MeterProvider) (*Worker, error) {
 	m := mp.Meter(Scope)
 	w := &Worker{errorOpts: map[crawler.ErrorType][]metric.AddOption{}}
 	var errs [4]error
-	w.duration, errs[0] = m.Float64Histogram(JobDuration.Name, metric.WithUnit(JobDuration.Unit),
-		metric.WithDescription(JobDuration.Description), metric.WithExplicitBucketBoundaries(JobDuration.Buckets...))
-	w.completed, errs[1] = m.Int64Counter(JobsCompleted.Name, metric.WithUnit(JobsCompleted.Unit),
-		metric.WithDescription(JobsCompleted.Description))
-	w.errors, errs[2] = m.Int64Counter(WorkerErrors.Name, metric.WithUnit(WorkerErrors.Unit),
-		metric.WithDescription(WorkerErrors.Description))
-	w.heartbeat, errs[3] = m.Int64Counter(WorkerHeartbeat.Name, metric.WithUnit(WorkerHeartbeat.Unit),
-		metric.WithDescription(WorkerHeartbeat.Description))
+	w.duration, errs[0] = float64Histogram(m, JobDuration)
+	w.completed, errs[1] = int64Counter(m, JobsCompleted)
+	w.errors, errs[2] = int64Counter(m, WorkerErrors)
+	w.heartbeat, errs[3] = int64Counter(m, WorkerHeartbeat)
 	if err := errors.Join(errs[:]...); err != nil {
 		return nil, fmt.Errorf("metrics: worker instruments: %w", err)
 	}
@@ -75,6 +72,9 @@ func NewWorker(mp metric.MeterProvider) (*Worker, error) {
 	for _, t := range crawler.ErrorTypes {
 		w.errorOpts[t] = []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(attribute.String(AttrErrorType, string(t))))}
 	}
+	startAtZero(w.completed, JobsCompleted)
+	startAtZero(w.errors, WorkerErrors)
+	startAtZero(w.heartbeat, WorkerHeartbeat)
 	return w, nil
 }
 

@@ -71,8 +71,18 @@ func TestWorkerRecords(t *testing.T) {
 		v, _ := dp.Attributes.Value(AttrErrorType)
 		byType[v.AsString()] = dp.Value
 	}
-	if byType["timeout"] != 1 || byType["internal"] != 1 || len(byType) != 2 {
-		t.Errorf("errors = %v", byType)
+	// Every error type is a series from the start, at zero unless recorded.
+	for _, et := range crawler.ErrorTypes {
+		want := int64(0)
+		if et == crawler.ErrTimeout || et == crawler.ErrInternal {
+			want = 1
+		}
+		if v, ok := byType[string(et)]; !ok || v != want {
+			t.Errorf("errors[%s] = %d (present %v), want %d", et, v, ok, want)
+		}
+	}
+	if len(byType) != len(crawler.ErrorTypes) {
+		t.Errorf("errors = %v, want one series per error type", byType)
 	}
 	if hb := got[WorkerHeartbeat.Name].(metricdata.Sum[int64]); hb.DataPoints[0].Value != 1 {
 		t.Errorf("heartbeat = %v", hb.DataPoints)

@@ -223,11 +223,15 @@ func collect(t *testing.T, r *sdkmetric.ManualReader) metricView {
 				}
 			case metrics.JobsCompleted.Name:
 				for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {
-					v.completed[attr(dp.Attributes, metrics.AttrStatus)] += dp.Value
+					if dp.Value != 0 { // both statuses start at zero: keep those that happened
+						v.completed[attr(dp.Attributes, metrics.AttrStatus)] += dp.Value
+					}
 				}
 			case metrics.WorkerErrors.Name:
 				for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {
-					v.errors[attr(dp.Attributes, metrics.AttrErrorType)] += dp.Value
+					if dp.Value != 0 { // every error type starts at zero: keep those that happened
+						v.errors[attr(dp.Attributes, metrics.AttrErrorType)] += dp.Value
+					}
 				}
 			case metrics.WorkerHeartbeat.Name:
 				for _, dp := range m.Data.(metricdata.Sum[int64]).DataPoints {

@@ -30,21 +30,26 @@ type Rule struct {
 	// DimensionSets lists the dimension sets (by CloudWatch dimension name)
 	// each data point is published under. Every set is one billed custom
 	// metric per distinct combination of values. An empty set, or a nil
-	// DimensionSets, publishes the metric without dimensions.
+	// DimensionSets, publishes the metric without dimensions. A set may name
+	// the mapper's resource dimensions (WithResourceDimensions) as well as
+	// the rule's Dimensions.
 	DimensionSets [][]string
 }
 
 // Mapper applies a set of rules. Build it once with NewMapper; it is safe for
 // concurrent use.
 type Mapper struct {
-	rules map[string]*compiledRule
-	extra []Dimension // resource attributes added to every dimension set
+	rules    map[string]*compiledRule
+	resource []Dimension // resource attributes that dimension sets may name
 }
 
 type compiledRule struct {
 	name string
 	dims []Dimension // union of the dimensions named by the sets, in rule order
-	sets [][]int     // indexes into dims
+	// fromResource[i] says dims[i] takes its value from the resource, not
+	// from the data point's attributes.
+	fromResource []bool
+	sets         [][]int // indexes into dims
 }
 
 // Option configures a Mapper.
@@ -54,11 +59,15 @@ type optionFunc func(*Mapper)
 
 func (f optionFunc) apply(m *Mapper) { f(m) }
 
-// WithResourceDimensions adds resource attributes as dimensions to every
-// dimension set of every rule, for example service.instance.id as WorkerId.
-// Each distinct value multiplies the number of billed custom metrics.
+// WithResourceDimensions makes resource attributes available as dimensions
+// that rules' dimension sets may name, for example service.instance.id as
+// WorkerId. A resource dimension is published only in the sets that name
+// it: adding it to every set of every rule would take away the sets
+// without it (the dimensionless metric an alarm or a scaling policy reads),
+// and each distinct value multiplies the billed custom metrics of the sets
+// that carry it.
 func WithResourceDimensions(dims ...Dimension) Option {
-	return optionFunc(func(m *Mapper) { m.extra = append(m.extra, dims...) })
+	return optionFunc(func(m *Mapper) { m.resource = append(m.resource, dims...) })
 }
 
 // NewMapper validates rules and compiles them.
@@ -68,9 +77,12 @@ func NewMapper(rules []Rule, opts ...Option) (*Mapper, error) {
 		o.apply(m)
 	}
 	var errs []error
-	for _, d := range m.extra {
+	for _, d := range m.resource {
 		if err := validName("resource dimension", d.Name); err != nil {
 			errs = append(errs, err)
+		}
+		if d.Attribute == "" {
+			errs = append(errs, fmt.Errorf("resource dimension %q: empty attribute", d.Name))
 		}
 	}
 	for _, r := range rules {
@@ -99,12 +111,20 @@ func (m *Mapper) compile(r Rule) (*compiledRule, error) {
 		return nil, err
 	}
 	byName := make(map[string]Dimension, len(r.Dimensions))
+	resource := make(map[string]bool, len(m.resource))
+	for _, d := range m.resource {
+		byName[d.Name] = d
+		resource[d.Name] = true
+	}
 	for _, d := range r.Dimensions {
 		if err := validName("dimension name", d.Name); err != nil {
 			return nil, err
 		}
 		if d.Attribute == "" {
 			return nil, fmt.Errorf("dimension %q: empty attribute", d.Name)
+		}
+		if resource[d.Name] {
+			return nil, fmt.Errorf("dimension %q: also a resource dimension", d.Name)
 		}
 		byName[d.Name] = d
 	}
@@ -115,7 +135,7 @@ func (m *Mapper) compile(r Rule) (*compiledRule, error) {
 		sets = [][]string{{}}
 	}
 	for _, set := range sets {
-		if len(set)+len(m.extra) > MaxDimensions {
+		if len(set) > MaxDimensions {
 			return nil, fmt.Errorf("dimension set %v: more than %d dimensions", set, MaxDimensions)
 		}
 		var idx []int
@@ -134,6 +154,7 @@ func (m *Mapper) compile(r Rule) (*compiledRule, error) {
 				i = len(c.dims)
 				index[name] = i
 				c.dims = append(c.dims, d)
+				c.fromResource = append(c.fromResource, resource[name])
 			}
 			idx = append(idx, i)
 		}

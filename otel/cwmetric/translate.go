@@ -62,12 +62,13 @@ var maxValue = math.Ldexp(1, 360)
 // the current level, as CloudWatch expects of a gauge.
 func (m *Mapper) Translate(rm *metricdata.ResourceMetrics, emit func(Point)) Stats {
 	var st Stats
-	var extra []KV
-	if len(m.extra) > 0 && rm.Resource != nil {
-		for _, d := range m.extra {
+	var res map[string]string // resource dimension name → value
+	if len(m.resource) > 0 && rm.Resource != nil {
+		res = make(map[string]string, len(m.resource))
+		for _, d := range m.resource {
 			v, ok := rm.Resource.Set().Value(attribute.Key(d.Attribute))
 			if s := v.Emit(); ok && validValue(s) {
-				extra = append(extra, KV{d.Name, s})
+				res[d.Name] = s
 			}
 		}
 	}
@@ -78,7 +79,7 @@ func (m *Mapper) Translate(rm *metricdata.ResourceMetrics, emit func(Point)) Sta
 				st.Unmapped += countPoints(md.Data)
 				continue
 			}
-			t := translator{rule: r, unit: Unit(md.Unit), extra: extra, emit: emit, st: &st}
+			t := translator{rule: r, unit: Unit(md.Unit), res: res, emit: emit, st: &st}
 			t.metric(md.Data)
 		}
 	}
@@ -86,11 +87,11 @@ func (m *Mapper) Translate(rm *metricdata.ResourceMetrics, emit func(Point)) Sta
 }
 
 type translator struct {
-	rule  *compiledRule
-	unit  string
-	extra []KV
-	emit  func(Point)
-	st    *Stats
+	rule *compiledRule
+	unit string
+	res  map[string]string
+	emit func(Point)
+	st   *Stats
 }
 
 func (t translator) metric(data metricdata.Aggregation) {
@@ -177,16 +178,21 @@ func (t translator) point(attrs attribute.Set, ts time.Time) (Point, bool) {
 	p := Point{Name: t.rule.name, Unit: t.unit, Time: ts}
 	have := make([]int, len(t.rule.dims)) // index in p.Dimensions + 1, 0 = missing
 	for i, d := range t.rule.dims {
+		if t.rule.fromResource[i] {
+			if s, ok := t.res[d.Name]; ok {
+				p.Dimensions = append(p.Dimensions, KV{d.Name, s})
+				have[i] = len(p.Dimensions)
+			}
+			continue
+		}
 		v, ok := attrs.Value(attribute.Key(d.Attribute))
 		if s := v.Emit(); ok && validValue(s) {
 			p.Dimensions = append(p.Dimensions, KV{d.Name, s})
 			have[i] = len(p.Dimensions)
 		}
 	}
-	base := len(p.Dimensions)
-	p.Dimensions = append(p.Dimensions, t.extra...)
 	for _, set := range t.rule.sets {
-		idx := make([]int, 0, len(set)+len(t.extra))
+		idx := make([]int, 0, len(set))
 		complete := true
 		for _, i := range set {
 			if have[i] == 0 {
@@ -198,9 +204,6 @@ func (t translator) point(attrs attribute.Set, ts time.Time) (Point, bool) {
 		if !complete {
 			t.st.MissingDimension++
 			continue
-		}
-		for j := range t.extra {
-			idx = append(idx, base+j)
 		}
 		p.Sets = append(p.Sets, idx)
 	}

@@ -2,7 +2,10 @@ package cwmetric
 
 import (
 	"context"
+	"fmt"
 	"math"
+	"reflect"
+	"slices"
 	"testing"
 
 	"go.opentelemetry.io/otel/attribute"
@@ -94,23 +97,42 @@ func TestTranslate(t *testing.T) {
 	}
 }
 
-func TestResourceDimensionsAreOptIn(t *testing.T) {
+// A resource dimension goes only into the sets that name it: the
+// dimensionless gauge stays dimensionless, and the per-worker set sits
+// beside the rule's own sets instead of replacing them.
+func TestResourceDimensionsOnlyWhereNamed(t *testing.T) {
 	t.Parallel()
-	m, err := NewMapper(testRules, WithResourceDimensions(Dimension{"service.instance.id", "WorkerId"}))
+	rules := append(slices.Clone(testRules), Rule{
+		Instrument: "jobs.total", Name: "Jobs",
+		Dimensions:    []Dimension{{"job.status", "Status"}},
+		DimensionSets: [][]string{{"Status"}, {}, {"WorkerId"}},
+	})
+	m, err := NewMapper(rules, WithResourceDimensions(Dimension{"service.instance.id", "WorkerId"}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	rm := collect(t, func(mt metric.Meter) {
 		g, _ := mt.Int64Gauge("queue.waiting")
 		g.Record(context.Background(), 1)
+		c, _ := mt.Int64Counter("jobs.total")
+		c.Add(context.Background(), 2, metric.WithAttributes(attribute.String("job.status", "ok")))
 	})
-	var pts []Point
-	m.Translate(rm, func(p Point) { pts = append(pts, p) })
-	if len(pts) != 1 {
-		t.Fatalf("points = %d", len(pts))
+	got := map[string][]string{}
+	m.Translate(rm, func(p Point) {
+		for i := range p.Sets {
+			got[p.Name] = append(got[p.Name], fmt.Sprint(p.SetDimensions(i)))
+		}
+	})
+	want := map[string][]string{
+		"QueueWaiting": {"[]"},
+		"Jobs":         {"[{Status ok}]", "[]", "[{WorkerId w-1}]"},
 	}
-	if got := pts[0].SetDimensions(0); len(got) != 1 || got[0] != (KV{"WorkerId", "w-1"}) {
-		t.Errorf("dimensions = %v, want WorkerId=w-1", got)
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("sets = %v, want %v", got, want)
+	}
+	if _, err := NewMapper([]Rule{{Instrument: "x", Name: "X", Dimensions: []Dimension{{"a", "WorkerId"}}}},
+		WithResourceDimensions(Dimension{"service.instance.id", "WorkerId"})); err == nil {
+		t.Error("a rule dimension named like a resource dimension was accepted")
 	}
 }
 

@@ -31,6 +31,7 @@ type config struct {
 	resolution    int
 	resourceProps []cwmetric.Dimension
 	attrProps     []cwmetric.Dimension
+	queueLines    int // > 0: writes go through a non-blocking queue of this many lines
 }
 
 // Option configures the exporter.
@@ -46,6 +47,17 @@ func (f optionFunc) apply(c *config) { f(c) }
 // Shutdown.
 func WithWriter(w io.Writer) Option {
 	return optionFunc(func(c *config) { c.writer = w })
+}
+
+// WithNonBlockingWrites puts a queue of up to lines lines between Export
+// and the writer, written out by a goroutine of the exporter's own, so a
+// writer that blocks (stdout under a log driver in blocking mode that cannot
+// deliver) never holds Export, ForceFlush or Shutdown past their context.
+// A line that finds the queue full is dropped and counted under
+// ReasonWriterBlocked. Datums counts the datums of the lines queued. The
+// writer's Flush method, if any, is not called: give it an unbuffered one.
+func WithNonBlockingWrites(lines int) Option {
+	return optionFunc(func(c *config) { c.queueLines = lines })
 }
 
 // WithNamespace sets the CloudWatch namespace. It is required: a library

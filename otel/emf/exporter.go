@@ -2,6 +2,7 @@ package emf
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -9,6 +10,8 @@ import (
 
 	"go.opentelemetry.io/otel/sdk/metric"
 	"go.opentelemetry.io/otel/sdk/metric/metricdata"
+
+	"github.com/crawler-service/crawler/otel/nonblock"
 )
 
 // Exporter is a metric.Exporter that also reports its own health.
@@ -33,6 +36,9 @@ type exporter struct {
 	// lastItems is the previous export's point count, a capacity hint.
 	lastItems atomic.Int64
 	c         counters
+	// queue, when not nil, is cfg.writer: the exporter's own non-blocking
+	// queue in front of the caller's writer.
+	queue *nonblock.Writer
 }
 
 var _ metric.Exporter = (*exporter)(nil)
@@ -44,7 +50,12 @@ func New(opts ...Option) (Exporter, error) {
 	if err != nil {
 		return nil, fmt.Errorf("emf: %w", err)
 	}
-	return &exporter{cfg: cfg, lim: defaultLimits, now: time.Now}, nil
+	e := &exporter{cfg: cfg, lim: defaultLimits, now: time.Now}
+	if cfg.queueLines > 0 {
+		e.queue = nonblock.New(cfg.writer, cfg.queueLines)
+		e.cfg.writer = e.queue
+	}
+	return e, nil
 }
 
 // Temporality asks for deltas: a counter's value is then the interval's
@@ -73,7 +84,7 @@ func (e *exporter) Export(ctx context.Context, rm *metricdata.ResourceMetrics) e
 	}
 	docs := e.documents(rm)
 	var enc encoded
-	written := 0
+	written, blocked := 0, 0
 	for i := range docs {
 		enc.reset()
 		enc.add(&docs[i], e.cfg.namespace, e.cfg.resolution, e.lim)
@@ -82,7 +93,12 @@ func (e *exporter) Export(ctx context.Context, rm *metricdata.ResourceMetrics) e
 			err := ctx.Err()
 			r := dropCanceled
 			if err == nil {
-				if err = e.write(ctx, enc.bytes(l)); err != nil {
+				if err = e.write(ctx, enc.bytes(l)); errors.Is(err, nonblock.ErrFull) {
+					// The queue is full: this line is lost, the next may fit.
+					e.c.drop(dropWriterBlocked, l.datums)
+					blocked++
+					continue
+				} else if err != nil {
 					r = dropWriteFailed
 				}
 			}
@@ -101,6 +117,9 @@ func (e *exporter) Export(ctx context.Context, rm *metricdata.ResourceMetrics) e
 			e.c.documents.Add(1)
 			e.c.datums.Add(uint64(l.datums))
 		}
+	}
+	if blocked > 0 {
+		return fmt.Errorf("emf: export: %d of %d lines dropped: %w", blocked, blocked+written, nonblock.ErrFull)
 	}
 	return nil
 }
@@ -153,7 +172,7 @@ func (e *exporter) write(ctx context.Context, p []byte) error {
 			return nil
 		}
 		e.c.requestsFailed.Add(1)
-		if n > 0 || attempt == writeAttempts {
+		if n > 0 || attempt == writeAttempts || errors.Is(err, nonblock.ErrFull) {
 			return fmt.Errorf("write (attempt %d): %w", attempt, err)
 		}
 		t := time.NewTimer(writeBackoff << (attempt - 1))
@@ -168,12 +187,13 @@ func (e *exporter) write(ctx context.Context, p []byte) error {
 
 type flusher interface{ Flush() error }
 
-// ForceFlush flushes a buffering writer; the exporter itself holds nothing.
+// ForceFlush flushes a buffering writer, and waits for the non-blocking
+// queue to be written out or ctx to end.
 func (e *exporter) ForceFlush(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("emf: flush: %w", err)
 	}
-	return e.flush()
+	return e.flush(ctx)
 }
 
 // Shutdown flushes a buffering writer and makes later Exports fail. The
@@ -185,10 +205,19 @@ func (e *exporter) Shutdown(ctx context.Context) error {
 	if e.shut.Swap(true) {
 		return nil
 	}
-	return e.flush()
+	err := e.flush(ctx)
+	if e.queue != nil {
+		_ = e.queue.Close()
+	}
+	return err
 }
 
-func (e *exporter) flush() error {
+func (e *exporter) flush(ctx context.Context) error {
+	if e.queue != nil {
+		if err := e.queue.FlushContext(ctx); err != nil {
+			return fmt.Errorf("emf: flush: %w", err)
+		}
+	}
 	f, ok := e.cfg.writer.(flusher)
 	if !ok {
 		return nil

@@ -14,12 +14,16 @@ const (
 	ReasonTooLarge         = "too_large"         // a single metric would not fit in a 1 MB line
 	ReasonWriteFailed      = "write_failed"      // the writer failed
 	ReasonCanceled         = "canceled"          // the export's context ended before the line was written
+	ReasonWriterBlocked    = "writer_blocked"    // the non-blocking queue was full: the writer is not keeping up
 )
 
 var reasons = [...]string{
 	ReasonUnmapped, ReasonNonFinite, ReasonMissingDimension, ReasonUnsupported, ReasonTooOld,
-	ReasonTooNew, ReasonNameCollision, ReasonTooLarge, ReasonWriteFailed, ReasonCanceled,
+	ReasonTooNew, ReasonNameCollision, ReasonTooLarge, ReasonWriteFailed, ReasonCanceled, ReasonWriterBlocked,
 }
+
+// Reasons returns every reason Stats.Dropped reports.
+func Reasons() []string { return append([]string(nil), reasons[:]...) }
 
 type reason int
 
@@ -34,6 +38,7 @@ const (
 	dropTooLarge
 	dropWriteFailed
 	dropCanceled
+	dropWriterBlocked
 )
 
 // Stats is the exporter's own health since it was created. A datum is one

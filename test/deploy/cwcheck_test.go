@@ -3,10 +3,18 @@ package deploy
 import (
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
 	"strings"
+	"testing"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+
+	"github.com/crawler-service/crawler/internal/metrics"
+	"github.com/crawler-service/crawler/otel/cloudwatch/cloudwatchtest"
 )
 
 // cwRef is one CloudWatch metric a file names, with its dimensions (a value
@@ -193,4 +201,139 @@ func checkLogsInsights(k known, where, query string) []string {
 		}
 	}
 	return problems
+}
+
+// deployCWRefs returns every CloudWatch metric the deployment names: the
+// alarms, the dashboard's widgets, the scaling policies and their alarms
+// (deploy/cloudwatch) and the literal metric names of deploy/terraform.
+func deployCWRefs(t testing.TB) []cwRef {
+	t.Helper()
+	root := repoRoot(t)
+	var refs []cwRef
+	paths, _ := filepath.Glob(filepath.Join(root, "deploy", "cloudwatch", "*.json"))
+	for _, path := range paths {
+		rel, _ := filepath.Rel(root, path)
+		rel = filepath.ToSlash(rel)
+		var rs []cwRef
+		var err error
+		if rel == "deploy/cloudwatch/dashboard.json" {
+			rs, err = cwDashboardRefs(rel, readFile(t, path))
+		} else {
+			rs, err = cwJSONRefs(rel, readFile(t, path))
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		refs = append(refs, rs...)
+	}
+	tfs, _ := filepath.Glob(filepath.Join(root, "deploy", "terraform", "*.tf"))
+	for _, path := range tfs {
+		rel, _ := filepath.Rel(root, path)
+		refs = append(refs, terraformCWRefs(t, filepath.ToSlash(rel), readFile(t, path))...)
+	}
+	if len(refs) < 20 {
+		t.Fatalf("found %d CloudWatch references in deploy/, too few: has the reader stopped seeing them?", len(refs))
+	}
+	return refs
+}
+
+// terraformCWRefs reads the blocks of a .tf file with a literal
+// metric_name (and literal dimensions, if any).
+func terraformCWRefs(t testing.TB, where string, src []byte) []cwRef {
+	t.Helper()
+	file, diags := hclsyntax.ParseConfig(src, where, hcl.InitialPos)
+	if diags.HasErrors() {
+		t.Fatalf("%s: %s", where, diags.Error())
+	}
+	var refs []cwRef
+	var walk func(b *hclsyntax.Body)
+	walk = func(b *hclsyntax.Body) {
+		if attr, ok := b.Attributes["metric_name"]; ok {
+			if name, ok := literalString(attr.Expr); ok {
+				r := cwRef{where: where, namespace: namespacePlaceholder, name: name, dims: map[string]string{}}
+				if d, ok := b.Attributes["dimensions"]; ok {
+					if v, diags := d.Expr.Value(nil); !diags.HasErrors() && (v.Type().IsObjectType() || v.Type().IsMapType()) {
+						for n, val := range v.AsValueMap() {
+							r.dims[n] = val.AsString()
+						}
+					}
+				}
+				refs = append(refs, r)
+			}
+		}
+		for _, sub := range b.Blocks {
+			walk(sub.Body)
+		}
+	}
+	walk(file.Body.(*hclsyntax.Body))
+	return refs
+}
+
+// datumKey is a metric name and its exact set of dimension names, sorted:
+// what CloudWatch matches an alarm, widget or policy against (with values).
+func datumKey(name string, dims []string) string {
+	return name + "{" + strings.Join(slices.Sorted(slices.Values(dims)), ",") + "}"
+}
+
+// arrivedDatums indexes what reached the fake CloudWatch: by metric name and
+// dimension names, and by the same with the values.
+func arrivedDatums(ds []cloudwatchtest.Datum) (byNames, byValues map[string]bool) {
+	byNames, byValues = map[string]bool{}, map[string]bool{}
+	for _, d := range ds {
+		var names, pairs []string
+		for _, dim := range d.Dimensions {
+			names = append(names, dim.Name)
+			pairs = append(pairs, dim.Name+"="+dim.Value)
+		}
+		byNames[datumKey(d.MetricName, names)] = true
+		byValues[datumKey(d.MetricName, pairs)] = true
+	}
+	return byNames, byValues
+}
+
+// checkRefArrived returns what is wrong with r given what arrived: its
+// metric under its exact dimension set must have arrived, and with the
+// values it names unless the metric is a histogram (whose series exist
+// only once a job of that kind ran).
+func checkRefArrived(r cwRef, byNames, byValues map[string]bool) string {
+	var names, pairs []string
+	for n, v := range r.dims {
+		names = append(names, n)
+		pairs = append(pairs, n+"="+v)
+	}
+	if !byNames[datumKey(r.name, names)] {
+		return fmt.Sprintf("%s: no datum of %s arrived", r.where, datumKey(r.name, names))
+	}
+	i := slices.IndexFunc(metrics.Table, func(d metrics.Definition) bool { return d.CloudWatchName == r.name })
+	if i >= 0 && metrics.Table[i].Kind != metrics.Histogram && !byValues[datumKey(r.name, pairs)] {
+		return fmt.Sprintf("%s: no datum of %s arrived", r.where, datumKey(r.name, pairs))
+	}
+	return ""
+}
+
+// TestCheckRefArrivedCatchesMissingSets: a widget asking for the fleet-wide
+// p99 finds nothing when only the per-Status×Method sets arrived (the
+// exporter's old behaviour), and a counter series must arrive with the
+// value asked for.
+func TestCheckRefArrivedCatchesMissingSets(t *testing.T) {
+	t.Parallel()
+	v := 1.0
+	byNames, byValues := arrivedDatums([]cloudwatchtest.Datum{
+		{MetricName: "WorkerJobDuration", Dimensions: []cloudwatchtest.Dimension{{Name: "Status", Value: "success"}, {Name: "Method", Value: "http"}}, Values: []float64{1}},
+		{MetricName: "WorkerErrors", Dimensions: []cloudwatchtest.Dimension{{Name: "ErrorType", Value: "dns"}}, Value: &v},
+	})
+	for _, tc := range []struct {
+		ref  cwRef
+		want string
+	}{
+		{cwRef{where: "p99", name: "WorkerJobDuration", dims: map[string]string{}}, "WorkerJobDuration{}"},
+		{cwRef{where: "browser", name: "WorkerJobDuration", dims: map[string]string{"Status": "failed", "Method": "browser"}}, ""},
+		{cwRef{where: "tls", name: "WorkerErrors", dims: map[string]string{"ErrorType": "tls"}}, "ErrorType=tls"},
+		{cwRef{where: "dns", name: "WorkerErrors", dims: map[string]string{"ErrorType": "dns"}}, ""},
+	} {
+		got := checkRefArrived(tc.ref, byNames, byValues)
+		if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+			t.Errorf("%s: %q, want a problem mentioning %q", tc.ref.where, got, tc.want)
+		}
+	}
 }

@@ -7,20 +7,7 @@ import (
 	"github.com/prometheus/otlptranslator"
 
 	"github.com/crawler-service/crawler/internal/metrics"
-	"github.com/crawler-service/crawler/otel"
 )
-
-// healthDefinitions describe the push exporters' own health metrics
-// (otel/health.go) in the table's terms, so files may reference them too.
-// Their reason values are open-ended and not checked.
-var healthDefinitions = []metrics.Definition{
-	{Name: otel.HealthDatumsSent, Kind: metrics.Counter, Unit: "{datum}", Attributes: []metrics.Attribute{exporterAttr}},
-	{Name: otel.HealthRequests, Kind: metrics.Counter, Unit: "{request}", Attributes: []metrics.Attribute{exporterAttr, {Key: "outcome", Values: []string{"success", "failed"}}}},
-	{Name: otel.HealthPointsDrop, Kind: metrics.Counter, Unit: "{datum}", Attributes: []metrics.Attribute{exporterAttr, {Key: "reason"}}},
-	{Name: otel.HealthBuffered, Kind: metrics.ObservableGauge, Unit: "{datum}", Attributes: []metrics.Attribute{exporterAttr}},
-}
-
-var exporterAttr = metrics.Attribute{Key: "exporter", Values: []string{otel.ExporterCloudWatch, otel.ExporterEMF}}
 
 // seriesLabels are labels every series may carry whatever its instrument:
 // the target's job and instance (service.name and service.instance.id through
@@ -65,7 +52,10 @@ func knownNames(t testing.TB) known {
 	for _, l := range append(seriesLabels, "__name__", "le") {
 		k.labels[l] = true
 	}
-	for _, d := range append(slices.Clone(metrics.Table), healthDefinitions...) {
+	// Prometheus records up itself for every target it scrapes: the alerts
+	// on a scrape job that is down or absent watch it.
+	k.prom["up"] = promSeries{def: metrics.Definition{Name: "up", Kind: metrics.ObservableGauge}, labels: map[string][]string{"job": nil, "instance": nil}}
+	for _, d := range metrics.Table {
 		k.otel[d.Name] = d
 		if d.CloudWatchName != "" {
 			k.cw[d.CloudWatchName] = d
@@ -74,9 +64,10 @@ func knownNames(t testing.TB) known {
 			}
 		}
 		typ := map[metrics.Kind]otlptranslator.MetricType{
-			metrics.Counter:         otlptranslator.MetricTypeMonotonicCounter,
-			metrics.Histogram:       otlptranslator.MetricTypeHistogram,
-			metrics.ObservableGauge: otlptranslator.MetricTypeGauge,
+			metrics.Counter:           otlptranslator.MetricTypeMonotonicCounter,
+			metrics.ObservableCounter: otlptranslator.MetricTypeMonotonicCounter,
+			metrics.Histogram:         otlptranslator.MetricTypeHistogram,
+			metrics.ObservableGauge:   otlptranslator.MetricTypeGauge,
 		}[d.Kind]
 		base, err := namer.Build(otlptranslator.Metric{Name: d.Name, Unit: d.Unit, Type: typ})
 		if err != nil {
