@@ -1,6 +1,7 @@
 package browser
 
 import (
+	"crypto/x509"
 	"fmt"
 	"log/slog"
 	"net"
@@ -84,9 +85,9 @@ type Config struct {
 	// Resolver resolves host names for the policy (net.DefaultResolver).
 	Resolver *net.Resolver
 
-	// insecureTLS makes pages accept any certificate: the tests' https
-	// servers have their own.
-	insecureTLS bool
+	// targetRoots are the roots the proxy verifies targets' certificates
+	// against (nil: the system's): the tests' https servers have their own.
+	targetRoots *x509.CertPool
 
 	// MeterProvider receives the browser's health instruments (none).
 	MeterProvider metric.MeterProvider

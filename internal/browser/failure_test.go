@@ -13,6 +13,7 @@ import (
 	"github.com/crawler-service/crawler/internal/crawler"
 	"github.com/crawler-service/crawler/internal/dnstest"
 	"github.com/crawler-service/crawler/internal/fetch"
+	"github.com/crawler-service/crawler/internal/metrics"
 	"github.com/crawler-service/crawler/internal/netguard"
 	"github.com/crawler-service/crawler/internal/porttest"
 )
@@ -135,14 +136,14 @@ func TestFailures(t *testing.T) {
 		// The leak page: an iframe, a script and a fetch refused by routes
 		// (its image is refused as an image); the socket and the redirect
 		// by the proxy; the localhost page by its route.
-		if n := sum(t, reader, MetricRequestsBlocked, ""); n < 6 {
-			t.Errorf("%s = %d, want at least 6", MetricRequestsBlocked, n)
+		if n := sum(t, reader, metrics.BrowserRequestsBlocked.Name, ""); n < 6 {
+			t.Errorf("%s = %d, want at least 6", metrics.BrowserRequestsBlocked.Name, n)
 		}
-		if n := sum(t, reader, MetricLaunches, ""); n != 1 {
-			t.Errorf("%s = %d, want 1: no failure above needs a relaunch", MetricLaunches, n)
+		if n := sum(t, reader, metrics.BrowserLaunches.Name, ""); n != 1 {
+			t.Errorf("%s = %d, want 1: no failure above needs a relaunch", metrics.BrowserLaunches.Name, n)
 		}
-		if n := sum(t, reader, MetricPagesOpen, ""); n != 0 {
-			t.Errorf("%s = %d, want 0", MetricPagesOpen, n)
+		if n := sum(t, reader, metrics.BrowserPagesOpen.Name, ""); n != 0 {
+			t.Errorf("%s = %d, want 0", metrics.BrowserPagesOpen.Name, n)
 		}
 	})
 }

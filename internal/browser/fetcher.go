@@ -9,13 +9,14 @@ import (
 
 	"github.com/crawler-service/crawler/internal/crawler"
 	"github.com/crawler-service/crawler/internal/fetch"
+	"github.com/crawler-service/crawler/internal/metrics"
 )
 
 // Fetcher renders pages in headless Chromium. It is safe for concurrent
 // use; make one per process, so all jobs share one browser.
 type Fetcher struct {
 	cfg   Config
-	m     *instruments
+	m     *metrics.Browser
 	log   *slog.Logger
 	slots chan struct{} // one per open page
 
@@ -43,7 +44,7 @@ func New(cfg Config) (*Fetcher, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
-	m, err := newInstruments(cfg.MeterProvider)
+	m, err := metrics.NewBrowser(cfg.MeterProvider)
 	if err != nil {
 		return nil, err
 	}
@@ -180,7 +181,7 @@ func (f *Fetcher) lose(inst *instance, reason string) {
 	if inst.closing.Load() || !inst.lost.CompareAndSwap(false, true) {
 		return
 	}
-	f.m.crash(reason)
+	f.m.Lost(context.Background(), reason)
 	f.log.Warn("browser lost; the next job relaunches it", "reason", reason)
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -218,7 +219,7 @@ func (f *Fetcher) isClosed() bool {
 	return f.closed
 }
 
-func (f *Fetcher) blockedRequest() { f.m.blocked.Add(context.Background(), 1) }
+func (f *Fetcher) blockedRequest() { f.m.RequestBlocked(context.Background()) }
 
 // Close stops the browser, its driver and proxy, and waits until they are
 // gone, with any launch under way. Jobs still running fail; the worker

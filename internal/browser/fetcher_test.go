@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/crawler-service/crawler/internal/httpfetch"
+	"github.com/crawler-service/crawler/internal/metrics"
 	"github.com/crawler-service/crawler/internal/netguard"
 )
 
@@ -67,11 +68,11 @@ func TestScriptPages(t *testing.T) {
 	t.Cleanup(func() {
 		// Cleanups run last-in first-out: this one runs before the Fetcher
 		// closes, after the subtests.
-		if n := sum(t, reader, MetricLaunches, ""); n != 1 {
-			t.Errorf("%s = %d, want 1: one browser for every job", MetricLaunches, n)
+		if n := sum(t, reader, metrics.BrowserLaunches.Name, ""); n != 1 {
+			t.Errorf("%s = %d, want 1: one browser for every job", metrics.BrowserLaunches.Name, n)
 		}
-		if n := sum(t, reader, MetricPagesOpen, ""); n != 0 {
-			t.Errorf("%s = %d after the jobs, want 0", MetricPagesOpen, n)
+		if n := sum(t, reader, metrics.BrowserPagesOpen.Name, ""); n != 0 {
+			t.Errorf("%s = %d after the jobs, want 0", metrics.BrowserPagesOpen.Name, n)
 		}
 	})
 }
@@ -90,7 +91,9 @@ func TestWaitStrategies(t *testing.T) {
 		// Long enough that reading the page after load never meets the
 		// items, even on a loaded machine (400 ms did, once, in CI).
 		{WaitLoad, "5000", 0},
-		{WaitNetworkIdle, "400", 3},
+		// Networkidle waits for 500 ms without requests: the items' fetch
+		// must start well inside that, even when the machine is busy.
+		{WaitNetworkIdle, "150", 3},
 		{WaitSelector, "400", 3},
 	}
 	for _, tt := range tests {
@@ -157,7 +160,8 @@ func TestResourcesBlocked(t *testing.T) {
 // seen from the server.
 func TestConcurrencyBoundsPages(t *testing.T) {
 	t.Parallel()
-	site, peak := newSlowSite(t, 300*time.Millisecond)
+	// Slow enough that two jobs' loads overlap even on a busy machine.
+	site, peak := newSlowSite(t, time.Second)
 	f, _ := newTestFetcher(t, Config{Concurrency: 2})
 	errs := make(chan error, 6)
 	for range 6 {

@@ -2,6 +2,7 @@ package browser
 
 import (
 	"context"
+	"crypto/x509"
 	"fmt"
 	"net"
 	"net/http"
@@ -21,6 +22,7 @@ import (
 
 	"github.com/crawler-service/crawler/internal/dnstest"
 	"github.com/crawler-service/crawler/internal/fetch"
+	"github.com/crawler-service/crawler/internal/metrics"
 	"github.com/crawler-service/crawler/internal/netguard"
 	"github.com/crawler-service/crawler/internal/rank"
 )
@@ -302,7 +304,7 @@ func sum(t testing.TB, r *sdkmetric.ManualReader, name, reason string) int64 {
 				t.Fatalf("%s is %T, want an int64 sum", name, m.Data)
 			}
 			for _, dp := range s.DataPoints {
-				if v, _ := dp.Attributes.Value(AttrReason); reason == "" || v.AsString() == reason {
+				if v, _ := dp.Attributes.Value(metrics.AttrBrowserLoss); reason == "" || v.AsString() == reason {
 					total += dp.Value
 				}
 			}
@@ -369,4 +371,14 @@ func newSlowSite(t testing.TB, d time.Duration) (string, func() int64) {
 	}))
 	t.Cleanup(srv.Close)
 	return srv.URL + "/", peak.Load
+}
+
+// testRoots trusts the certificate every httptest TLS server shows.
+func testRoots(t testing.TB) *x509.CertPool {
+	t.Helper()
+	srv := httptest.NewTLSServer(http.NotFoundHandler())
+	defer srv.Close()
+	roots := x509.NewCertPool()
+	roots.AddCert(srv.Certificate())
+	return roots
 }

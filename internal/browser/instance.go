@@ -69,7 +69,7 @@ func (f *Fetcher) launch() (_ *instance, err error) {
 		return nil, fmt.Errorf("browser: start driver in %s (run scripts/install-browser.sh): %w", f.cfg.DriverPath, err)
 	}
 	inst.proxy, err = startProxy(proxyConfig{policy: f.cfg.Policy, resolver: f.cfg.Resolver, onBlocked: f.blockedRequest,
-		maxDoc: f.cfg.MaxBytes, maxPage: f.cfg.MaxPageBytes})
+		maxDoc: f.cfg.MaxBytes, maxPage: f.cfg.MaxPageBytes, targetRoots: f.cfg.targetRoots})
 	if err != nil {
 		return nil, err
 	}
@@ -94,7 +94,7 @@ func (f *Fetcher) launch() (_ *instance, err error) {
 	if inst.probe, err = inst.browser.NewContext(); err != nil {
 		return nil, fmt.Errorf("browser: new context: %w", err)
 	}
-	f.m.launches.Add(context.Background(), 1)
+	f.m.Launched(context.Background())
 	f.log.Info("browser launched", "executable", f.cfg.ExecutablePath, "version", inst.browser.Version(), "driver_pid", inst.pw.Pid())
 	return inst, nil
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/crawler-service/crawler/internal/crawler"
+	"github.com/crawler-service/crawler/internal/metrics"
 )
 
 // hangSite serves a page that never finishes and says when a request for
@@ -137,11 +138,11 @@ func TestLostBrowserRelaunches(t *testing.T) {
 			if r := rankPage(t, got, "target"); r.rank != 4 {
 				t.Fatalf("next job: rank %d, want 4", r.rank)
 			}
-			if n := sum(t, reader, MetricCrashes, tt.wantReason); n != 1 {
-				t.Errorf("%s{reason=%s} = %d, want 1", MetricCrashes, tt.wantReason, n)
+			if n := sum(t, reader, metrics.BrowserCrashes.Name, tt.wantReason); n != 1 {
+				t.Errorf("%s{reason=%s} = %d, want 1", metrics.BrowserCrashes.Name, tt.wantReason, n)
 			}
-			if n := sum(t, reader, MetricLaunches, ""); n != 2 {
-				t.Errorf("%s = %d, want 2", MetricLaunches, n)
+			if n := sum(t, reader, metrics.BrowserLaunches.Name, ""); n != 2 {
+				t.Errorf("%s = %d, want 2", metrics.BrowserLaunches.Name, n)
 			}
 			assertGone(t, old)
 		})

@@ -18,6 +18,13 @@ func (s *session) meter(resp *http.Response, doc bool) error {
 	if err := s.overErr(); err != nil {
 		return err
 	}
+	if resp.StatusCode == http.StatusSwitchingProtocols {
+		// A WebSocket: what the target sends counts as it comes.
+		if rwc, ok := resp.Body.(io.ReadWriteCloser); ok {
+			resp.Body = &meteredConn{ReadWriteCloser: rwc, s: s}
+		}
+		return nil
+	}
 	if !hasBody(resp) {
 		return nil
 	}
@@ -99,6 +106,23 @@ func (b *meteredBody) Read(p []byte) (int, error) {
 }
 
 func (b *meteredBody) Close() error { return b.c.Close() }
+
+// meteredConn is an upgraded connection (a WebSocket) whose reads, what
+// the target sends, spend the session's budget.
+type meteredConn struct {
+	io.ReadWriteCloser
+	s *session
+}
+
+func (c *meteredConn) Read(p []byte) (int, error) {
+	n, err := c.ReadWriteCloser.Read(p)
+	if n > 0 {
+		if over := c.s.spend(n); over != nil {
+			return 0, over
+		}
+	}
+	return n, err
+}
 
 func docTooLarge(resp *http.Response, limit int64) error {
 	return crawler.Errorf(crawler.ErrTooLarge, "browser: document %s is more than %d bytes: %w",

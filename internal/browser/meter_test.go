@@ -92,7 +92,7 @@ func TestSessionBudget(t *testing.T) {
 				overs = append(overs, err)
 				mu.Unlock()
 			})
-			client := proxyClient(t, s, nil)
+			client := proxyClient(t, s)
 			var resp *http.Response
 			var body []byte
 			var readErr error

@@ -2,6 +2,8 @@ package browser
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -47,6 +49,7 @@ type guardProxy struct {
 	onBlocked func()
 	maxDoc    int64
 	maxPage   int64
+	cert      tls.Certificate // shown to Chromium in intercepted tunnels
 
 	ln   net.Listener // the browser-wide proxy: refuses all, as no job owns it
 	base *http.Server
@@ -64,9 +67,15 @@ type proxyConfig struct {
 	onBlocked func()
 	// maxDoc and maxPage are each session's byte budget.
 	maxDoc, maxPage int64
+	// targetRoots verify targets' certificates (nil: the system's roots).
+	targetRoots *x509.CertPool
 }
 
 func startProxy(cfg proxyConfig) (*guardProxy, error) {
+	cert, err := interceptCert()
+	if err != nil {
+		return nil, err
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, fmt.Errorf("browser: proxy listen: %w", err)
@@ -79,19 +88,24 @@ func startProxy(cfg proxyConfig) (*guardProxy, error) {
 		onBlocked: cfg.onBlocked,
 		maxDoc:    cfg.maxDoc,
 		maxPage:   cfg.maxPage,
+		cert:      cert,
 		ln:        ln,
 		sessions:  make(map[*session]struct{}),
 	}
+	// Targets' certificates are verified here, for Chromium (intercept.go).
+	targetTLS := &tls.Config{MinVersion: tls.VersionTLS12, RootCAs: cfg.targetRoots}
 	p.direct = p.reverseProxy(&http.Transport{
-		Proxy:       nil, // never HTTP_PROXY: the dialer is the guard
-		DialContext: p.dialer.DialContext,
+		Proxy:           nil, // never HTTP_PROXY: the dialer is the guard
+		DialContext:     p.dialer.DialContext,
+		TLSClientConfig: targetTLS,
 	})
 	p.chained = p.reverseProxy(&http.Transport{
 		// The job's upstream, chosen and its target checked in
 		// session.forward; net/http sends the URL's user info to it as
 		// Proxy-Authorization.
-		Proxy:       func(r *http.Request) (*url.URL, error) { return reqStateFrom(r.Context()).upstream, nil },
-		DialContext: p.plain.DialContext,
+		Proxy:           func(r *http.Request) (*url.URL, error) { return reqStateFrom(r.Context()).upstream, nil },
+		DialContext:     p.plain.DialContext,
+		TLSClientConfig: targetTLS,
 	})
 	// Chromium hanging up mid-body is routine when a page closes.
 	p.base = &http.Server{Handler: http.HandlerFunc(refuseUnowned), ReadHeaderTimeout: 10 * time.Second, ErrorLog: quietLog}
@@ -135,6 +149,10 @@ func (p *guardProxy) reverseProxy(t *http.Transport) *httputil.ReverseProxy {
 // dropping a header only the proxy may set.
 func modifyResponse(resp *http.Response) error {
 	resp.Header.Del(proxyErrorHeader)
+	// A target's challenge would make the job's context answer with the
+	// credentials it has, the session's (auth.go); the crawler never logs
+	// in, so the challenge goes no further.
+	resp.Header.Del("WWW-Authenticate")
 	rs := reqStateFrom(resp.Request.Context())
 	if rs.upstream != nil && resp.StatusCode == http.StatusProxyAuthRequired {
 		return crawler.Errorf(crawler.ErrProxy, "browser: proxy %s refused the request: %s", rs.upstream.Host, resp.Status)
@@ -209,6 +227,8 @@ func dialErrorType(err error) crawler.ErrorType {
 		return crawler.ErrDNS
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
 		return crawler.ErrTimeout
+	case isTLSFailure(err):
+		return crawler.ErrTLS
 	case strings.Contains(err.Error(), "server response headers exceeded"):
 		// net/http's only signal for headers past MaxResponseHeaderBytes.
 		return crawler.ErrTooLarge

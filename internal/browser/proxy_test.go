@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"cmp"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"io"
@@ -42,6 +43,9 @@ func startTestSession(t *testing.T, cfg proxyConfig, upstream func(*url.URL) (*u
 	if cfg.resolver == nil {
 		cfg.resolver = dnstest.Start(t, nil).Resolver()
 	}
+	if cfg.targetRoots == nil {
+		cfg.targetRoots = testRoots(t)
+	}
 	def := Config{}.withDefaults()
 	cfg.maxDoc, cfg.maxPage = cmp.Or(cfg.maxDoc, def.MaxBytes), cmp.Or(cfg.maxPage, def.MaxPageBytes)
 	cfg.onBlocked = func() { blocked.Add(1) }
@@ -57,12 +61,13 @@ func startTestSession(t *testing.T, cfg proxyConfig, upstream func(*url.URL) (*u
 	return s, &blocked
 }
 
-// proxyClient is a client of session p that has its credentials, as the
-// job's browser context does.
-func proxyClient(t *testing.T, p *session, roots *tls.Config) *http.Client {
+// proxyClient is a client of session p that has its credentials and takes
+// the proxy's certificate in the tunnels it intercepts, as the job's
+// browser context does.
+func proxyClient(t *testing.T, p *session) *http.Client {
 	t.Helper()
 	proxy := &url.URL{Scheme: "http", Host: p.addr(), User: url.UserPassword(sessionUser, p.secret)}
-	tr := &http.Transport{Proxy: http.ProxyURL(proxy), TLSClientConfig: roots}
+	tr := &http.Transport{Proxy: http.ProxyURL(proxy), TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}
 	t.Cleanup(tr.CloseIdleConnections)
 	return &http.Client{Transport: tr, Timeout: 10 * time.Second}
 }
@@ -102,8 +107,7 @@ func TestProxy(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			p, blocked := startTestProxy(t)
-			roots := &tls.Config{RootCAs: secure.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs}
-			resp, err := proxyClient(t, p, roots).Get(tt.url)
+			resp, err := proxyClient(t, p).Get(tt.url)
 			if tt.wantStatus == 0 {
 				if err == nil {
 					resp.Body.Close()
@@ -197,5 +201,34 @@ func TestProxyNeedsAbsoluteURL(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusBadRequest {
 		t.Fatalf("status %d, want 400", resp.StatusCode)
+	}
+}
+
+// TestInterceptVerifiesTargets: inside an intercepted tunnel the proxy
+// checks the target's certificate for Chromium; one it cannot verify ends
+// the request as a tls failure, and the target sees no request.
+func TestInterceptVerifiesTargets(t *testing.T) {
+	t.Parallel()
+	var hits atomic.Int64
+	secure := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		fmt.Fprint(w, "secure")
+	}))
+	t.Cleanup(secure.Close)
+	s, _ := startTestSession(t, proxyConfig{targetRoots: x509.NewCertPool()}, nil, nil)
+	resp, err := proxyClient(t, s).Get(secure.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadGateway || resp.Header.Get(proxyErrorHeader) != string(crawler.ErrTLS) {
+		t.Errorf("status %d, %s %q; want 502, %q", resp.StatusCode, proxyErrorHeader, resp.Header.Get(proxyErrorHeader), crawler.ErrTLS)
+	}
+	u, _ := url.Parse(secure.URL)
+	if why := s.refusal(authority(u)); crawler.TypeOf(why) != crawler.ErrTLS {
+		t.Errorf("refusal %v, want type tls", why)
+	}
+	if n := hits.Load(); n != 0 {
+		t.Errorf("the target served %d requests, want none", n)
 	}
 }

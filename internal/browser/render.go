@@ -36,15 +36,15 @@ func (f *Fetcher) openJob(ctx context.Context, inst *instance, req fetch.Request
 		AcceptDownloads: playwright.Bool(false),
 		// Service workers' requests pass no route.
 		ServiceWorkers: playwright.ServiceWorkerPolicyBlock,
+		// The session shows its own certificate in the https tunnels it
+		// intercepts, having verified the target's (intercept.go).
+		IgnoreHttpsErrors: playwright.Bool(true),
 		// The context answers the session's 407 with its credentials.
 		Proxy: &playwright.Proxy{Server: "http://" + j.sess.addr(),
 			Username: playwright.String(sessionUser), Password: playwright.String(j.sess.secret)},
 	}
 	if f.cfg.UserAgent != "" {
 		opts.UserAgent = playwright.String(f.cfg.UserAgent)
-	}
-	if f.cfg.insecureTLS {
-		opts.IgnoreHttpsErrors = playwright.Bool(true)
 	}
 	if j.bctx, err = inst.browser.NewContext(opts); err != nil {
 		return nil, f.openError(inst, "open context", req.URL, err)
@@ -57,7 +57,7 @@ func (f *Fetcher) openJob(ctx context.Context, inst *instance, req fetch.Request
 		return nil, f.openError(inst, "open page", req.URL, err)
 	}
 	j.setPage(pg)
-	f.m.open.Add(context.Background(), 1)
+	f.m.PageOpened(context.Background())
 	pg.OnCrash(func(playwright.Page) {
 		j.crashed.Store(true)
 		f.lose(inst, ReasonRenderer)
@@ -77,7 +77,7 @@ func (f *Fetcher) closeJob(j *jobState) {
 		_ = j.bctx.Close()
 	}
 	if j.page != nil {
-		f.m.open.Add(context.Background(), -1)
+		f.m.PageClosed(context.Background())
 	}
 	j.sess.close()
 }

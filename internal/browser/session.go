@@ -44,6 +44,11 @@ type session struct {
 	tunnels  map[net.Conn]struct{}
 	closed   bool
 	wg       sync.WaitGroup // the server, handlers and tunnels
+
+	// https serves the requests inside the tunnels the session
+	// intercepts (intercept.go); httpsLn hands it their connections.
+	https   *http.Server
+	httpsLn *connListener
 }
 
 // newSession starts a job's session. upstream is the job's proxy rule (nil:
@@ -57,6 +62,7 @@ func (p *guardProxy) newSession(upstream func(*url.URL) (*url.URL, error), onOve
 	s := &session{p: p, ln: ln, secret: newSecret(), upstream: upstream, onOver: onOver,
 		refusals: make(map[string]error), docs: make(map[string]error), tunnels: make(map[net.Conn]struct{})}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
+	s.https, s.httpsLn = s.newInterceptServer(p.cert), newConnListener(ln.Addr())
 	s.srv = &http.Server{
 		Handler:           s,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -72,7 +78,8 @@ func (p *guardProxy) newSession(upstream func(*url.URL) (*url.URL, error), onOve
 	}
 	p.sessions[s] = struct{}{}
 	p.mu.Unlock()
-	s.wg.Go(func() { _ = s.srv.Serve(ln) }) // ends with ErrServerClosed at close
+	s.wg.Go(func() { _ = s.srv.Serve(ln) })          // ends with ErrServerClosed at close
+	s.wg.Go(func() { _ = s.https.Serve(s.httpsLn) }) // likewise
 	return s, nil
 }
 
@@ -95,6 +102,12 @@ func (s *session) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.tunnel(w, r)
 		return
 	}
+	s.forward(w, r)
+}
+
+// forward sends r, a request for an absolute URL, to its target: through
+// the job's upstream proxy or directly, its response metered.
+func (s *session) forward(w http.ResponseWriter, r *http.Request) {
 	if !r.URL.IsAbs() {
 		http.Error(w, "proxy: absolute URL required", http.StatusBadRequest)
 		return
@@ -206,14 +219,14 @@ func (s *session) refuse(w http.ResponseWriter, r *http.Request, err error) {
 	if r.Method != http.MethodConnect {
 		key = authority(r.URL)
 	}
-	s.mu.Lock()
-	if len(s.refusals) < maxRefusals {
-		s.refusals[key] = err
+	s.remember(key, err)
+	if rs := reqStateFrom(r.Context()); rs != nil && rs.doc {
+		s.mu.Lock()
+		if len(s.docs) < maxRefusals {
+			s.docs[withoutFragment(r.URL)] = err
+		}
+		s.mu.Unlock()
 	}
-	if rs := reqStateFrom(r.Context()); rs != nil && rs.doc && len(s.docs) < maxRefusals {
-		s.docs[withoutFragment(r.URL)] = err
-	}
-	s.mu.Unlock()
 	w.Header().Set(proxyErrorHeader, string(t))
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	code := http.StatusBadGateway
@@ -222,6 +235,15 @@ func (s *session) refuse(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	w.WriteHeader(code)
 	_, _ = io.WriteString(w, err.Error())
+}
+
+// remember keeps why the session refused hostport, for the job.
+func (s *session) remember(hostport string, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.refusals) < maxRefusals {
+		s.refusals[hostport] = err
+	}
 }
 
 // maxRefusals bounds what a session remembers: a page that makes
@@ -304,6 +326,7 @@ func (s *session) close() {
 	s.mu.Unlock()
 	s.cancel()
 	_ = s.srv.Close()
+	_ = s.https.Close()
 	s.wg.Wait()
 	s.p.mu.Lock()
 	delete(s.p.sessions, s)

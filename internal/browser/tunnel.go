@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"time"
 
 	"golang.org/x/net/proxy"
@@ -20,36 +21,63 @@ import (
 	"github.com/crawler-service/crawler/internal/netguard"
 )
 
-// tunnel serves CONNECT: https and WebSockets. The proxy sees only the
-// tunnel's bytes, so what a tunnel carries counts raw against the page
-// budget: compressed bodies inside it are bounded by the page's decoded
-// count in Chromium instead (watch.go).
+// tunnel serves CONNECT: https and WebSockets. The target is checked
+// before the tunnel is granted. A tunnel that opens with a TLS handshake
+// is intercepted (intercept.go): the requests inside it are forwarded and
+// metered as plain HTTP ones are. Any other (ws:// through the proxy, or a
+// client that waits for the server to speak) is passed on as it is, its
+// raw bytes counted against the page budget.
 func (s *session) tunnel(w http.ResponseWriter, r *http.Request) {
 	host, _, err := net.SplitHostPort(r.Host)
 	if err != nil {
 		http.Error(w, "proxy: CONNECT needs host:port", http.StatusBadRequest)
 		return
 	}
-	upstream, err := s.dialTarget(r.Context(), host, r.Host)
-	if err != nil {
+	if err := s.checkTarget(r.Context(), host, r.Host); err != nil {
 		s.refuse(w, r, err)
 		return
 	}
 	client, buf, err := http.NewResponseController(w).Hijack()
 	if err != nil {
-		upstream.Close()
 		http.Error(w, "proxy: cannot hijack", http.StatusInternalServerError)
 		return
 	}
-	if !s.track(client, upstream) {
+	// Tracked from here, the tunnel is cut when the session closes or
+	// goes over budget, intercepted or not.
+	if !s.track(client) {
 		client.Close()
+		return
+	}
+	if _, err := client.Write([]byte("HTTP/1.1 200 Connection established\r\n\r\n")); err != nil {
+		s.untrack(client)
+		return
+	}
+	isTLS, err := peekTLS(client, buf.Reader, tunnelPeekTimeout)
+	switch {
+	case err != nil && !errors.Is(err, os.ErrDeadlineExceeded):
+		s.untrack(client)
+		return
+	case isTLS:
+		s.intercept(client, buf.Reader, r.Host)
+		return
+	}
+	// The request's context ended with the hijack; the session's ends
+	// at its close.
+	upstream, err := s.dialTarget(s.ctx, host, r.Host)
+	if err != nil {
+		if crawler.TypeOf(err) == crawler.ErrBlocked {
+			s.p.onBlocked()
+		}
+		s.remember(r.Host, err)
+		s.untrack(client)
+		return
+	}
+	if !s.track(upstream) {
 		upstream.Close()
+		s.untrack(client)
 		return
 	}
 	defer s.untrack(client, upstream)
-	if _, err := client.Write([]byte("HTTP/1.1 200 Connection established\r\n\r\n")); err != nil {
-		return
-	}
 	done := make(chan struct{}, 2)
 	go func() {
 		// Bytes Chromium sent after CONNECT may already sit in buf.
@@ -70,6 +98,22 @@ func (s *session) tunnel(w http.ResponseWriter, r *http.Request) {
 	<-done
 	<-done
 }
+
+// checkTarget refuses a tunnel to hostport that the policy would refuse
+// (every address host resolves to must pass: whoever dials next may pick
+// any), or whose upstream proxy cannot be chosen.
+func (s *session) checkTarget(ctx context.Context, host, hostport string) error {
+	up, err := s.chooseUpstream(ctx, &url.URL{Scheme: "https", Host: hostport})
+	if err != nil || up != nil {
+		return err // chooseUpstream checked the target of a proxied tunnel
+	}
+	return s.p.checkHost(ctx, host)
+}
+
+// tunnelPeekTimeout bounds the wait for a tunnel's first byte: Chromium
+// sends its TLS handshake at once; a client still silent after it gets a
+// plain tunnel.
+const tunnelPeekTimeout = time.Second
 
 // spendingReader counts a tunnel's bytes against the page budget.
 type spendingReader struct {

@@ -2,7 +2,6 @@ package browser
 
 import (
 	"context"
-	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -206,8 +205,7 @@ func TestSessionUpstream(t *testing.T) {
 			// Not parallel: the upstream's record is shared.
 			before := len(up.requests())
 			s, _ := startTestSession(t, proxyConfig{}, viaProxy(tt.proxy), nil)
-			roots := &tls.Config{RootCAs: secure.Client().Transport.(*http.Transport).TLSClientConfig.RootCAs}
-			resp, err := proxyClient(t, s, roots).Get(tt.url)
+			resp, err := proxyClient(t, s).Get(tt.url)
 			var body []byte
 			if err == nil {
 				body, _ = io.ReadAll(resp.Body)
