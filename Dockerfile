@@ -43,18 +43,21 @@ RUN npm pack --silent "playwright-core@${PLAYWRIGHT_VERSION}" \
 # --- service: api, scheduler, metric-publisher ----------------------------
 FROM debian:bookworm-slim AS service
 RUN apt-get update \
- && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ca-certificates curl tini \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ca-certificates tini \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --user-group --create-home --home-dir /home/crawler crawler
 COPY --from=build /out/crawler /usr/local/bin/crawler
 USER 10001:10001
-# The API listens on :8080; the other processes serve /healthz and /metrics on
-# METRICS_ADDR (:9464) when the prometheus exporter is on. Compose and ECS set
-# HEALTHCHECK_URL per process.
-ENV HEALTHCHECK_URL=http://127.0.0.1:8080/healthz
+# The API listens on :8080 (its /healthz says only that the process is
+# alive). Every process, the API's included, serves /healthz on
+# METRICS_ADDR (:9464) whatever the exporters: 503 once Redis has been
+# unreachable for HEALTH_REDIS_GRACE or a worker's reader is stuck; and
+# /metrics there when prometheus is on. `crawler healthcheck` reads
+# HEALTHCHECK_URL (no curl in the image).
+ENV HEALTHCHECK_URL=http://127.0.0.1:9464/healthz
 EXPOSE 8080 9464
 HEALTHCHECK --interval=15s --timeout=3s --start-period=10s --retries=3 \
-  CMD curl -fsS -o /dev/null "$HEALTHCHECK_URL" || exit 1
+  CMD ["/usr/local/bin/crawler", "healthcheck"]
 ENTRYPOINT ["/usr/bin/tini", "--", "/usr/local/bin/crawler"]
 CMD ["--process=api"]
 

@@ -204,6 +204,9 @@ func printSummary(w io.Writer, rm *metricdata.ResourceMetrics, asJSON bool) {
 					continue
 				}
 				for _, dp := range d.DataPoints {
+					if dp.Count == 0 {
+						continue // series start at zero: only what happened
+					}
 					s, _ := dp.Attributes.Value(metrics.AttrStatus)
 					me, _ := dp.Attributes.Value(metrics.AttrMethod)
 					jobs[s.AsString()+"/"+me.AsString()] += dp.Count
@@ -214,6 +217,9 @@ func printSummary(w io.Writer, rm *metricdata.ResourceMetrics, asJSON bool) {
 					continue
 				}
 				for _, dp := range d.DataPoints {
+					if dp.Value == 0 {
+						continue
+					}
 					t, _ := dp.Attributes.Value(metrics.AttrErrorType)
 					errs[t.AsString()] += dp.Value
 				}

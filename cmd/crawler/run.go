@@ -36,6 +36,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return runVersion(args[1:], stdout, stderr)
 		case "crawl":
 			return runCrawl(ctx, args[1:], getenv, stdout, stderr)
+		case "healthcheck":
+			return runHealthcheck(ctx, args[1:], getenv, stdout, stderr)
 		}
 	}
 	fs := flag.NewFlagSet("crawler", flag.ContinueOnError)
@@ -45,6 +47,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		fmt.Fprintf(stderr, `Usage:
   crawler [--process=NAME]     run the service (NAME: %s; default all)
   crawler crawl [flags] URL... crawl URLs once and print the results
+  crawler healthcheck [URL]    exit 0 if the process at URL is healthy, 1 if not
   crawler version              print the version
 
 Configuration comes from the environment; see README.md.
@@ -60,7 +63,7 @@ Flags:
 		return errUsage
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "crawler: unexpected argument %q: valid commands are crawl, version\n", fs.Arg(0))
+		fmt.Fprintf(stderr, "crawler: unexpected argument %q: valid commands are crawl, healthcheck, version\n", fs.Arg(0))
 		return errUsage
 	}
 	cfg, err := config.Load(*process, getenv)

@@ -55,7 +55,7 @@ func TestCommandLineErrors(t *testing.T) {
 	}{
 		{"unknown flag", []string{"--bogus"}, nil, 2, "flag provided but not defined"},
 		{"unknown process", []string{"--process=crawl"}, nil, 2, "api, worker, scheduler, metric-publisher, all"},
-		{"stray argument", []string{"serve"}, nil, 2, "valid commands are crawl, version"},
+		{"stray argument", []string{"serve"}, nil, 2, "valid commands are crawl, healthcheck, version"},
 		{"worker without redis", []string{"--process=worker"}, nil, 2, "REDIS_URL is required"},
 		{"bad variable", nil, map[string]string{"WORKER_CONCURRENCY": "lots"}, 2, "WORKER_CONCURRENCY"},
 		{"unknown exporter", nil, map[string]string{"OTEL_METRICS_EXPORTER": "statsd", "API_ADDR": "127.0.0.1:0"}, 2, "prometheus, cloudwatch, emf, otlp, console, none"},

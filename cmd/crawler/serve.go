@@ -16,6 +16,7 @@ import (
 
 	"github.com/crawler-service/crawler/internal/api"
 	"github.com/crawler-service/crawler/internal/config"
+	"github.com/crawler-service/crawler/internal/health"
 	"github.com/crawler-service/crawler/internal/metrics"
 	"github.com/crawler-service/crawler/internal/publisher"
 	"github.com/crawler-service/crawler/internal/queue"
@@ -33,9 +34,15 @@ import (
 //	flush metrics (fresh context, so the last interval reaches CloudWatch) →
 //	close fetchers (browser) → close Redis.
 func serve(ctx context.Context, cfg config.Config, getenv func(string) string, stdout, stderr io.Writer) error {
-	log := newLogger(cfg.LogFormat, stderr)
+	log, closeLog := newLogger(cfg.LogFormat, stderr)
+	defer closeLog() // last: the lines of the shutdown go out first
 	instanceID := worker.NewID()
 	log = log.With("process", cfg.Process, "instance", instanceID)
+	routeOTelErrors(log)
+	hs, err := loadHealth(cfg, getenv)
+	if err != nil {
+		return err
+	}
 
 	rdb, closeRedis, err := openRedis(ctx, cfg.RedisURL, log)
 	if err != nil {
@@ -78,16 +85,12 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, s
 			return err
 		}
 	}
-	// Otherwise a listener of its own serves /metrics when Prometheus is on,
-	// and /healthz for container health checks whenever METRICS_ADDR is set.
-	if !metricsOnAPI && (mp.PrometheusHandler() != nil || getenv("METRICS_ADDR") != "") {
-		mux := http.NewServeMux()
-		if h := mp.PrometheusHandler(); h != nil {
-			mux.Handle("GET /metrics", h)
-		}
-		mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
-		// The API's default limits: the API_* variables are the API's.
-		if err := listen(gctx, g, cfg.MetricsAddr, api.NewServer(mux, api.ServerConfig{}, log), log, "metrics"); err != nil {
+	// Otherwise a listener of its own serves /healthz for container health
+	// checks, whatever the exporters, and /metrics when Prometheus is on.
+	var checker *health.Checker
+	if !metricsOnAPI {
+		checker, err = serveHealth(gctx, g, cfg, hs, q, mp.PrometheusHandler(), getenv, log)
+		if err != nil {
 			return err
 		}
 	}
@@ -114,6 +117,9 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, s
 		}, worker.Deps{Queue: q, Jobs: f.Pipeline, Metrics: rec, Logger: log})
 		if err != nil {
 			return err
+		}
+		if checker != nil {
+			checker.WatchLoop("worker reader", w.LastLoop, hs.workerStall)
 		}
 		g.Go(func() error { return w.Run(gctx) })
 	}

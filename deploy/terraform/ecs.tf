@@ -12,7 +12,10 @@ locals {
 
   # deploy/ecs/task-definition.json is the task definition of record: a
   # deployment without Terraform registers the same file with
-  # `aws ecs register-task-definition --cli-input-json`.
+  # `aws ecs register-task-definition --cli-input-json`. Its container
+  # definition carries the healthCheck (`crawler healthcheck` against
+  # /healthz on METRICS_ADDR) and the awslogs options (mode blocking; see
+  # deploy/README.md), so both paths register the same ones.
   task_definition = jsondecode(templatefile("${path.module}/../ecs/task-definition.json", {
     execution_role_arn   = aws_iam_role.execution.arn
     task_role_arn        = aws_iam_role.task.arn

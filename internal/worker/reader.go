@@ -40,6 +40,7 @@ func (w *Worker) readLoop(ctx context.Context) {
 	)
 	idleStep := 0
 	for {
+		w.lastLoop.Store(time.Now().UnixNano())
 		n, ok := w.acquireSlots(ctx, ra.wake())
 		if !ok {
 			return

@@ -30,7 +30,8 @@ type Worker struct {
 	rec    *metrics.Worker
 	log    *slog.Logger
 
-	ran atomic.Bool
+	ran      atomic.Bool
+	lastLoop atomic.Int64 // unix nanoseconds of the reader's last round
 
 	// Set by Run before any goroutine starts.
 	jobBase  context.Context // parent of every job's context; cancelled at hard stop
@@ -66,6 +67,17 @@ func New(cfg Config, deps Deps) (*Worker, error) {
 
 // ID is the worker's id in the queue.
 func (w *Worker) ID() string { return w.cfg.ID }
+
+// LastLoop is when the reader last came round its loop, for health
+// checks; zero before Run. A live reader comes round at least once a read
+// block while idle, once a backoff while Redis fails, and whenever a slot
+// frees while busy, so a long gap means its slots are stuck.
+func (w *Worker) LastLoop() time.Time {
+	if n := w.lastLoop.Load(); n != 0 {
+		return time.Unix(0, n)
+	}
+	return time.Time{}
+}
 
 // Run reads and runs jobs until ctx ends, then shuts down and returns nil.
 // Redis being unreachable is logged and waited out, never returned.
