@@ -18,6 +18,7 @@ import (
 // composeEnv fills the variables docker-compose.ec2.yaml requires.
 var composeEnv = []string{
 	"REDIS_URL=rediss://redis.example:6379/0", "API_TOKEN=t", "AWS_REGION=eu-west-1",
+	"ALERT_WEBHOOK_URL=https://alerts.example/hook", "GRAFANA_ADMIN_PASSWORD=p",
 }
 
 func loadCompose(t *testing.T, file string) *types.Project {
@@ -49,8 +50,8 @@ func TestComposeFiles(t *testing.T) {
 		exporters string // every crawler process's OTEL_METRICS_EXPORTER
 		workers   int
 	}{
-		{"docker-compose.yaml", []string{"redis", "collector", "prometheus", "grafana", "site", "api", "worker", "scheduler", "metric-publisher"}, "otlp,emf", 2},
-		{"docker-compose.ec2.yaml", []string{"prometheus", "api", "worker", "scheduler", "metric-publisher"}, "prometheus,cloudwatch", 2},
+		{"docker-compose.yaml", []string{"redis", "collector", "prometheus", "alertmanager", "grafana", "site", "api", "worker", "scheduler", "metric-publisher"}, "otlp,emf", 2},
+		{"docker-compose.ec2.yaml", []string{"prometheus", "alertmanager", "grafana", "api", "worker", "scheduler", "metric-publisher"}, "prometheus,cloudwatch", 2},
 	} {
 		t.Run(tc.file, func(t *testing.T) {
 			t.Parallel()

@@ -20,8 +20,10 @@ var checkedFiles = []struct {
 	minRefs int
 }{
 	{"deploy/grafana/dashboards/*.json", 20},
-	{"deploy/prometheus/alerts.yaml", 9},
+	{"deploy/prometheus/alerts.yaml", 11},
+	{"deploy/prometheus/scrape.*.yaml", 1},
 	{"deploy/prometheus/alerts_test.yaml", 10},
+	{"deploy/prometheus/alerts_local_test.yaml", 10},
 	{"deploy/cloudwatch/dashboard.json", 20},
 	{"deploy/cloudwatch/alarms.json", 5},
 	{"deploy/cloudwatch/scaling-*.json", 1},
@@ -120,9 +122,9 @@ func fileProblems(k known, root, rel string, body []byte) (int, []string) {
 	switch {
 	case strings.HasPrefix(rel, "deploy/grafana/dashboards/"):
 		return grafanaProblems(k, rel, body)
-	case rel == "deploy/prometheus/alerts.yaml":
+	case rel == "deploy/prometheus/alerts.yaml" || strings.HasPrefix(rel, "deploy/prometheus/scrape."):
 		return ruleProblems(k, rel, body)
-	case rel == "deploy/prometheus/alerts_test.yaml":
+	case strings.HasPrefix(rel, "deploy/prometheus/alerts") && strings.HasSuffix(rel, "_test.yaml"):
 		return ruleTestProblems(k, rel, body)
 	case rel == "deploy/cloudwatch/dashboard.json":
 		refs, err := cwDashboardRefs(rel, body)

@@ -19,8 +19,11 @@ func TestPromtool(t *testing.T) {
 	}{
 		{"local config", []string{"check", "config", "prometheus.yaml"}, "SUCCESS"},
 		{"ec2 config", []string{"check", "config", "prometheus.ec2.yaml"}, "SUCCESS"},
-		{"rules", []string{"check", "rules", "alerts.yaml"}, "SUCCESS: 9 rules found"},
+		{"rules", []string{"check", "rules", "alerts.yaml"}, "SUCCESS: 11 rules found"},
+		{"local scrape rules", []string{"check", "rules", "scrape.local.yaml"}, "SUCCESS: 1 rules found"},
+		{"ec2 scrape rules", []string{"check", "rules", "scrape.ec2.yaml"}, "SUCCESS: 1 rules found"},
 		{"rule unit tests", []string{"test", "rules", "alerts_test.yaml"}, "SUCCESS"},
+		{"local rule unit tests", []string{"test", "rules", "alerts_local_test.yaml"}, "SUCCESS"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

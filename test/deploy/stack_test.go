@@ -78,6 +78,10 @@ func startPrometheus(t *testing.T, target string) string {
 		"scrape_interval: 15s":     "scrape_interval: 1s",
 		"evaluation_interval: 15s": "evaluation_interval: 1s",
 		"- alerts.yaml":            "- " + repoPath(t, "deploy/prometheus/alerts.yaml"),
+		"- scrape.local.yaml":      "- " + repoPath(t, "deploy/prometheus/scrape.local.yaml"),
+		// No Alertmanager here: a loopback port nobody serves, so nothing
+		// leaves the machine (alertmanager_test.go runs one).
+		`"alertmanager:9093"`: fmt.Sprintf(`"127.0.0.1:%d"`, freePort(t)),
 	})
 	dir := t.TempDir()
 	path := filepath.Join(dir, "prometheus.yaml")
