@@ -11,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/crawler-service/crawler/internal/config"
 	"github.com/crawler-service/crawler/internal/redistest"
 	"github.com/crawler-service/crawler/internal/syncbuf"
 )
@@ -158,35 +157,4 @@ func TestWorkerHealthWithEMF(t *testing.T) {
 
 	rs.Restart(t)
 	waitFor(t, 15*time.Second, func() bool { return check() == nil })
-}
-
-func TestHealthVariables(t *testing.T) {
-	t.Parallel()
-	cfg, err := config.Load(config.ProcessWorker, envOf(map[string]string{"REDIS_URL": "redis://127.0.0.1:1", "WORKER_INTERVAL_MS": "10000"}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tests := []struct {
-		env          map[string]string
-		grace, stall time.Duration
-		wantErr      string
-	}{
-		{nil, 30 * time.Second, 2*30*time.Second + 10*time.Second + 2*time.Minute, ""},
-		{map[string]string{"HEALTH_REDIS_GRACE": "1m", "HEALTH_WORKER_STALL": "10m"}, time.Minute, 10 * time.Minute, ""},
-		{map[string]string{"HEALTH_REDIS_GRACE": "30"}, 0, 0, `HEALTH_REDIS_GRACE="30": want a duration of at least 1s`},
-		{map[string]string{"HEALTH_REDIS_GRACE": "500ms"}, 0, 0, "HEALTH_REDIS_GRACE"},
-		// A job may hold its slot for 2 × CRAWL_TIMEOUT + WORKER_INTERVAL_MS = 70 s.
-		{map[string]string{"HEALTH_WORKER_STALL": "1m"}, 0, 0, `HEALTH_WORKER_STALL="1m": want a duration of at least 1m11s`},
-	}
-	for _, tt := range tests {
-		hs, err := loadHealth(cfg, envOf(tt.env))
-		switch {
-		case tt.wantErr != "":
-			if !errors.Is(err, config.ErrInvalid) || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Errorf("%v: err %v, want ErrInvalid with %q", tt.env, err, tt.wantErr)
-			}
-		case err != nil || hs.checker.RedisGrace != tt.grace || hs.workerStall != tt.stall:
-			t.Errorf("%v: %+v, %v; want grace %s, stall %s", tt.env, hs, err, tt.grace, tt.stall)
-		}
-	}
 }

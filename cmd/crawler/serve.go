@@ -39,10 +39,6 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, s
 	instanceID := worker.NewID()
 	log = log.With("process", cfg.Process, "instance", instanceID)
 	routeOTelErrors(log)
-	hs, err := loadHealth(cfg, getenv)
-	if err != nil {
-		return err
-	}
 
 	rdb, closeRedis, err := openRedis(ctx, cfg.RedisURL, log)
 	if err != nil {
@@ -89,7 +85,7 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, s
 	// checks, whatever the exporters, and /metrics when Prometheus is on.
 	var checker *health.Checker
 	if !metricsOnAPI {
-		checker, err = serveHealth(gctx, g, cfg, hs, q, mp.PrometheusHandler(), getenv, log)
+		checker, err = serveHealth(gctx, g, cfg, q, mp.PrometheusHandler(), getenv, log)
 		if err != nil {
 			return err
 		}
@@ -119,7 +115,7 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, s
 			return err
 		}
 		if checker != nil {
-			checker.WatchLoop("worker reader", w.LastLoop, hs.workerStall)
+			checker.WatchLoop("worker reader", w.LastLoop, cfg.Health.WorkerStall)
 		}
 		g.Go(func() error { return w.Run(gctx) })
 	}

@@ -44,6 +44,7 @@ type Config struct {
 	Fetch     Fetch
 	Scheduler Scheduler
 	Publisher Publisher
+	Health    Health
 }
 
 // API configures the HTTP API.
@@ -95,6 +96,16 @@ type Fetch struct {
 	// (BROWSER_MAX_PAGE_BYTES, at least MaxBodyBytes); 0: the browser's
 	// default, 5 × MaxBodyBytes.
 	BrowserMaxPageBytes int64
+}
+
+// Health bounds /healthz on the metrics listener.
+type Health struct {
+	// RedisGrace is how long Redis may go without answering before
+	// /healthz answers 503 (HEALTH_REDIS_GRACE).
+	RedisGrace time.Duration
+	// WorkerStall is how long a worker's reader may go without coming
+	// round its loop (HEALTH_WORKER_STALL).
+	WorkerStall time.Duration
 }
 
 // Scheduler configures the scheduler.
@@ -184,6 +195,14 @@ func Load(process string, getenv func(string) string) (Config, error) {
 	}
 	c.Publisher.Interval = time.Duration(r.intRange("METRIC_PUBLISH_INTERVAL_MS", 60000, 100, 86_400_000)) * time.Millisecond
 
+	// A job holds its slot for at most two method attempts (auto: HTTP,
+	// then the browser) of CRAWL_TIMEOUT each, plus WORKER_INTERVAL_MS, and
+	// the reader waits for a slot that long: the stall bound must exceed
+	// that, and by default has two minutes to spare.
+	busiest := 2*c.Fetch.Timeout + c.Worker.Interval
+	c.Health.RedisGrace = r.durationAtLeast("HEALTH_REDIS_GRACE", 30*time.Second, time.Second)
+	c.Health.WorkerStall = r.durationAtLeast("HEALTH_WORKER_STALL", busiest+2*time.Minute, busiest+time.Second)
+
 	if err := errors.Join(r.errs...); err != nil {
 		return c, fmt.Errorf("%w: %w", ErrInvalid, err)
 	}
@@ -232,6 +251,20 @@ func (r *reader) duration(name string, def time.Duration) time.Duration {
 	d, err := time.ParseDuration(v)
 	if err != nil || d <= 0 {
 		r.fail(name, "a positive duration such as 30s or 5m", v)
+		return def
+	}
+	return d
+}
+
+// durationAtLeast is duration with a floor, which the error names.
+func (r *reader) durationAtLeast(name string, def, least time.Duration) time.Duration {
+	v := r.getenv(name)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d < least {
+		r.fail(name, fmt.Sprintf("a duration of at least %s, such as %s", least, def), v)
 		return def
 	}
 	return d

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -143,5 +144,35 @@ func TestFetchProxyEnvAndPageBytes(t *testing.T) {
 	}
 	if _, err := Load(ProcessAll, env(map[string]string{"BROWSER_MAX_PAGE_BYTES": "1000"})); err == nil || !strings.Contains(err.Error(), "BROWSER_MAX_PAGE_BYTES") {
 		t.Errorf("page bytes below CRAWL_MAX_BODY_BYTES: %v, want an error", err)
+	}
+}
+
+func TestHealthVariables(t *testing.T) {
+	t.Parallel()
+	base := map[string]string{"REDIS_URL": "redis://127.0.0.1:1", "WORKER_INTERVAL_MS": "10000"}
+	tests := []struct {
+		env          map[string]string
+		grace, stall time.Duration
+		wantErr      string
+	}{
+		{nil, 30 * time.Second, 2*30*time.Second + 10*time.Second + 2*time.Minute, ""},
+		{map[string]string{"HEALTH_REDIS_GRACE": "1m", "HEALTH_WORKER_STALL": "10m"}, time.Minute, 10 * time.Minute, ""},
+		{map[string]string{"HEALTH_REDIS_GRACE": "30"}, 0, 0, `HEALTH_REDIS_GRACE="30": want a duration of at least 1s`},
+		{map[string]string{"HEALTH_REDIS_GRACE": "500ms"}, 0, 0, "HEALTH_REDIS_GRACE"},
+		// A job may hold its slot for 2 × CRAWL_TIMEOUT + WORKER_INTERVAL_MS = 70 s.
+		{map[string]string{"HEALTH_WORKER_STALL": "1m"}, 0, 0, `HEALTH_WORKER_STALL="1m": want a duration of at least 1m11s`},
+	}
+	for _, tt := range tests {
+		vars := maps.Clone(base)
+		maps.Copy(vars, tt.env)
+		c, err := Load(ProcessWorker, env(vars))
+		switch {
+		case tt.wantErr != "":
+			if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("%v: err %v, want ErrInvalid with %q", tt.env, err, tt.wantErr)
+			}
+		case err != nil || c.Health.RedisGrace != tt.grace || c.Health.WorkerStall != tt.stall:
+			t.Errorf("%v: %+v, %v; want grace %s, stall %s", tt.env, c.Health, err, tt.grace, tt.stall)
+		}
 	}
 }
