@@ -217,17 +217,5 @@ func startAlertingPrometheus(t *testing.T, bin, dir string, subs map[string]stri
 		subs["- "+rf+"\n"] = "- " + path + "\n"
 	}
 	cfg := rewrite(t, string(readRepoFile(t, "deploy/prometheus/prometheus.ec2.yaml")), subs)
-	cfgPath := filepath.Join(dir, "prometheus.yaml")
-	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	p := startProc(t, "prometheus", bin, []string{
-		"--config.file=" + cfgPath,
-		"--storage.tsdb.path=" + filepath.Join(dir, "prometheus"),
-		"--web.listen-address=" + addr,
-		"--log.level=warn",
-	}, nil)
-	waitHTTP(t, p, "http://"+addr+"/-/ready", time.Minute)
-	return "http://" + addr
+	return runPrometheus(t, bin, dir, cfg)
 }

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -38,20 +36,9 @@ func TestIncreaseSeesFirstBurst(t *testing.T) {
 	target := httptest.NewServer(mux)
 	t.Cleanup(target.Close)
 
-	dir := t.TempDir()
 	cfg := fmt.Sprintf("global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: worker\n    static_configs:\n      - targets: [%q]\n",
 		target.Listener.Addr().String())
-	if err := os.WriteFile(filepath.Join(dir, "prometheus.yaml"), []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	proc := startProc(t, "prometheus", bin, []string{
-		"--config.file=" + filepath.Join(dir, "prometheus.yaml"),
-		"--storage.tsdb.path=" + filepath.Join(dir, "data"),
-		"--web.listen-address=" + addr, "--log.level=warn",
-	}, nil)
-	waitHTTP(t, proc, "http://"+addr+"/-/ready", time.Minute)
-	prom := "http://" + addr
+	prom := runPrometheus(t, bin, t.TempDir(), cfg)
 	ctx := t.Context()
 
 	// Before any job: the zero series are there, and scraped twice.

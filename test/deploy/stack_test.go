@@ -83,20 +83,7 @@ func startPrometheus(t *testing.T, target string) string {
 		// leaves the machine (alertmanager_test.go runs one).
 		`"alertmanager:9093"`: fmt.Sprintf(`"127.0.0.1:%d"`, freePort(t)),
 	})
-	dir := t.TempDir()
-	path := filepath.Join(dir, "prometheus.yaml")
-	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	p := startProc(t, "prometheus", bin, []string{
-		"--config.file=" + path,
-		"--storage.tsdb.path=" + filepath.Join(dir, "data"),
-		"--web.listen-address=" + addr,
-		"--log.level=warn",
-	}, nil)
-	waitHTTP(t, p, "http://"+addr+"/-/ready", time.Minute)
-	return "http://" + addr
+	return runPrometheus(t, bin, t.TempDir(), cfg)
 }
 
 // rewrite replaces each key of subs in s, failing when one is absent: a
