@@ -65,29 +65,41 @@ func interceptCert() (tls.Certificate, error) {
 // tlsRecordHandshake is the first byte of a TLS connection's first record.
 const tlsRecordHandshake = 0x16
 
-// peekTLS reports whether the tunnel's first byte, waited for at most
-// timeout, opens a TLS handshake.
-func peekTLS(conn net.Conn, br *bufio.Reader, timeout time.Duration) (bool, error) {
+// peekFirst is the tunnel's first byte, waited for at most timeout.
+func peekFirst(conn net.Conn, br *bufio.Reader, timeout time.Duration) (byte, error) {
 	_ = conn.SetReadDeadline(time.Now().Add(timeout))
 	defer conn.SetReadDeadline(time.Time{})
 	b, err := br.Peek(1)
 	if err != nil {
-		return false, err
+		return 0, err
 	}
-	return b[0] == tlsRecordHandshake, nil
+	return b[0], nil
 }
 
 // interceptedConn is a tunnel Chromium opened with CONNECT authority,
 // after the CONNECT: its reads start with what the proxy's reader holds.
+// scheme is what the requests inside it are for: https, or http for a
+// ws:// WebSocket, which Chromium also tunnels.
 type interceptedConn struct {
 	net.Conn
 	r         *bufio.Reader
 	authority string
+	scheme    string
 }
 
 func (c *interceptedConn) Read(p []byte) (int, error) { return c.r.Read(p) }
 
-type authorityKey struct{}
+type tunnelKey struct{}
+
+// tunnelOf is the intercepted tunnel a connection of the session's
+// intercept servers is, or nil.
+func tunnelOf(c net.Conn) *interceptedConn {
+	if tc, ok := c.(*tls.Conn); ok {
+		c = tc.NetConn()
+	}
+	ic, _ := c.(*interceptedConn)
+	return ic
+}
 
 // connListener hands the session's intercepted connections to its https
 // server.
@@ -129,7 +141,7 @@ func (l *connListener) Close() error {
 func (l *connListener) Addr() net.Addr { return l.addr }
 
 // newInterceptServer is a session's server for the requests inside its
-// intercepted tunnels: HTTP/1.1 over the proxy's TLS. Its listener hands
+// intercepted tunnels: HTTP/1.1, over the proxy's TLS for https. Its listener hands
 // it *tls.Conn, whose handshake the server runs, so it is started with
 // Serve, not ServeTLS.
 func (s *session) newInterceptServer(cert tls.Certificate) *http.Server {
@@ -146,20 +158,24 @@ func (s *session) newInterceptServer(cert tls.Certificate) *http.Server {
 		ErrorLog:          quietLog,
 		BaseContext:       func(net.Listener) context.Context { return s.ctx },
 		ConnContext: func(ctx context.Context, c net.Conn) context.Context {
-			if tc, ok := c.(*tls.Conn); ok {
-				if ic, ok := tc.NetConn().(*interceptedConn); ok {
-					return context.WithValue(ctx, authorityKey{}, ic.authority)
-				}
+			if ic := tunnelOf(c); ic != nil {
+				return context.WithValue(ctx, tunnelKey{}, ic)
 			}
 			return ctx
 		},
 	}
 }
 
-// intercept serves the tunnel to authority (host:port) as https: the
-// requests inside it are forwarded as plain HTTP ones are.
-func (s *session) intercept(client net.Conn, br *bufio.Reader, authority string) {
-	conn := tls.Server(&interceptedConn{Conn: client, r: br, authority: authority}, s.https.TLSConfig)
+// intercept serves the tunnel to authority (host:port) as https, or as
+// http when it does not open with TLS: the requests inside it are
+// forwarded as plain HTTP ones are.
+func (s *session) intercept(client net.Conn, br *bufio.Reader, authority string, isTLS bool) {
+	ic := &interceptedConn{Conn: client, r: br, authority: authority, scheme: "http"}
+	var conn net.Conn = ic
+	if isTLS {
+		ic.scheme = "https"
+		conn = tls.Server(ic, s.https.TLSConfig)
+	}
 	if !s.httpsLn.hand(conn) {
 		client.Close()
 	}
@@ -168,8 +184,8 @@ func (s *session) intercept(client net.Conn, br *bufio.Reader, authority string)
 // serveIntercepted forwards a request from inside an intercepted tunnel
 // to the tunnel's authority over https.
 func (s *session) serveIntercepted(w http.ResponseWriter, r *http.Request) {
-	authority, _ := r.Context().Value(authorityKey{}).(string)
-	if authority == "" {
+	tunnel, _ := r.Context().Value(tunnelKey{}).(*interceptedConn)
+	if tunnel == nil {
 		http.Error(w, "proxy: no tunnel", http.StatusBadRequest)
 		return
 	}
@@ -180,8 +196,8 @@ func (s *session) serveIntercepted(w http.ResponseWriter, r *http.Request) {
 	defer s.wg.Done()
 	// The target is the one the tunnel was opened to, whatever the
 	// request's Host says.
-	r.URL.Scheme, r.URL.Host = "https", authority
-	if host, port, _ := net.SplitHostPort(authority); port == "443" {
+	r.URL.Scheme, r.URL.Host = tunnel.scheme, tunnel.authority
+	if host, port, _ := net.SplitHostPort(tunnel.authority); port == map[string]string{"https": "443", "http": "80"}[tunnel.scheme] {
 		r.URL.Host = host
 		if ip := net.ParseIP(host); ip != nil && ip.To4() == nil {
 			r.URL.Host = "[" + host + "]"

@@ -18,8 +18,15 @@ func (s *session) meter(resp *http.Response, doc bool) error {
 	if err := s.overErr(); err != nil {
 		return err
 	}
+	if err := s.spend(headerBytes(resp.Header)); err != nil {
+		return err
+	}
 	if resp.StatusCode == http.StatusSwitchingProtocols {
-		// A WebSocket: what the target sends counts as it comes.
+		// A WebSocket: what the target sends counts as it comes, as
+		// sent: no extension was offered, and none may be taken.
+		if resp.Header.Get("Sec-WebSocket-Extensions") != "" {
+			return crawler.Errorf(crawler.ErrParse, "browser: proxy: a WebSocket took an extension it was not offered")
+		}
 		if rwc, ok := resp.Body.(io.ReadWriteCloser); ok {
 			resp.Body = &meteredConn{ReadWriteCloser: rwc, s: s}
 		}
@@ -106,6 +113,17 @@ func (b *meteredBody) Read(p []byte) (int, error) {
 }
 
 func (b *meteredBody) Close() error { return b.c.Close() }
+
+// headerBytes is about what a response's header takes on the wire.
+func headerBytes(h http.Header) int {
+	n := 0
+	for k, vs := range h {
+		for _, v := range vs {
+			n += len(k) + len(v) + 4
+		}
+	}
+	return n
+}
 
 // meteredConn is an upgraded connection (a WebSocket) whose reads, what
 // the target sends, spend the session's budget.

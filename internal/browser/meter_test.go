@@ -15,7 +15,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/crawler-service/crawler/internal/crawler"
 	"github.com/crawler-service/crawler/internal/fetch"
@@ -182,5 +184,79 @@ func TestTunnelBudget(t *testing.T) {
 	}
 	if err := <-over; crawler.TypeOf(err) != crawler.ErrTooLarge || !errors.Is(err, ErrOverBudget) {
 		t.Errorf("ended with %v, want too_large wrapping ErrOverBudget", err)
+	}
+}
+
+// TestWebSocketExtensionsRefused: a WebSocket's messages are counted as
+// they arrive, so none may arrive compressed: the proxy offers no
+// extension, and refuses an upgrade that takes one anyway (an outside
+// review's permessage-deflate bomb sent 1.6 MB that Chromium inflated to
+// 688 MB within a 25 MB budget).
+func TestWebSocketExtensionsRefused(t *testing.T) {
+	t.Parallel()
+	var offered atomic.Value
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		offered.Store(r.Header.Get("Sec-WebSocket-Extensions"))
+		conn, buf, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return
+		}
+		defer conn.Close()
+		fmt.Fprint(buf, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"+
+			"Sec-WebSocket-Accept: x\r\nSec-WebSocket-Extensions: permessage-deflate\r\n\r\n")
+		buf.Flush()
+		// Until the proxy, refusing, hangs up.
+		_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+		_, _ = io.Copy(io.Discard, buf)
+	}))
+	t.Cleanup(target.Close)
+	s, _ := startTestSession(t, proxyConfig{}, nil, nil)
+	conn, err := net.Dial("tcp", s.addr())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	fmt.Fprintf(conn, "GET %s/ws HTTP/1.1\r\nHost: %s\r\n%sConnection: Upgrade\r\nUpgrade: websocket\r\n"+
+		"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"+
+		"Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits\r\n\r\n",
+		target.URL, strings.TrimPrefix(target.URL, "http://"), authHeader(s))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got, _ := offered.Load().(string); got != "" {
+		t.Errorf("the target was offered extensions %q, want none", got)
+	}
+	if resp.StatusCode != http.StatusBadGateway {
+		t.Errorf("status %d, want 502 for an upgrade that took an extension", resp.StatusCode)
+	}
+}
+
+// TestInformationalResponsesBounded: a target that answers with endless
+// 1xx responses, each with a large header, is cut after a few, as
+// too_large; their headers count against the page budget.
+func TestInformationalResponsesBounded(t *testing.T) {
+	t.Parallel()
+	target := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for range 1000 {
+			w.Header().Set("Link", strings.Repeat("x", 100<<10))
+			w.WriteHeader(http.StatusEarlyHints)
+		}
+		fmt.Fprint(w, "late")
+	}))
+	t.Cleanup(target.Close)
+	s, _ := startTestSession(t, proxyConfig{}, nil, nil)
+	resp, err := proxyClient(t, s).Get(target.URL + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadGateway || resp.Header.Get(proxyErrorHeader) != string(crawler.ErrTooLarge) {
+		t.Errorf("status %d, %s %q; want 502, %q", resp.StatusCode, proxyErrorHeader, resp.Header.Get(proxyErrorHeader), crawler.ErrTooLarge)
+	}
+	if used := s.used.Load(); used < 500<<10 {
+		t.Errorf("the session counted %d bytes for the 1xx headers it passed on, want at least 500 KB", used)
 	}
 }

@@ -133,6 +133,10 @@ func (p *guardProxy) reverseProxy(t *http.Transport) *httputil.ReverseProxy {
 			if ae := pr.In.Header.Get("Accept-Encoding"); ae != "" {
 				pr.Out.Header.Set("Accept-Encoding", fetch.AcceptEncoding)
 			}
+			// A WebSocket's messages are counted as they arrive; with
+			// permessage-deflate Chromium would inflate them past the
+			// count (16 KB on the wire, 16 MB in the page).
+			pr.Out.Header.Del("Sec-WebSocket-Extensions")
 		},
 		Transport:      t,
 		FlushInterval:  -1, // stream: pages that trickle must reach Chromium as they come

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
+	"net/textproto"
 	"net/url"
 	"sync"
 	"sync/atomic"
@@ -113,7 +115,8 @@ func (s *session) forward(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rs := &reqState{s: s, doc: isDocument(r), host: r.URL.Hostname()}
-	r = r.WithContext(context.WithValue(r.Context(), reqStateKey{}, rs))
+	ctx := httptrace.WithClientTrace(context.WithValue(r.Context(), reqStateKey{}, rs), s.informational())
+	r = r.WithContext(ctx)
 	up, err := s.chooseUpstream(r.Context(), r.URL)
 	if err != nil {
 		s.refuse(w, r, err)
@@ -125,6 +128,23 @@ func (s *session) forward(w http.ResponseWriter, r *http.Request) {
 	}
 	rs.upstream = up
 	s.p.chained.ServeHTTP(w, r)
+}
+
+// maxInformational bounds the 1xx responses a target may send before its
+// answer: net/http takes any number, and each may carry a large header.
+const maxInformational = 5
+
+// informational counts a request's 1xx responses against the page budget
+// (the proxy passes them on to Chromium) and refuses past
+// maxInformational.
+func (s *session) informational() *httptrace.ClientTrace {
+	n := 0
+	return &httptrace.ClientTrace{Got1xxResponse: func(code int, h textproto.MIMEHeader) error {
+		if n++; n > maxInformational {
+			return crawler.Errorf(crawler.ErrTooLarge, "browser: proxy: more than %d informational (1xx) responses", maxInformational)
+		}
+		return s.spend(headerBytes(http.Header(h)))
+	}}
 }
 
 // enter counts a handler in, unless the session is closing.

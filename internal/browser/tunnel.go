@@ -22,11 +22,11 @@ import (
 )
 
 // tunnel serves CONNECT: https and WebSockets. The target is checked
-// before the tunnel is granted. A tunnel that opens with a TLS handshake
-// is intercepted (intercept.go): the requests inside it are forwarded and
-// metered as plain HTTP ones are. Any other (ws:// through the proxy, or a
-// client that waits for the server to speak) is passed on as it is, its
-// raw bytes counted against the page budget.
+// before the tunnel is granted. A tunnel that opens with a TLS handshake or
+// an HTTP request is intercepted (intercept.go): the requests inside it are
+// forwarded and metered as plain HTTP ones are. A client that waits for
+// the server to speak first gets the tunnel as it is, its raw bytes
+// counted against the page budget.
 func (s *session) tunnel(w http.ResponseWriter, r *http.Request) {
 	host, _, err := net.SplitHostPort(r.Host)
 	if err != nil {
@@ -52,13 +52,14 @@ func (s *session) tunnel(w http.ResponseWriter, r *http.Request) {
 		s.untrack(client)
 		return
 	}
-	isTLS, err := peekTLS(client, buf.Reader, tunnelPeekTimeout)
+	first, err := peekFirst(client, buf.Reader, tunnelPeekTimeout)
 	switch {
 	case err != nil && !errors.Is(err, os.ErrDeadlineExceeded):
 		s.untrack(client)
 		return
-	case isTLS:
-		s.intercept(client, buf.Reader, r.Host)
+	case err == nil && (first == tlsRecordHandshake || 'A' <= first && first <= 'Z'):
+		// TLS, or an HTTP request (a ws:// WebSocket's upgrade).
+		s.intercept(client, buf.Reader, r.Host, first == tlsRecordHandshake)
 		return
 	}
 	// The request's context ended with the hijack; the session's ends

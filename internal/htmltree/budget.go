@@ -84,3 +84,10 @@ func (p *parser) afeRemove(n *html.Node) {
 	p.spend(len(p.afe))
 	p.afe.remove(n)
 }
+
+// htmlIntegrationPoint charges the search of an <annotation-xml>'s
+// attributes, which the parser repeats for every token inside it.
+func (p *parser) htmlIntegrationPoint(n *html.Node) bool {
+	p.spend(len(n.Attr))
+	return htmlIntegrationPoint(n)
+}

@@ -1282,6 +1282,7 @@ func (p *parser) inBodyEndTagFormatting(tagAtom a.Atom, tagName string) {
 	for i := 0; i < 8; i++ {
 		// Step 6. Find the formatting element.
 		var formattingElement *html.Node
+		p.spend(len(p.afe)) // crawler
 		for j := len(p.afe) - 1; j >= 0; j-- {
 			if p.afe[j].Type == scopeMarkerNode {
 				break
@@ -1419,6 +1420,7 @@ func (p *parser) inBodyEndTagFormatting(tagAtom a.Atom, tagName string) {
 
 // inBodyEndTagOther performs the "any other end tag" algorithm for inBodyIM.
 func (p *parser) inBodyEndTagOther(tagAtom a.Atom, tagName string) {
+	p.spend(len(p.oe)) // crawler
 	for i := len(p.oe) - 1; i >= 0; i-- {
 		// Two element nodes have the same tag if they have the same Data (a
 		// string-typed field). As an optimization, for common HTML tags, each
@@ -2108,7 +2110,7 @@ func parseForeignContent(p *parser) bool {
 		if b {
 			for i := len(p.oe) - 1; i >= 0; i-- {
 				n := p.oe[i]
-				if n.Namespace == "" || htmlIntegrationPoint(n) || mathMLTextIntegrationPoint(n) {
+				if n.Namespace == "" || p.htmlIntegrationPoint(n) || mathMLTextIntegrationPoint(n) {
 					p.oe = p.oe[:i+1]
 					break
 				}
@@ -2192,7 +2194,7 @@ func (p *parser) inForeignContent() bool {
 	if n.Namespace == "math" && n.DataAtom == a.AnnotationXml && p.tok.Type == html.StartTagToken && p.tok.DataAtom == a.Svg {
 		return false
 	}
-	if htmlIntegrationPoint(n) && (p.tok.Type == html.StartTagToken || p.tok.Type == html.TextToken) {
+	if p.htmlIntegrationPoint(n) && (p.tok.Type == html.StartTagToken || p.tok.Type == html.TextToken) {
 		return false
 	}
 	if p.tok.Type == html.ErrorToken {

@@ -93,6 +93,13 @@ func hostile() map[string]string {
 		"re-opened through <div>": repeatPage("<div>", distinctB, 500, "</div><div>x", 400<<10),
 		// whatwg/html#10772: one <a> with many attributes, copied per "<p>a".
 		"many-attribute <a>": "<p><a" + attrs(3000) + ">" + strings.Repeat("<p>a", 40000),
+		// Every token inside an <annotation-xml> searches its attributes
+		// for an encoding (found by an outside review: 22 s for 1 MB).
+		"annotation-xml attributes": repeatPage("<math><annotation-xml"+attrs(87381)+">", func(int) string { return "" }, 0, "</x>", 1<<20),
+		// Every unmatched end tag walks the stack of 508 open elements.
+		"end tags walking the stack": repeatPage(strings.Repeat("<span>", 508), func(int) string { return "" }, 0, "</x>", 2<<20),
+		// Every </b> walks a list of 505 formatting elements.
+		"end tags walking the list": repeatPage("", func(i int) string { return fmt.Sprintf("<i %d>", i) }, 505, "</b>", 2<<20),
 		// Repeated <body> tags each searching a list of 100,000 attributes.
 		"root merges": "<body" + attrs(100000) + ">" + strings.Repeat("<body b>", 20000),
 	}

@@ -65,14 +65,14 @@ func parseTree(ctx context.Context, page []byte) (*html.Node, error) {
 }
 
 // treeLimits is what the tree builder may spend on a page beyond its own
-// tags: copies up to 64 MB plus about what the rest of the tree of a page
-// of its size takes anyway (so a hostile page costs at most about twice
-// an ordinary page of its size), and searches and merges worth a few
-// tenths of a second. Ordinary pages stay far below both: of 111,181
-// HTML pages of documentation on the development machine, the costliest
-// used 0.03 % of its copy limit and 0.06 % of its step limit.
+// tags: copies of elements up to 16 MB plus 4 bytes per byte of page, and
+// searches and merges worth a second or so at most. A hostile page of
+// 5 MB may so cost 36 MB of copies on top of its tree. Ordinary pages stay
+// far below both: of 111,181 HTML pages of documentation on the
+// development machine, the costliest used about 16 KB of copies and
+// 0.6 % of the step limit.
 func treeLimits(pageBytes int) htmltree.Limits {
-	return htmltree.Limits{CopyBytes: 64<<20 + 16*pageBytes, Steps: 1<<27 + 64*pageBytes}
+	return htmltree.Limits{CopyBytes: 16<<20 + 4*pageBytes, Steps: 1<<26 + 16*pageBytes}
 }
 
 // doctypeName is the span of the name in the doctype that sets the
