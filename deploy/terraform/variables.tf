@@ -64,9 +64,9 @@ variable "max_workers" {
 }
 
 variable "scaling_mode" {
-  description = "target_tracking on QueueBacklogPerWorker (default), or step on QueueWaitingJobs (the documented alternative: deploy/cloudwatch/scaling-step.json)."
+  description = "step on QueueWaitingJobs (default: deploy/cloudwatch/scaling-step.json), or target_tracking on QueueBacklogPerWorker; docs/autoscaling.md says why step is the default."
   type        = string
-  default     = "target_tracking"
+  default     = "step"
   validation {
     condition     = contains(["target_tracking", "step"], var.scaling_mode)
     error_message = "scaling_mode must be target_tracking or step."

@@ -38,7 +38,7 @@ func TestReadDeployed(t *testing.T) {
 		got.MetricName != c.CustomizedMetricSpecification.MetricName || got.Statistic != c.CustomizedMetricSpecification.Statistic {
 		t.Errorf("target tracking %+v, file says %+v", got, c)
 	}
-	if d.Mode != scalesim.TargetTracking || d.Tracking.MinCapacity != 0 || d.Tracking.MaxCapacity < 1 {
+	if d.Mode != scalesim.StepScaling || d.Tracking.MinCapacity != 0 || d.Tracking.MaxCapacity < 1 {
 		t.Errorf("mode %q, capacity %d..%d", d.Mode, d.Tracking.MinCapacity, d.Tracking.MaxCapacity)
 	}
 
