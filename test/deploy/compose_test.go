@@ -19,6 +19,7 @@ import (
 var composeEnv = []string{
 	"REDIS_URL=rediss://redis.example:6379/0", "API_TOKEN=t", "AWS_REGION=eu-west-1",
 	"ALERT_WEBHOOK_URL=https://alerts.example/hook", "GRAFANA_ADMIN_PASSWORD=p",
+	"CRAWLER_IMAGE=123456789012.dkr.ecr.eu-west-1.amazonaws.com/crawler", "CRAWLER_VERSION=v1.0.0",
 }
 
 func loadCompose(t *testing.T, file string) *types.Project {
