@@ -5,11 +5,31 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"sync/atomic"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
 )
+
+// redisLog takes go-redis's own messages (a pool's failed dials while
+// Redis is down), which it would print as plain text with Go's log
+// package, to the structured logger: at most one a second, with the
+// count of those held back, so an outage does not flood the log.
+type redisLog struct {
+	log        *slog.Logger
+	last       atomic.Int64 // unix nanoseconds of the last line
+	suppressed atomic.Int64
+}
+
+func (r *redisLog) Printf(_ context.Context, format string, v ...any) {
+	now, last := time.Now().UnixNano(), r.last.Load()
+	if now-last < int64(time.Second) || !r.last.CompareAndSwap(last, now) {
+		r.suppressed.Add(1)
+		return
+	}
+	r.log.Warn("redis client", "detail", fmt.Sprintf(format, v...), "suppressed", r.suppressed.Swap(0))
+}
 
 // quoted is a value an error message quotes.
 var quoted = regexp.MustCompile(`"[^"]*"`)
@@ -17,6 +37,7 @@ var quoted = regexp.MustCompile(`"[^"]*"`)
 // openRedis connects to REDIS_URL, or for `all` without one starts an
 // embedded in-memory Redis. The returned stop closes what was opened.
 func openRedis(ctx context.Context, url string, log *slog.Logger) (redis.UniversalClient, func(), error) {
+	redis.SetLogger(&redisLog{log: log})
 	if url != "" {
 		opts, err := redis.ParseURL(url)
 		if err != nil {
