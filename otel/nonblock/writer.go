@@ -73,11 +73,7 @@ func (w *Writer) run() {
 	for {
 		select {
 		case p := <-w.queue:
-			if _, err := w.dst.Write(p); err != nil {
-				w.failed.Add(1)
-			} else {
-				w.written.Add(1)
-			}
+			w.put(p)
 			if len(w.queue) == 0 {
 				release()
 			}
@@ -91,17 +87,22 @@ func (w *Writer) run() {
 			for {
 				select {
 				case p := <-w.queue:
-					if _, err := w.dst.Write(p); err != nil {
-						w.failed.Add(1)
-					} else {
-						w.written.Add(1)
-					}
+					w.put(p)
 				default:
 					release()
 					return
 				}
 			}
 		}
+	}
+}
+
+// put writes p to the destination and counts it.
+func (w *Writer) put(p []byte) {
+	if _, err := w.dst.Write(p); err != nil {
+		w.failed.Add(1)
+	} else {
+		w.written.Add(1)
 	}
 }
 
