@@ -106,6 +106,7 @@ func TestNoTokenConfigured(t *testing.T) {
 		req.Header.Set("Authorization", auth)
 		rec := newRecorder()
 		h.ServeHTTP(rec, req)
+		srv.api.check(t, exchange{req: req, status: rec.Code, header: rec.Header(), body: rec.Body.Bytes()})
 		if rec.Code != http.StatusUnauthorized {
 			t.Errorf("Authorization %q with no token configured: %d, want 401", auth, rec.Code)
 		}

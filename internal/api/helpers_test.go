@@ -32,13 +32,16 @@ type env struct {
 	store *schedule.Store
 	ts    *httptest.Server
 	logs  *syncbuf.Buffer
+	api   *contract // every exchange of do is checked against it
+	open  bool      // API_AUTH=none
 }
 
 func newEnv(t *testing.T, cfg api.Config, edit ...func(*api.Deps)) *env {
 	t.Helper()
 	srv := redistest.Start(t)
 	rdb := srv.Client()
-	e := &env{srv: srv, q: queue.New(rdb, queue.Config{}), store: schedule.NewStore(rdb, ""), logs: &syncbuf.Buffer{}}
+	e := &env{srv: srv, q: queue.New(rdb, queue.Config{}), store: schedule.NewStore(rdb, ""), logs: &syncbuf.Buffer{},
+		api: openAPI(t), open: cfg.Open}
 	deps := api.Deps{
 		Jobs: e.q, Schedules: e.store,
 		Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
@@ -66,9 +69,11 @@ type response struct {
 	}
 }
 
-// do sends one request; auth "" sends no Authorization header.
+// do sends one request; auth "" sends no Authorization header. It checks
+// the request and its answer against the OpenAPI document.
 func (e *env) do(t *testing.T, method, path, auth string, body io.Reader) response {
 	t.Helper()
+	sent, body := replay(t, body)
 	req, err := http.NewRequest(method, e.ts.URL+path, body)
 	if err != nil {
 		t.Fatalf("new request: %v", err)
@@ -86,6 +91,7 @@ func (e *env) do(t *testing.T, method, path, auth string, body io.Reader) respon
 	if err != nil {
 		t.Fatalf("%s %s: read body: %v", method, path, err)
 	}
+	e.api.check(t, exchange{req: req, reqBody: sent, status: resp.StatusCode, header: resp.Header, body: b, open: e.open})
 	r := response{status: resp.StatusCode, header: resp.Header, body: b}
 	if resp.StatusCode >= 400 {
 		var env struct {

@@ -22,6 +22,9 @@ func (s *server) routes() *http.ServeMux {
 	mux.Handle("DELETE /v1/schedules/{name}", auth(s.handleDeleteSchedule()))
 	mux.Handle("GET /v1/schedules/{name}/results", auth(s.handleScheduleResults()))
 
+	// Behind the token like the rest of /v1: it is the API's whole shape.
+	mux.Handle("GET /v1/openapi.json", auth(s.handleOpenAPI()))
+
 	// Everything else, behind the token so the API's shape is not public:
 	// 405 with Allow for a known path, 404 otherwise.
 	mux.Handle("/", auth(s.handleNoRoute(mux)))
