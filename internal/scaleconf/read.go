@@ -223,4 +223,3 @@ func (m *module) alarm(b *hclsyntax.Body, e map[string]cty.Value) (scalesim.Alar
 	a.Period, a.DatapointsToAlarm = time.Duration(period)*time.Second, int(dta)
 	return a, err
 }
-

@@ -89,4 +89,3 @@ func (m *module) boolean(b *hclsyntax.Body, extra map[string]cty.Value, name str
 	}
 	return out, nil
 }
-
