@@ -61,7 +61,7 @@ func run(args []string) error {
 	}
 	rdb := redis.NewClient(&redis.Options{Addr: *addr, PoolSize: *conc + 10})
 	defer rdb.Close()
-	q := queue.New(rdb, queue.Config{Prefix: "bench"})
+	q := queue.New(rdb, queue.Config{Keys: "bench"})
 	ctx := context.Background()
 	if err := q.Ping(ctx); err != nil {
 		return err

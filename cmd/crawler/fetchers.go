@@ -96,7 +96,7 @@ func sharedHostLimiter(cfg config.Config, rdb redis.UniversalClient, owner strin
 		return nil, nil
 	}
 	l, err := hostlimit.New(rdb, hostlimit.Config{
-		Prefix: "crawler", Concurrency: c.PerHostConcurrency, Gap: c.PerHostGap,
+		Keys: cfg.Keys, Concurrency: c.PerHostConcurrency, Gap: c.PerHostGap,
 		Lease: c.Timeout + 10*time.Second, Owner: owner,
 		Fallback: fetch.NewHostLimiter(c.PerHostConcurrency, c.PerHostGap),
 	}, log)

@@ -58,7 +58,8 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, s
 		}
 	}()
 
-	q := queue.New(rdb, queue.Config{Lease: cfg.Worker.Lease, MaxAttempts: cfg.Worker.MaxAttempts})
+	q := queue.New(rdb, queue.Config{Keys: cfg.Keys, Lease: cfg.Worker.Lease, MaxAttempts: cfg.Worker.MaxAttempts})
+	schedules := schedule.NewStore(rdb, cfg.Keys)
 	has := func(p string) bool { return cfg.Process == config.ProcessAll || cfg.Process == p }
 	g, gctx := errgroup.WithContext(ctx)
 
@@ -71,7 +72,6 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, s
 			token = newToken()
 			fmt.Fprintf(stdout, "API token (shown once): %s\n", token)
 		}
-		schedules := schedule.NewStore(rdb, "crawler")
 		deps := api.Deps{Jobs: q, Schedules: schedules, MeterProvider: mp.MeterProvider(), Logger: log}
 		if metricsOnAPI {
 			deps.Metrics = mp.PrometheusHandler()
@@ -120,7 +120,7 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, s
 		g.Go(func() error { return w.Run(gctx) })
 	}
 	if has(config.ProcessScheduler) {
-		s, err := scheduler.New(scheduler.Config{DefaultCron: cfg.Scheduler.DefaultCron}, schedule.NewStore(rdb, "crawler"), q, rdb, log)
+		s, err := scheduler.New(scheduler.Config{DefaultCron: cfg.Scheduler.DefaultCron}, schedules, q, log)
 		if err != nil {
 			return err
 		}

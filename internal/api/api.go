@@ -51,18 +51,17 @@ type Jobs interface {
 	Enqueue(ctx context.Context, reqs []queue.EnqueueRequest) ([]string, error)
 	Status(ctx context.Context, id string) (crawler.Status, error)
 	Counts(ctx context.Context) (crawler.QueueCounts, error)
-	ScheduleResults(ctx context.Context, name string, n int) ([]queue.ScheduleResult, error)
-	DeleteScheduleResults(ctx context.Context, name string) error
 	Ping(ctx context.Context) error
 }
 
-// Schedules is what the API needs of the schedule store; *schedule.Store
-// satisfies it.
+// Schedules is what the API needs of the schedule store, which owns the
+// schedules' results too; *schedule.Store satisfies it.
 type Schedules interface {
 	Put(ctx context.Context, s schedule.Schedule) (schedule.Schedule, error)
 	Get(ctx context.Context, name string) (schedule.Schedule, error)
 	List(ctx context.Context) ([]schedule.Schedule, error)
 	Delete(ctx context.Context, name string) error
+	Results(ctx context.Context, name string, n int) ([]schedule.Result, error)
 }
 
 // Deps are the API's collaborators.

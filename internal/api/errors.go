@@ -1,18 +1,13 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"strings"
-	"syscall"
 
-	"github.com/redis/go-redis/v9"
-
+	"github.com/crawler-service/crawler/internal/crawler"
 	"github.com/crawler-service/crawler/internal/queue"
 	"github.com/crawler-service/crawler/internal/schedule"
 )
@@ -71,8 +66,9 @@ func errorf(code, format string, args ...any) *Error {
 }
 
 // toError turns any error into what the client is told: the domain's
-// sentinels into their 4xx, outages into 503, anything else into a bare
-// 500 whose details stay in the server log.
+// sentinels into their 4xx, outages (crawler.ErrUnavailable, which the
+// stores mark) into 503, anything else into a bare 500 whose details stay
+// in the server log.
 func toError(err error) *Error {
 	var (
 		apiErr   *Error
@@ -100,23 +96,10 @@ func toError(err error) *Error {
 			Fields:  map[string]string{"idempotency_key": "used for a different request"}}
 	case errors.Is(err, queue.ErrBatchTooLarge):
 		return &Error{Code: codeInvalid, Message: "too many jobs", Fields: map[string]string{"jobs": fmt.Sprintf("at most %d jobs", queue.MaxBatch)}}
-	case unavailable(err):
+	case errors.Is(err, crawler.ErrUnavailable):
 		return errorf(codeUnavailable, "storage is unavailable; retry later")
 	}
 	return errorf(codeInternal, "internal error")
-}
-
-// unavailable reports whether err says Redis could not be reached or
-// cannot serve right now, rather than that something is wrong.
-func unavailable(err error) bool {
-	var ne net.Error
-	return errors.As(err, &ne) ||
-		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
-		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) ||
-		errors.Is(err, context.DeadlineExceeded) ||
-		errors.Is(err, redis.ErrClosed) || errors.Is(err, redis.ErrPoolTimeout) || errors.Is(err, redis.ErrPoolExhausted) ||
-		redis.IsLoadingError(err) || redis.IsReadOnlyError(err) || redis.IsClusterDownError(err) ||
-		redis.IsTryAgainError(err) || redis.IsMasterDownError(err) || redis.IsMaxClientsError(err) || redis.IsOOMError(err)
 }
 
 // writeError answers with err. Server-side failures are logged with the

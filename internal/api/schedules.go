@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"strconv"
 
-	"github.com/crawler-service/crawler/internal/queue"
 	"github.com/crawler-service/crawler/internal/schedule"
 )
 
@@ -103,18 +102,13 @@ func (s *server) handleDeleteSchedule() http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		// The schedule is gone either way; its results expire by
-		// themselves if this fails.
-		if err := s.deps.Jobs.DeleteScheduleResults(r.Context(), name); err != nil {
-			s.log.Warn("delete schedule results", "schedule", name, "error", err)
-		}
 		w.WriteHeader(http.StatusNoContent)
 	})
 }
 
 func (s *server) handleScheduleResults() http.Handler {
 	type response struct {
-		Results []queue.ScheduleResult `json:"results"`
+		Results []schedule.Result `json:"results"`
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		limit := defaultResults
@@ -132,13 +126,13 @@ func (s *server) handleScheduleResults() http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		results, err := s.deps.Jobs.ScheduleResults(r.Context(), sch.Name, limit)
+		results, err := s.deps.Schedules.Results(r.Context(), sch.Name, limit)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
 		if results == nil {
-			results = []queue.ScheduleResult{}
+			results = []schedule.Result{}
 		}
 		writeJSON(w, http.StatusOK, response{Results: results})
 	})

@@ -40,7 +40,7 @@ func TestScheduleCRUD(t *testing.T) {
 	}
 
 	// Results: none yet, then what a worker finished, newest first.
-	var results struct{ Results []queue.ScheduleResult }
+	var results struct{ Results []schedule.Result }
 	r = e.call(t, "GET", "/v1/schedules/nightly/results", nil, http.StatusOK, &results)
 	if len(results.Results) != 0 || string(r.body) != "{\"results\":[]}\n" {
 		t.Errorf("results before any run = %s, want an empty list", r.body)
@@ -77,7 +77,7 @@ func TestScheduleCRUD(t *testing.T) {
 	e.call(t, "GET", "/v1/schedules/nightly", nil, http.StatusNotFound, nil)
 	e.call(t, "DELETE", "/v1/schedules/nightly", nil, http.StatusNotFound, nil)
 	// Its results went with it: a new schedule of the same name starts empty.
-	if got, err := e.q.ScheduleResults(t.Context(), "nightly", 10); err != nil || len(got) != 0 {
+	if got, err := e.store.Results(t.Context(), "nightly", 10); err != nil || len(got) != 0 {
 		t.Errorf("results of the deleted schedule = %d, %v; want none", len(got), err)
 	}
 	e.call(t, "GET", "/v1/schedules", nil, http.StatusOK, &list)

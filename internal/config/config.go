@@ -13,6 +13,7 @@ import (
 	"golang.org/x/net/http/httpproxy"
 
 	"github.com/crawler-service/crawler/internal/fetch"
+	"github.com/crawler-service/crawler/internal/keyspace"
 	"github.com/crawler-service/crawler/internal/schedule"
 )
 
@@ -34,7 +35,8 @@ var ErrInvalid = errors.New("invalid configuration")
 // Config is the whole service's configuration.
 type Config struct {
 	Process         string
-	RedisURL        string // empty: all runs an embedded Redis, others refuse
+	RedisURL        string        // empty: all runs an embedded Redis, others refuse
+	Keys            keyspace.Keys // REDIS_PREFIX: names every Redis key, under "{prefix}:"
 	ShutdownTimeout time.Duration
 	MetricsAddr     string // where /metrics is served; for api and all, the API address unless set
 	LogFormat       string // json or text; empty = text on a terminal, json otherwise
@@ -126,6 +128,7 @@ func Load(process string, getenv func(string) string) (Config, error) {
 	r := reader{getenv: getenv}
 	c := Config{Process: process}
 	c.RedisURL = r.url("REDIS_URL", "redis", "rediss", "unix")
+	c.Keys = r.keys("REDIS_PREFIX")
 	c.ShutdownTimeout = r.duration("SHUTDOWN_TIMEOUT", 25*time.Second)
 	c.LogFormat = r.oneOf("LOG_FORMAT", "", "json", "text")
 
@@ -281,6 +284,19 @@ func (r *reader) boolean(name string, def bool) bool {
 		return def
 	}
 	return b
+}
+
+func (r *reader) keys(name string) keyspace.Keys {
+	v := r.getenv(name)
+	if v == "" {
+		return keyspace.Keys(keyspace.DefaultPrefix)
+	}
+	k, err := keyspace.New(v)
+	if err != nil {
+		r.fail(name, fmt.Sprintf("1 to %d characters without braces, spaces or control characters", keyspace.MaxPrefixLength), v)
+		return keyspace.Keys(keyspace.DefaultPrefix)
+	}
+	return k
 }
 
 func (r *reader) oneOf(name, def string, valid ...string) string {

@@ -18,7 +18,8 @@ func TestLoadDefaults(t *testing.T) {
 	}
 	if c.API.Addr != "127.0.0.1:8080" || c.MetricsAddr != c.API.Addr || c.Worker.Concurrency != 4 ||
 		c.Worker.HeartbeatInterval != 5*time.Minute || c.ShutdownTimeout != 25*time.Second ||
-		c.Publisher.Interval != time.Minute || c.Scheduler.DefaultCron != "*/10 * * * *" || c.Fetch.AllowPrivate {
+		c.Publisher.Interval != time.Minute || c.Scheduler.DefaultCron != "*/10 * * * *" || c.Fetch.AllowPrivate ||
+		c.Keys.Tag() != "{crawler}" {
 		t.Errorf("defaults = %+v", c)
 	}
 	w, err := Load(ProcessWorker, env(map[string]string{"REDIS_URL": "redis://localhost:6379"}))
@@ -28,9 +29,9 @@ func TestLoadDefaults(t *testing.T) {
 	if w.MetricsAddr != ":9464" {
 		t.Errorf("worker metrics addr = %q", w.MetricsAddr)
 	}
-	a, err := Load(ProcessAPI, env(map[string]string{"REDIS_URL": "redis://r:6379", "API_TOKEN": "t"}))
-	if err != nil || a.API.Addr != ":8080" {
-		t.Errorf("api = %+v, %v", a.API, err)
+	a, err := Load(ProcessAPI, env(map[string]string{"REDIS_URL": "redis://r:6379", "API_TOKEN": "t", "REDIS_PREFIX": "staging"}))
+	if err != nil || a.API.Addr != ":8080" || a.Keys.Stream() != "{staging}:stream" {
+		t.Errorf("api = %+v, keys %q, %v", a.API, a.Keys, err)
 	}
 }
 
@@ -55,6 +56,7 @@ func TestLoadRejects(t *testing.T) {
 		{"bool", ProcessAll, map[string]string{"CRAWL_ALLOW_PRIVATE": "yes please"}, []string{"CRAWL_ALLOW_PRIVATE", "true or false"}},
 		{"addr", ProcessAll, map[string]string{"API_ADDR": "8080"}, []string{"API_ADDR", "host:port"}},
 		{"redis scheme", ProcessAll, map[string]string{"REDIS_URL": "http://user:secret@h"}, []string{"REDIS_URL", "redis://"}},
+		{"redis prefix", ProcessAll, map[string]string{"REDIS_PREFIX": "a{b}"}, []string{"REDIS_PREFIX", "without braces"}},
 		{"auth", ProcessAll, map[string]string{"API_AUTH": "maybe"}, []string{"API_AUTH", "token, none"}},
 		// httpproxy would send traffic direct for these: start-up stops instead.
 		{"proxy env unparsable", ProcessAll, map[string]string{"HTTP_PROXY": "http://u:pw@127.0.0.1:3128/%zz"}, []string{"HTTP_PROXY", "proxy URL"}},

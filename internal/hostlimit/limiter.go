@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/crawler-service/crawler/internal/fetch"
+	"github.com/crawler-service/crawler/internal/keyspace"
 )
 
 //go:embed acquire.lua
@@ -23,8 +24,9 @@ var acquireScript = redis.NewScript(acquireSrc)
 
 // Config sets the shared limit.
 type Config struct {
-	// Prefix namespaces the keys: {Prefix}:host:NAME and {Prefix}:host:NAME:next.
-	Prefix string
+	// Keys names the keys: keyspace.Keys.Host and HostNext. Zero means
+	// keyspace.DefaultPrefix.
+	Keys keyspace.Keys
 	// Concurrency bounds requests in flight to one host across all workers.
 	Concurrency int
 	// Gap is the least time between two request starts to one host (0: none).
@@ -70,9 +72,6 @@ func New(rdb redis.UniversalClient, cfg Config, log *slog.Logger) (*Shared, erro
 	case cfg.Fallback == nil:
 		return nil, errors.New("hostlimit: a fallback limiter is required")
 	}
-	if cfg.Prefix == "" {
-		cfg.Prefix = "crawler"
-	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
@@ -83,8 +82,8 @@ var _ fetch.HostLimiter = (*Shared)(nil)
 
 // Acquire implements fetch.HostLimiter.
 func (s *Shared) Acquire(ctx context.Context, host string) (func(), error) {
-	holders := "{" + s.cfg.Prefix + "}:host:" + host
-	keys := []string{holders, holders + ":next"}
+	holders := s.cfg.Keys.Host(host)
+	keys := []string{holders, s.cfg.Keys.HostNext(host)}
 	token := s.cfg.Owner + ":" + strconv.FormatUint(s.seq.Add(1), 36)
 	args := []any{token, s.cfg.Concurrency, s.cfg.Gap.Milliseconds(), s.cfg.Lease.Milliseconds()}
 	poll := pollMin

@@ -14,6 +14,7 @@ import (
 
 	"github.com/crawler-service/crawler/internal/fetch"
 	"github.com/crawler-service/crawler/internal/hostlimit"
+	"github.com/crawler-service/crawler/internal/keyspace"
 	"github.com/crawler-service/crawler/internal/redistest"
 )
 
@@ -32,7 +33,7 @@ func (c *countingFallback) Acquire(ctx context.Context, host string) (func(), er
 // workers are n limiters sharing one Redis, as n worker processes do.
 func workers(t *testing.T, srv *redistest.Server, n int, cfg hostlimit.Config) []*hostlimit.Shared {
 	t.Helper()
-	cfg.Prefix = strings.ReplaceAll(t.Name(), "/", "_")
+	cfg.Keys = keyspace.Keys(strings.ReplaceAll(t.Name(), "/", "_"))
 	if cfg.Fallback == nil {
 		cfg.Fallback = &countingFallback{}
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/crawler-service/crawler/internal/crawler"
+	"github.com/crawler-service/crawler/internal/keyspace"
 	"github.com/crawler-service/crawler/internal/metrics"
 	"github.com/crawler-service/crawler/internal/publisher"
 	"github.com/crawler-service/crawler/internal/queue"
@@ -22,7 +23,7 @@ func TestGaugesFollowRedis(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	srv := redistest.Start(t)
-	q := queue.New(srv.Client(), queue.Config{Prefix: t.Name(), BackoffBase: time.Hour, BackoffMax: time.Hour, MaxAttempts: 3})
+	q := queue.New(srv.Client(), queue.Config{Keys: keyspace.Keys(t.Name()), BackoffBase: time.Hour, BackoffMax: time.Hour, MaxAttempts: 3})
 	reqs := make([]queue.EnqueueRequest, 10)
 	for i := range reqs {
 		reqs[i].Job = crawler.Job{URL: fmt.Sprintf("https://example.com/%d", i), Method: crawler.MethodHTTP}

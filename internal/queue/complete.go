@@ -9,6 +9,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/crawler-service/crawler/internal/crawler"
+	"github.com/crawler-service/crawler/internal/keyspace"
+	"github.com/crawler-service/crawler/internal/schedule"
 )
 
 // Complete records a job's result and acknowledges it if the consumer
@@ -28,16 +30,15 @@ func (q *Queue) Complete(ctx context.Context, d Delivery, result crawler.Result)
 	}
 	c := &completion{d: d, record: rec, done: make(chan error, 1)}
 	if d.Job.Schedule != "" {
-		c.entry, err = json.Marshal(scheduleEntry{
-			ID: d.Job.ID, State: crawler.StateCompleted, Attempts: d.Attempt,
-			Result: &result, FinishedMS: time.Now().UnixMilli(),
-		})
+		c.entry, err = schedule.EncodeResult(crawler.Status{
+			ID: d.Job.ID, State: crawler.StateCompleted, Attempts: d.Attempt, Result: &result,
+		}, time.Now())
 		if err != nil {
 			return fmt.Errorf("queue: complete %s: encode schedule result: %w", d.Job.ID, err)
 		}
 	}
 	if err := q.awaitCommit(ctx, c); err != nil {
-		return fmt.Errorf("queue: complete %s: %w", d.Job.ID, err)
+		return fmt.Errorf("queue: complete %s: %w", d.Job.ID, keyspace.Classify(err))
 	}
 	return nil
 }

@@ -1,14 +1,18 @@
 package queue
 
-import "time"
+import (
+	"time"
+
+	"github.com/crawler-service/crawler/internal/keyspace"
+)
 
 // MaxBatch is the largest number of jobs one Enqueue accepts.
 const MaxBatch = 10_000
 
 // Config tunes a Queue. Every zero field means the default named on it.
 type Config struct {
-	// Prefix starts every key, as "{Prefix}:…". Zero means "crawler".
-	Prefix string
+	// Keys names every key. Zero means keyspace.DefaultPrefix.
+	Keys keyspace.Keys
 
 	// Lease is how long a delivery may stay idle (not completed, failed or
 	// extended) before another worker reclaims it. Zero means 30s.
@@ -61,9 +65,6 @@ func (c Config) withDefaults() Config {
 		if *n <= 0 {
 			*n = v
 		}
-	}
-	if c.Prefix == "" {
-		c.Prefix = "crawler"
 	}
 	def(&c.Lease, 30*time.Second)
 	def(&c.ReclaimEvery, 4*time.Second)

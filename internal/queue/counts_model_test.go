@@ -18,7 +18,7 @@ import (
 func TestCountsFollowRandomOperations(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	e := newEnv(t, queue.Config{Prefix: "c", Lease: 50 * time.Millisecond, ReclaimEvery: 10 * time.Millisecond,
+	e := newEnv(t, queue.Config{Keys: "c", Lease: 50 * time.Millisecond, ReclaimEvery: 10 * time.Millisecond,
 		PromoteEvery: 5 * time.Millisecond, BackoffBase: time.Millisecond, BackoffMax: 3 * time.Millisecond, MaxDeliveries: 3})
 	r := rand.New(rand.NewPCG(1, 2))
 	var held []queue.Delivery

@@ -3,12 +3,12 @@ package queue_test
 import (
 	"context"
 	"fmt"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/crawler-service/crawler/internal/crawler"
 	"github.com/crawler-service/crawler/internal/queue"
+	"github.com/crawler-service/crawler/internal/schedule"
 )
 
 func TestCountsMatchTheTrueState(t *testing.T) {
@@ -74,7 +74,7 @@ func TestScheduleResultsNewestFirstAndCapped(t *testing.T) {
 		complete(t, e.q, d, crawler.Result{Title: fmt.Sprint(i)})
 	}
 
-	got, err := e.q.ScheduleResults(ctx, "hourly", 10)
+	got, err := schedule.NewStore(e.rdb, e.q.Config().Keys).Results(ctx, "hourly", 10)
 	if err != nil {
 		t.Fatalf("schedule results: %v", err)
 	}
@@ -93,22 +93,22 @@ func TestScheduleResultsNewestFirstAndCapped(t *testing.T) {
 	if got[1].State != crawler.StateFailed || got[1].Error == nil || got[1].Error.Type != crawler.ErrHTTP4xx {
 		t.Errorf("second = %+v, want the failed job with its error", got[1])
 	}
-	if one, err := e.q.ScheduleResults(ctx, "hourly", 1); err != nil || len(one) != 1 || one[0].ID != ids[4] {
+	if one, err := schedule.NewStore(e.rdb, e.q.Config().Keys).Results(ctx, "hourly", 1); err != nil || len(one) != 1 || one[0].ID != ids[4] {
 		t.Errorf("ScheduleResults(n=1) = %+v, %v", one, err)
 	}
-	if daily, err := e.q.ScheduleResults(ctx, "daily", 10); err != nil || len(daily) != 1 || daily[0].ID != ids[5] {
+	if daily, err := schedule.NewStore(e.rdb, e.q.Config().Keys).Results(ctx, "daily", 10); err != nil || len(daily) != 1 || daily[0].ID != ids[5] {
 		t.Errorf("daily results = %+v, %v; want its one job", daily, err)
 	}
 }
 
 // A schedule's results expire RecordTTL after the last one arrived, by a
-// completion or a failure, and go at once when the schedule is deleted.
-func TestScheduleResultsExpireAndDelete(t *testing.T) {
+// completion or a failure. (Deleting them is the schedule store's.)
+func TestScheduleResultsExpire(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	const ttl = time.Hour
 	e := newEnv(t, queue.Config{RecordTTL: ttl})
-	key := "{" + strings.ReplaceAll(t.Name(), "/", "_") + "}:schedule:s:results"
+	key := e.q.Config().Keys.ScheduleResults("s")
 	ds := readN(t, e.q, "c", len(enqueue(t, e.q, jobs(2, "s"))), time.Second)
 	for i, d := range ds {
 		if i == 0 {
@@ -120,11 +120,5 @@ func TestScheduleResultsExpireAndDelete(t *testing.T) {
 		if err != nil || left <= 0 || left > ttl {
 			t.Errorf("after result %d: results list expires in %v (%v), want within %v", i+1, left, err, ttl)
 		}
-	}
-	if err := e.q.DeleteScheduleResults(ctx, "s"); err != nil {
-		t.Fatalf("delete: %v", err)
-	}
-	if got, err := e.q.ScheduleResults(ctx, "s", 10); err != nil || len(got) != 0 {
-		t.Errorf("after delete: %d results, %v; want none", len(got), err)
 	}
 }

@@ -1,8 +1,9 @@
 // Package queue is the crawler's job queue on Redis Streams: one stream read
 // through one consumer group, a delayed ZSET for retry backoff, a failed ZSET
 // for parked jobs, a JSON record per job (state, attempts, last error,
-// result; kept RecordTTL after the job ends), a ZSET of worker heartbeats
-// and a capped list of recent results per schedule.
+// result; kept RecordTTL after the job ends) and a ZSET of worker
+// heartbeats. As a job of a schedule ends, it pushes the result onto the
+// schedule's capped list, which the schedule store reads and deletes.
 //
 // Delivery is at least once. A job is acknowledged in the same MULTI as its
 // record; a worker that dies leaves its jobs pending in the group, where
@@ -19,7 +20,8 @@
 // script per 500 jobs and concurrent Complete and Read calls share round
 // trips. Counts are O(1): XINFO GROUPS, XLEN, ZCARD, ZCOUNT in one script.
 //
-// Every key shares the hash tag {prefix}, so the multi-key scripts stay in
-// one slot on a Redis Cluster. The server must be Redis 7.0 or newer (SET NX
+// keyspace.Keys names every key; all share the hash tag {prefix}, so the
+// multi-key scripts stay in one slot on a Redis Cluster. Redis outages
+// come back as crawler.ErrUnavailable. The server must be Redis 7.0 or newer (SET NX
 // GET, the lag of XINFO GROUPS); miniredis works for development.
 package queue

@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/crawler-service/crawler/internal/crawler"
+	"github.com/crawler-service/crawler/internal/keyspace"
 )
 
 // enqueueChunk bounds the work of one script call, so a 10,000-job batch
@@ -53,7 +54,7 @@ func (q *Queue) Enqueue(ctx context.Context, reqs []EnqueueRequest) ([]string, e
 	// does not leave the earlier ones added.
 	if len(reqs) > enqueueChunk {
 		if err := q.checkKeys(ctx, reqs, fps); err != nil {
-			return nil, fmt.Errorf("queue: enqueue %d jobs: %w", len(reqs), err)
+			return nil, fmt.Errorf("queue: enqueue %d jobs: %w", len(reqs), keyspace.Classify(err))
 		}
 	}
 	now := time.Now()
@@ -86,13 +87,13 @@ func (q *Queue) Enqueue(ctx context.Context, reqs []EnqueueRequest) ([]string, e
 				break
 			}
 		}
-		return nil, fmt.Errorf("queue: enqueue %d jobs: %w", len(reqs), err)
+		return nil, fmt.Errorf("queue: enqueue %d jobs: %w", len(reqs), keyspace.Classify(err))
 	}
 	ids := make([]string, 0, len(reqs))
 	for _, c := range cmds {
 		got, err := c.StringSlice()
 		if err != nil {
-			return nil, fmt.Errorf("queue: enqueue %d jobs: %w", len(reqs), err)
+			return nil, fmt.Errorf("queue: enqueue %d jobs: %w", len(reqs), keyspace.Classify(err))
 		}
 		ids = append(ids, got...)
 	}
@@ -135,7 +136,7 @@ func (q *Queue) checkKeys(ctx context.Context, reqs []EnqueueRequest, fps []stri
 	for i, r := range reqs {
 		if r.IdempotencyKey != "" {
 			keyed = append(keyed, i)
-			keys = append(keys, q.keys.base+"idem:"+r.IdempotencyKey) // as enqueue.lua names it
+			keys = append(keys, q.keys.idem(r.IdempotencyKey)) // as enqueue.lua names it
 		}
 	}
 	if len(keys) == 0 {

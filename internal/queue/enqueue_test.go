@@ -156,7 +156,7 @@ func testIdempotencyConflict(t *testing.T, q *queue.Queue) {
 // fingerprints) still returns its id for any job.
 func TestIdempotencyKeyWithoutFingerprint(t *testing.T) {
 	t.Parallel()
-	e := newEnv(t, queue.Config{Prefix: "old"})
+	e := newEnv(t, queue.Config{Keys: "old"})
 	if err := e.rdb.Set(context.Background(), "{old}:idem:k", "01kold00000000000000000000", time.Hour).Err(); err != nil {
 		t.Fatal(err)
 	}

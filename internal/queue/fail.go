@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/crawler-service/crawler/internal/crawler"
+	"github.com/crawler-service/crawler/internal/keyspace"
+	"github.com/crawler-service/crawler/internal/schedule"
 )
 
 // maxErrorMessage bounds the error text kept in a record.
@@ -38,11 +40,10 @@ func (q *Queue) Fail(ctx context.Context, d Delivery, cause error, retryable boo
 	}
 	var entry []byte
 	if state == crawler.StateFailed && d.Job.Schedule != "" {
-		entry, err = json.Marshal(scheduleEntry{
+		entry, err = schedule.EncodeResult(crawler.Status{
 			ID: d.Job.ID, State: state, Attempts: d.Attempt,
-			Error:      &crawler.JobError{Type: etype, Message: msg},
-			FinishedMS: time.Now().UnixMilli(),
-		})
+			Error: &crawler.JobError{Type: etype, Message: msg},
+		}, time.Now())
 		if err != nil {
 			return "", fmt.Errorf("queue: fail %s: encode schedule result: %w", d.Job.ID, err)
 		}
@@ -58,7 +59,7 @@ func (q *Queue) Fail(ctx context.Context, d Delivery, cause error, retryable boo
 		rec, entry, q.cfg.ResultsPerSchedule, ms(q.cfg.RecordTTL),
 	).Text()
 	if err != nil {
-		return "", fmt.Errorf("queue: fail %s: %w", d.Job.ID, err)
+		return "", fmt.Errorf("queue: fail %s: %w", d.Job.ID, keyspace.Classify(err))
 	}
 	if got == "lost" {
 		return crawler.StateActive, fmt.Errorf("queue: fail %s: %w", d.Job.ID, ErrLeaseLost)

@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/crawler-service/crawler/internal/crawler"
+	"github.com/crawler-service/crawler/internal/keyspace"
 	"github.com/crawler-service/crawler/internal/queue"
 	"github.com/crawler-service/crawler/internal/redistest"
 )
@@ -26,8 +27,8 @@ func newEnv(t *testing.T, cfg queue.Config, opts ...redistest.Option) env {
 	t.Helper()
 	srv := redistest.Start(t, opts...)
 	rdb := srv.Client()
-	if cfg.Prefix == "" {
-		cfg.Prefix = strings.ReplaceAll(t.Name(), "/", "_")
+	if cfg.Keys == "" {
+		cfg.Keys = keyspace.Keys(strings.ReplaceAll(t.Name(), "/", "_"))
 	}
 	return env{srv: srv, rdb: rdb, q: queue.New(rdb, cfg)}
 }

@@ -1,29 +1,32 @@
 package queue
 
+import "github.com/crawler-service/crawler/internal/keyspace"
+
 // group is the one consumer group every worker reads through.
 const group = "workers"
 
-// keys names every Redis key of one queue. The braces make {prefix} the
-// hash tag, so all keys live in one cluster slot and Lua scripts may touch
-// several of them.
+// keys holds the queue's fixed key names, worked out once from the
+// keyspace that names them; per-job names come from the keyspace itself.
 type keys struct {
-	base    string // "{prefix}:", also passed to scripts that build job keys
+	space   keyspace.Keys
+	base    string // "{prefix}:", passed to scripts that name job keys
 	stream  string
 	delayed string
 	failed  string
 	workers string
 }
 
-func newKeys(prefix string) keys {
-	base := "{" + prefix + "}:"
+func newKeys(space keyspace.Keys) keys {
 	return keys{
-		base:    base,
-		stream:  base + "stream",
-		delayed: base + "delayed",
-		failed:  base + "failed",
-		workers: base + "workers",
+		space:   space,
+		base:    space.Base(),
+		stream:  space.Stream(),
+		delayed: space.Delayed(),
+		failed:  space.Failed(),
+		workers: space.Workers(),
 	}
 }
 
-func (k keys) job(id string) string        { return k.base + "job:" + id }
-func (k keys) schedule(name string) string { return k.base + "schedule:" + name + ":results" }
+func (k keys) job(id string) string        { return k.space.Job(id) }
+func (k keys) idem(key string) string      { return k.space.Idempotency(key) }
+func (k keys) schedule(name string) string { return k.space.ScheduleResults(name) }

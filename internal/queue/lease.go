@@ -3,6 +3,8 @@ package queue
 import (
 	"context"
 	"fmt"
+
+	"github.com/crawler-service/crawler/internal/keyspace"
 )
 
 // Extend renews the lease of deliveries the consumer is still running, so
@@ -22,7 +24,7 @@ func (q *Queue) Extend(ctx context.Context, consumer string, ds []Delivery) ([]D
 	lostIDs, err := q.scripts.extend.Run(ctx, q.rdb, []string{q.keys.stream}, args...).StringSlice()
 	q.sawFailure(err)
 	if err != nil {
-		return nil, fmt.Errorf("queue: extend %d deliveries of %s: %w", len(ds), consumer, err)
+		return nil, fmt.Errorf("queue: extend %d deliveries of %s: %w", len(ds), consumer, keyspace.Classify(err))
 	}
 	if len(lostIDs) == 0 {
 		return nil, nil
@@ -53,7 +55,7 @@ func (q *Queue) Release(ctx context.Context, ds []Delivery) error {
 		args = append(args, d.Consumer, d.StreamID)
 	}
 	if err := q.scripts.release.Run(ctx, q.rdb, []string{q.keys.stream}, args...).Err(); err != nil {
-		return fmt.Errorf("queue: release %d deliveries (first %s): %w", len(ds), ds[0].Job.ID, err)
+		return fmt.Errorf("queue: release %d deliveries (first %s): %w", len(ds), ds[0].Job.ID, keyspace.Classify(err))
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/crawler-service/crawler/internal/crawler"
 	"github.com/crawler-service/crawler/internal/queue"
+	"github.com/crawler-service/crawler/internal/schedule"
 )
 
 // A consumer that dies loses its job to another after Lease, while a
@@ -113,7 +114,7 @@ func TestPoisonJobIsParkedAfterMaxDeliveries(t *testing.T) {
 	if c := counts(t, e.q); c != (crawler.QueueCounts{Failed: 1}) {
 		t.Errorf("counts = %+v, want only 1 failed", c)
 	}
-	res, err := e.q.ScheduleResults(context.Background(), "nightly", 5)
+	res, err := schedule.NewStore(e.rdb, e.q.Config().Keys).Results(context.Background(), "nightly", 5)
 	if err != nil || len(res) != 1 || res[0].ID != ids[0] || res[0].State != crawler.StateFailed || res[0].Attempts != 2 || res[0].Finished.IsZero() {
 		t.Errorf("schedule results = %+v, %v; want the parked job", res, err)
 	}

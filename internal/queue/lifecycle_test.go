@@ -31,7 +31,7 @@ func TestReadCompleteStatus(t *testing.T) {
 	if st.State != crawler.StateCompleted || st.Attempts != 1 || st.Error != nil || !reflect.DeepEqual(st.Result, &want) {
 		t.Errorf("status after complete = %+v (result %+v), want completed with %+v", st, st.Result, want)
 	}
-	ttl, err := e.rdb.PTTL(ctx, "{"+e.q.Config().Prefix+"}:job:"+ids[0]).Result()
+	ttl, err := e.rdb.PTTL(ctx, e.q.Config().Keys.Job(ids[0])).Result()
 	if err != nil || ttl <= 59*time.Minute || ttl > time.Hour {
 		t.Errorf("record TTL = %s, %v; want about RecordTTL (1h)", ttl, err)
 	}
@@ -163,7 +163,7 @@ func TestUndecodableEntryIsParked(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	e := newEnv(t, queue.Config{})
-	stream := "{" + e.q.Config().Prefix + "}:stream"
+	stream := e.q.Config().Keys.Stream()
 	if err := e.rdb.XAdd(ctx, &redis.XAddArgs{Stream: stream, Values: []any{"i", "bad-1", "a", "1", "j", "{not json"}}).Err(); err != nil {
 		t.Fatalf("xadd: %v", err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/crawler-service/crawler/internal/crawler"
 	"github.com/crawler-service/crawler/internal/queue"
+	"github.com/crawler-service/crawler/internal/schedule"
 )
 
 // The development mode runs on an embedded miniredis; the queue's whole
@@ -68,7 +69,7 @@ func TestLifecycleOnMiniredis(t *testing.T) {
 	if c := counts(t, q); c != (crawler.QueueCounts{Workers: 1}) {
 		t.Errorf("final counts = %+v, want only the worker", c)
 	}
-	if res, err := q.ScheduleResults(ctx, "s", 5); err != nil || len(res) != 1 || res[0].Attempts != 2 {
+	if res, err := schedule.NewStore(rdb, q.Config().Keys).Results(ctx, "s", 5); err != nil || len(res) != 1 || res[0].Attempts != 2 {
 		t.Errorf("schedule results = %+v, %v; want one result after 2 attempts", res, err)
 	}
 }

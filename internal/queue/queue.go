@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/crawler-service/crawler/internal/keyspace"
 )
 
 //go:embed scripts/*.lua
@@ -71,7 +73,7 @@ type Queue struct {
 func New(rdb redis.UniversalClient, cfg Config) *Queue {
 	cfg = cfg.withDefaults()
 	return &Queue{
-		rdb: rdb, cfg: cfg, keys: newKeys(cfg.Prefix), scripts: loadScripts(),
+		rdb: rdb, cfg: cfg, keys: newKeys(cfg.Keys), scripts: loadScripts(),
 		rounds: newRounds(),
 	}
 }
@@ -82,7 +84,7 @@ func (q *Queue) Config() Config { return q.cfg }
 // Ping reports whether Redis answers, for readiness checks.
 func (q *Queue) Ping(ctx context.Context) error {
 	if err := q.rdb.Ping(ctx).Err(); err != nil {
-		return fmt.Errorf("queue: ping: %w", err)
+		return fmt.Errorf("queue: ping: %w", keyspace.Classify(err))
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/crawler-service/crawler/internal/crawler"
+	"github.com/crawler-service/crawler/internal/keyspace"
 )
 
 // promoteLimit bounds the retries one promotion moves, keeping the script short.
@@ -48,14 +49,14 @@ func (q *Queue) Read(ctx context.Context, consumer string, n int, block time.Dur
 	if due(&q.nextPromote, now, q.cfg.PromoteEvery) {
 		if err := q.promote(ctx); err != nil {
 			q.nextPromote.Store(0) // try again on the next read
-			return nil, fmt.Errorf("queue: read: promote retries: %w", err)
+			return nil, fmt.Errorf("queue: read: promote retries: %w", keyspace.Classify(err))
 		}
 	}
 	if now.UnixNano() >= q.reclaimAfter.Load() && due(&q.nextReclaim, now, q.cfg.ReclaimEvery) {
 		ds, err := q.reclaim(ctx, consumer, n, now)
 		if err != nil {
 			q.nextReclaim.Store(0)
-			return nil, fmt.Errorf("queue: read: reclaim for %s: %w", consumer, err)
+			return nil, fmt.Errorf("queue: read: reclaim for %s: %w", consumer, keyspace.Classify(err))
 		}
 		if len(ds) == n {
 			q.nextReclaim.Store(0) // there may be more
@@ -74,12 +75,12 @@ func (q *Queue) Read(ctx context.Context, consumer string, n int, block time.Dur
 		return err
 	})
 	if err != nil {
-		return nil, fmt.Errorf("queue: read for %s: %w", consumer, err)
+		return nil, fmt.Errorf("queue: read for %s: %w", consumer, keyspace.Classify(err))
 	}
 	block = min(block, q.cfg.PromoteEvery, q.cfg.ReclaimEvery)
 	if len(msgs) == 0 && block > 0 {
 		if msgs, err = q.readBlocking(ctx, consumer, n, block); err != nil {
-			return nil, fmt.Errorf("queue: read for %s: %w", consumer, err)
+			return nil, fmt.Errorf("queue: read for %s: %w", consumer, keyspace.Classify(err))
 		}
 	}
 	ds := make([]Delivery, 0, len(msgs))

@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/crawler-service/crawler/internal/crawler"
+	"github.com/crawler-service/crawler/internal/keyspace"
 )
 
 // Status returns the public view of one job, or ErrNotFound when the id is
@@ -22,7 +23,7 @@ func (q *Queue) Status(ctx context.Context, id string) (crawler.Status, error) {
 		return crawler.Status{}, fmt.Errorf("queue: status %s: %w", id, ErrNotFound)
 	}
 	if err != nil {
-		return crawler.Status{}, fmt.Errorf("queue: status %s: %w", id, err)
+		return crawler.Status{}, fmt.Errorf("queue: status %s: %w", id, keyspace.Classify(err))
 	}
 	if len(res) != 2 {
 		return crawler.Status{}, fmt.Errorf("queue: status %s: unexpected reply %v", id, res)
@@ -51,7 +52,7 @@ func (q *Queue) Counts(ctx context.Context) (crawler.QueueCounts, error) {
 	res, err := q.scripts.counts.Run(ctx, q.rdb,
 		[]string{q.keys.stream, q.keys.delayed, q.keys.failed, q.keys.workers}, group).Slice()
 	if err != nil {
-		return crawler.QueueCounts{}, fmt.Errorf("queue: counts: %w", err)
+		return crawler.QueueCounts{}, fmt.Errorf("queue: counts: %w", keyspace.Classify(err))
 	}
 	if len(res) != 7 {
 		return crawler.QueueCounts{}, fmt.Errorf("queue: counts: unexpected reply %v", res)

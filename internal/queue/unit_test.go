@@ -79,14 +79,14 @@ func TestConfigDefaults(t *testing.T) {
 	t.Parallel()
 	got := Config{}.withDefaults()
 	want := Config{
-		Prefix: "crawler", Lease: 30 * time.Second, ReclaimEvery: 4 * time.Second, PromoteEvery: time.Second,
+		Lease: 30 * time.Second, ReclaimEvery: 4 * time.Second, PromoteEvery: time.Second,
 		MaxDeliveries: 5, MaxAttempts: 5, BackoffBase: time.Second, BackoffMax: 5 * time.Minute,
 		RecordTTL: 24 * time.Hour, IdempotencyWindow: 24 * time.Hour, ResultsPerSchedule: 100,
 	}
 	if got != want {
 		t.Errorf("defaults = %+v, want %+v", got, want)
 	}
-	if kept := (Config{Prefix: "p", Lease: time.Second}).withDefaults(); kept.Prefix != "p" || kept.Lease != time.Second {
+	if kept := (Config{Keys: "p", Lease: time.Second}).withDefaults(); kept.Keys != "p" || kept.Lease != time.Second {
 		t.Errorf("set fields overwritten: %+v", kept)
 	}
 }

@@ -10,23 +10,25 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/crawler-service/crawler/internal/keyspace"
 )
 
-// Store keeps schedules in one Redis hash, name → JSON. A hash makes
-// create-if-absent one atomic HSETNX and the scheduler's per-tick read one
-// HGETALL.
+// Store keeps schedules in one Redis hash, name → JSON, together with
+// what belongs to each: its recent results (which the queue appends as the
+// schedule's jobs end) and its fire markers (which the scheduler sets). A
+// hash makes create-if-absent one atomic HSETNX and the scheduler's
+// per-tick read one HGETALL. Redis outages come back as
+// crawler.ErrUnavailable.
 type Store struct {
-	rdb redis.UniversalClient
-	key string
+	rdb  redis.UniversalClient
+	keys keyspace.Keys
+	key  string
 }
 
-// NewStore returns a Store under "{prefix}:schedules"; an empty prefix
-// means "crawler". It does no I/O.
-func NewStore(rdb redis.UniversalClient, prefix string) *Store {
-	if prefix == "" {
-		prefix = "crawler"
-	}
-	return &Store{rdb: rdb, key: prefix + ":schedules"}
+// NewStore returns a Store on the keys of keys. It does no I/O.
+func NewStore(rdb redis.UniversalClient, keys keyspace.Keys) *Store {
+	return &Store{rdb: rdb, keys: keys, key: keys.Schedules()}
 }
 
 // Put creates s, or returns ErrExists if its name is taken. A zero Created
@@ -45,7 +47,7 @@ func (st *Store) Put(ctx context.Context, s Schedule) (Schedule, error) {
 	}
 	created, err := st.rdb.HSetNX(ctx, st.key, s.Name, b).Result()
 	if err != nil {
-		return Schedule{}, fmt.Errorf("schedule: put %q: %w", s.Name, err)
+		return Schedule{}, fmt.Errorf("schedule: put %q: %w", s.Name, keyspace.Classify(err))
 	}
 	if !created {
 		return Schedule{}, fmt.Errorf("schedule: put %q: %w", s.Name, ErrExists)
@@ -60,7 +62,7 @@ func (st *Store) Get(ctx context.Context, name string) (Schedule, error) {
 		return Schedule{}, fmt.Errorf("schedule: get %q: %w", name, ErrNotFound)
 	}
 	if err != nil {
-		return Schedule{}, fmt.Errorf("schedule: get %q: %w", name, err)
+		return Schedule{}, fmt.Errorf("schedule: get %q: %w", name, keyspace.Classify(err))
 	}
 	var s Schedule
 	if err := json.Unmarshal([]byte(raw), &s); err != nil {
@@ -73,7 +75,7 @@ func (st *Store) Get(ctx context.Context, name string) (Schedule, error) {
 func (st *Store) List(ctx context.Context) ([]Schedule, error) {
 	all, err := st.rdb.HGetAll(ctx, st.key).Result()
 	if err != nil {
-		return nil, fmt.Errorf("schedule: list: %w", err)
+		return nil, fmt.Errorf("schedule: list: %w", keyspace.Classify(err))
 	}
 	out := make([]Schedule, 0, len(all))
 	for name, raw := range all {
@@ -87,14 +89,21 @@ func (st *Store) List(ctx context.Context) ([]Schedule, error) {
 	return out, nil
 }
 
-// Delete removes one schedule or returns ErrNotFound. Its recent results
-// are the queue's, in a capped list this store does not touch.
+// Delete removes one schedule and its results in one MULTI, or returns
+// ErrNotFound. A job of it still running may add a result afterwards;
+// every push renews the list's expiry, so such a straggler expires with
+// it. Fire markers expire by themselves.
 func (st *Store) Delete(ctx context.Context, name string) error {
-	n, err := st.rdb.HDel(ctx, st.key, name).Result()
+	var hdel *redis.IntCmd
+	_, err := st.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		hdel = p.HDel(ctx, st.key, name)
+		p.Del(ctx, st.keys.ScheduleResults(name))
+		return nil
+	})
 	if err != nil {
-		return fmt.Errorf("schedule: delete %q: %w", name, err)
+		return fmt.Errorf("schedule: delete %q: %w", name, keyspace.Classify(err))
 	}
-	if n == 0 {
+	if n := hdel.Val(); n == 0 {
 		return fmt.Errorf("schedule: delete %q: %w", name, ErrNotFound)
 	}
 	return nil

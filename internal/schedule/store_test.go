@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/crawler-service/crawler/internal/crawler"
+	"github.com/crawler-service/crawler/internal/keyspace"
 	"github.com/crawler-service/crawler/internal/redistest"
 	"github.com/crawler-service/crawler/internal/schedule"
 )
@@ -120,8 +121,74 @@ func TestStoreRedisDown(t *testing.T) {
 	srv := redistest.Start(t)
 	st := schedule.NewStore(srv.Client(), "")
 	srv.Kill()
-	_, err := st.List(ctx)
-	if err == nil || errors.Is(err, schedule.ErrNotFound) {
-		t.Fatalf("list with redis down: %v, want a connection error", err)
+	ops := map[string]func() error{
+		"list":   func() error { _, err := st.List(ctx); return err },
+		"get":    func() error { _, err := st.Get(ctx, "a"); return err },
+		"delete": func() error { return st.Delete(ctx, "a") },
+		"results": func() error {
+			_, err := st.Results(ctx, "a", 1)
+			return err
+		},
+		"fired": func() error {
+			_, err := st.Fired(ctx, "a", time.Unix(60, 0))
+			return err
+		},
+	}
+	for name, op := range ops {
+		if err := op(); !errors.Is(err, crawler.ErrUnavailable) {
+			t.Errorf("%s with redis down: %v, want crawler.ErrUnavailable", name, err)
+		}
+	}
+}
+
+// TestStoreOwnsResultsAndMarkers: the store reads the results the queue
+// pushed, deletes them with the schedule, and keeps the fire markers, all
+// under the keyspace's names.
+func TestStoreOwnsResultsAndMarkers(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	srv := redistest.Start(t)
+	rdb := srv.Client()
+	keys := keyspace.Keys("owns")
+	st := schedule.NewStore(rdb, keys)
+	if _, err := st.Put(ctx, schedule.Schedule{Name: "s", Job: schedule.Job{URL: "https://example.com", Method: crawler.MethodHTTP}}); err != nil {
+		t.Fatal(err)
+	}
+	finished := time.UnixMilli(1_700_000_000_123).UTC()
+	for i, id := range []string{"j1", "j2"} {
+		b, err := schedule.EncodeResult(crawler.Status{ID: id, State: crawler.StateCompleted, Attempts: i + 1}, finished)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := rdb.LPush(ctx, keys.ScheduleResults("s"), b).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := st.Results(ctx, "s", 10)
+	if err != nil || len(got) != 2 || got[0].ID != "j2" || got[0].Attempts != 2 || !got[0].Finished.Equal(finished) {
+		t.Fatalf("results = %+v, %v; want j2 then j1, finished %s", got, err, finished)
+	}
+
+	at := time.Unix(1_700_000_040, 0)
+	if fired, err := st.Fired(ctx, "s", at); err != nil || fired {
+		t.Fatalf("fired before marking = %v, %v", fired, err)
+	}
+	for i, want := range []bool{true, false} {
+		if won, err := st.MarkFired(ctx, "s", at, "j1", time.Hour); err != nil || won != want {
+			t.Fatalf("mark %d = %v, %v; want %v", i, won, err, want)
+		}
+	}
+	if v, err := rdb.Get(ctx, keys.Fire("s", at.Unix())).Result(); err != nil || v != "j1" {
+		t.Errorf("marker = %q, %v; want the first job id", v, err)
+	}
+	if fired, err := st.Fired(ctx, "s", at); err != nil || !fired {
+		t.Errorf("fired after marking = %v, %v", fired, err)
+	}
+
+	if err := st.Delete(ctx, "s"); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := rdb.Exists(ctx, keys.Schedules(), keys.ScheduleResults("s")).Result(); err != nil || n != 0 {
+		t.Errorf("after delete %d of the hash and the results remain (%v), want none", n, err)
 	}
 }

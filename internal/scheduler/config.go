@@ -24,9 +24,6 @@ type Config struct {
 	// queue's IdempotencyWindow.
 	CatchUpWindow time.Duration
 
-	// Prefix starts the fire markers' keys. Zero means "crawler".
-	Prefix string
-
 	// Now is the clock. Zero means time.Now; tests move a fake one.
 	Now func() time.Time
 }
@@ -42,18 +39,18 @@ func (c Config) withDefaults() Config {
 		c.CatchUpWindow = time.Hour
 	}
 	c.CatchUpWindow = max(c.CatchUpWindow, 3*c.Tick)
-	if c.Prefix == "" {
-		c.Prefix = "crawler"
-	}
 	if c.Now == nil {
 		c.Now = time.Now
 	}
 	return c
 }
 
-// Store lists the schedules; *schedule.Store satisfies it.
+// Store lists the schedules and keeps their fire markers;
+// *schedule.Store satisfies it.
 type Store interface {
 	List(ctx context.Context) ([]schedule.Schedule, error)
+	Fired(ctx context.Context, name string, at time.Time) (bool, error)
+	MarkFired(ctx context.Context, name string, at time.Time, jobID string, ttl time.Duration) (bool, error)
 }
 
 // Enqueuer adds jobs; *queue.Queue satisfies it.

@@ -7,7 +7,8 @@
 // A fire is identified by its schedule's name and its Unix time. A replica
 // that finds a fire due:
 //
-//  1. skips it if the marker "{prefix}:fire:{name}:{unix}" exists;
+//  1. skips it if the store's marker of the fire exists
+//     ("{prefix}:fire:{name}:{unix}", named by keyspace.Keys.Fire);
 //  2. enqueues the job with the idempotency key "schedule:{name}:{unix}",
 //     so the queue adds it only the first time and hands every later
 //     caller the first job's id;

@@ -14,6 +14,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/crawler-service/crawler/internal/crawler"
+	"github.com/crawler-service/crawler/internal/keyspace"
 	"github.com/crawler-service/crawler/internal/queue"
 	"github.com/crawler-service/crawler/internal/redistest"
 	"github.com/crawler-service/crawler/internal/schedule"
@@ -44,23 +45,23 @@ func (c *fakeClock) Set(t time.Time) {
 
 // env is one test's Redis, queue and schedule store.
 type env struct {
-	srv    *redistest.Server
-	rdb    *redis.Client
-	q      *queue.Queue
-	store  *schedule.Store
-	prefix string
-	clock  *fakeClock
+	srv   *redistest.Server
+	rdb   *redis.Client
+	q     *queue.Queue
+	store *schedule.Store
+	keys  keyspace.Keys
+	clock *fakeClock
 }
 
 func newEnv(t *testing.T, now time.Time) *env {
 	t.Helper()
 	srv := redistest.Start(t)
 	rdb := srv.Client()
-	prefix := strings.ReplaceAll(t.Name(), "/", "_")
+	keys := keyspace.Keys(strings.ReplaceAll(t.Name(), "/", "_"))
 	return &env{
-		srv: srv, rdb: rdb, prefix: prefix,
-		q:     queue.New(rdb, queue.Config{Prefix: prefix}),
-		store: schedule.NewStore(rdb, prefix),
+		srv: srv, rdb: rdb, keys: keys,
+		q:     queue.New(rdb, queue.Config{Keys: keys}),
+		store: schedule.NewStore(rdb, keys),
 		clock: &fakeClock{now: now},
 	}
 }
@@ -71,10 +72,9 @@ func (e *env) scheduler(t *testing.T, cfg Config, enq Enqueuer) (*Scheduler, *sy
 	if enq == nil {
 		enq = e.q
 	}
-	cfg.Prefix = e.prefix
 	cfg.Now = e.clock.Now
 	logs := &syncbuf.Buffer{}
-	s, err := New(cfg, e.store, enq, e.rdb, slog.New(slog.NewTextHandler(logs, nil)))
+	s, err := New(cfg, e.store, enq, slog.New(slog.NewTextHandler(logs, nil)))
 	if err != nil {
 		t.Fatalf("scheduler.New: %v", err)
 	}
@@ -113,7 +113,7 @@ func (e *env) jobs(t *testing.T) []crawler.Job {
 // marker reports the job id a fire's marker holds, or "".
 func (e *env) marker(t *testing.T, name string, fire time.Time) string {
 	t.Helper()
-	v, err := e.rdb.Get(context.Background(), e.prefix+":fire:"+name+":"+itoaUnix(fire)).Result()
+	v, err := e.rdb.Get(context.Background(), e.keys.Fire(name, fire.Unix())).Result()
 	if err != nil && !errors.Is(err, redis.Nil) {
 		t.Fatalf("get marker: %v", err)
 	}

@@ -97,7 +97,7 @@ func TestMissedFires(t *testing.T) {
 			e := newEnv(t, tt.steps[0].now)
 			e.put(t, "s", tt.cron, tt.created)
 			for _, p := range tt.preset {
-				if err := e.rdb.Set(ctx, e.prefix+":fire:s:"+itoaUnix(p), "other", 0).Err(); err != nil {
+				if err := e.rdb.Set(ctx, e.keys.Fire("s", p.Unix()), "other", 0).Err(); err != nil {
 					t.Fatalf("preset marker: %v", err)
 				}
 			}

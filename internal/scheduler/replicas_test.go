@@ -38,8 +38,8 @@ func TestTwoReplicasOneJobPerFire(t *testing.T) {
 	stores := make([]*countingStore, 2)
 	for i := range stores {
 		stores[i] = &countingStore{Store: e.store}
-		cfg := Config{Tick: 2 * time.Millisecond, Prefix: e.prefix, Now: e.clock.Now}
-		s, err := New(cfg, stores[i], e.q, e.rdb, slog.New(slog.DiscardHandler))
+		cfg := Config{Tick: 2 * time.Millisecond, Now: e.clock.Now}
+		s, err := New(cfg, stores[i], e.q, slog.New(slog.DiscardHandler))
 		if err != nil {
 			t.Fatalf("New: %v", err)
 		}
@@ -181,7 +181,7 @@ func TestRunSurvivesRedisOutage(t *testing.T) {
 
 func TestNewRejectsBadDefaultCron(t *testing.T) {
 	t.Parallel()
-	_, err := New(Config{DefaultCron: "every ten minutes"}, nil, nil, nil, nil)
+	_, err := New(Config{DefaultCron: "every ten minutes"}, nil, nil, nil)
 	if err == nil || !strings.Contains(err.Error(), "default cron") {
 		t.Fatalf("New = %v, want a default cron error", err)
 	}

@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/redis/go-redis/v9"
-
 	"github.com/crawler-service/crawler/internal/crawler"
 	"github.com/crawler-service/crawler/internal/queue"
 	"github.com/crawler-service/crawler/internal/schedule"
@@ -20,7 +18,6 @@ type Scheduler struct {
 	cfg         Config
 	store       Store
 	enq         Enqueuer
-	rdb         redis.UniversalClient
 	log         *slog.Logger
 	defaultCron schedule.Cron
 
@@ -38,9 +35,10 @@ type tracked struct {
 	done    time.Time // fires at or before this are handled
 }
 
-// New returns a Scheduler. rdb holds the fire markers; log nil means
-// slog.Default(). It fails only on an invalid DefaultCron.
-func New(cfg Config, store Store, enq Enqueuer, rdb redis.UniversalClient, log *slog.Logger) (*Scheduler, error) {
+// New returns a Scheduler. The store holds the schedules and their fire
+// markers; log nil means slog.Default(). It fails only on an invalid
+// DefaultCron.
+func New(cfg Config, store Store, enq Enqueuer, log *slog.Logger) (*Scheduler, error) {
 	cfg = cfg.withDefaults()
 	c, err := schedule.ParseCron(cfg.DefaultCron)
 	if err != nil {
@@ -50,7 +48,7 @@ func New(cfg Config, store Store, enq Enqueuer, rdb redis.UniversalClient, log *
 		log = slog.Default()
 	}
 	return &Scheduler{
-		cfg: cfg, store: store, enq: enq, rdb: rdb, log: log, defaultCron: c,
+		cfg: cfg, store: store, enq: enq, log: log, defaultCron: c,
 		seen: map[string]*tracked{},
 	}, nil
 }
@@ -149,12 +147,11 @@ func (s *Scheduler) track(sch schedule.Schedule) *tracked {
 // package comment for why the order is enqueue, then marker.
 func (s *Scheduler) fire(ctx context.Context, sch schedule.Schedule, at time.Time, missed int) error {
 	unix := strconv.FormatInt(at.Unix(), 10)
-	marker := s.cfg.Prefix + ":fire:" + sch.Name + ":" + unix
-	n, err := s.rdb.Exists(ctx, marker).Result()
+	fired, err := s.store.Fired(ctx, sch.Name, at)
 	if err != nil {
-		return fmt.Errorf("scheduler: %s at %s: check marker: %w", sch.Name, unix, err)
+		return fmt.Errorf("scheduler: %w", err)
 	}
-	if n > 0 {
+	if fired {
 		return nil
 	}
 	job := crawler.Job{URL: sch.Job.URL, Method: sch.Job.Method, Rank: sch.Job.Rank, Schedule: sch.Name}
@@ -165,10 +162,10 @@ func (s *Scheduler) fire(ctx context.Context, sch schedule.Schedule, at time.Tim
 	if len(ids) != 1 {
 		return fmt.Errorf("scheduler: %s at %s: enqueue returned %d ids", sch.Name, unix, len(ids))
 	}
-	won, err := s.rdb.SetNX(ctx, marker, ids[0], s.cfg.CatchUpWindow+markerMargin).Result()
+	won, err := s.store.MarkFired(ctx, sch.Name, at, ids[0], s.cfg.CatchUpWindow+markerMargin)
 	if err != nil {
 		// The job is in; a retry of this fire gets the same id back.
-		return fmt.Errorf("scheduler: %s at %s: set marker: %w", sch.Name, unix, err)
+		return fmt.Errorf("scheduler: %w", err)
 	}
 	if won {
 		s.log.Info("scheduler: fired", "schedule", sch.Name, "fire", at, "job", ids[0], "missed_fires_skipped", missed)

@@ -18,6 +18,7 @@ import (
 	"github.com/crawler-service/crawler/internal/crawler"
 	"github.com/crawler-service/crawler/internal/fetch"
 	"github.com/crawler-service/crawler/internal/httpfetch"
+	"github.com/crawler-service/crawler/internal/keyspace"
 	"github.com/crawler-service/crawler/internal/metrics"
 	"github.com/crawler-service/crawler/internal/netguard"
 	"github.com/crawler-service/crawler/internal/queue"
@@ -43,7 +44,7 @@ type env struct {
 // testQueueConfig makes retries and reclaims fast enough for tests.
 func testQueueConfig(t testing.TB) queue.Config {
 	return queue.Config{
-		Prefix:       strings.ReplaceAll(t.Name(), "/", "_"),
+		Keys:         keyspace.Keys(strings.ReplaceAll(t.Name(), "/", "_")),
 		Lease:        3 * time.Second,
 		ReclaimEvery: 200 * time.Millisecond,
 		PromoteEvery: 50 * time.Millisecond,

@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/crawler-service/crawler/internal/crawler"
-	"github.com/crawler-service/crawler/internal/queue"
+	"github.com/crawler-service/crawler/internal/schedule"
 )
 
 // client speaks the public HTTP API, as a user of the product would.
@@ -31,7 +31,7 @@ type jobRequest struct {
 }
 
 // scheduleResult is one entry of GET /v1/schedules/{name}/results.
-type scheduleResult = queue.ScheduleResult
+type scheduleResult = schedule.Result
 
 // scheduleRequest is the body of POST /v1/schedules and its answer.
 type scheduleRequest struct {

@@ -7,17 +7,24 @@ import (
 	"strings"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/crawler-service/crawler/internal/keyspace"
 )
 
-// The queue's layout in Redis (internal/queue keys.go and enqueue.lua),
-// read here directly on purpose: after a SIGKILL no process can be asked
-// which jobs the dead worker held, and the test wants the truth from the
-// store rather than the service's own account of it.
+// The queue's layout in Redis (keyspace.Keys names the keys; the fields
+// are internal/queue's enqueue.lua), read here directly on purpose: after
+// a SIGKILL no process can be asked which jobs the dead worker held, and
+// the test wants the truth from the store rather than the service's own
+// account of it.
 const (
-	streamKey   = "{crawler}:stream"
-	groupName   = "workers"
-	jobIDField  = "i"
-	fireMarkers = "crawler:fire:"
+	groupName  = "workers"
+	jobIDField = "i"
+)
+
+// keys are the keys of the default REDIS_PREFIX.
+var (
+	keys      = keyspace.Keys(keyspace.DefaultPrefix)
+	streamKey = keys.Stream()
 )
 
 // heldBy returns the ids of the jobs delivered to the worker process pid
@@ -57,7 +64,7 @@ func heldBy(ctx context.Context, rdb *redis.Client, pid int) ([]string, error) {
 // fireCount counts the scheduler's fire markers of one schedule: one per
 // fire that some replica ran.
 func fireCount(ctx context.Context, rdb *redis.Client, name string) (int, error) {
-	keys, err := rdb.Keys(ctx, fireMarkers+name+":*").Result()
+	keys, err := rdb.Keys(ctx, strings.TrimSuffix(keys.Fire(name, 0), "0")+"*").Result()
 	if err != nil {
 		return 0, fmt.Errorf("keys: %w", err)
 	}

@@ -52,6 +52,7 @@ for _, p in ipairs(redis.call('XPENDING', stream, group, 'IDLE', lease, '-', '+'
       redis.call('ZADD', failed, now, id)
       local ok, job = pcall(cjson.decode, field(f, 'j') or '')
       if ok and type(job) == 'table' and type(job.schedule) == 'string' and job.schedule ~= '' then
+        -- keyspace.Keys.ScheduleResults; the entry has schedule.EncodeResult's shape
         local list = base .. 'schedule:' .. job.schedule .. ':results'
         redis.call('LPUSH', list, cjson.encode({id = id, state = 'failed', attempts = tonumber(a) + n - 1,
           error = {type = 'internal', message = msg}, finished_ms = now}))
