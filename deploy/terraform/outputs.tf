@@ -8,6 +8,11 @@ output "log_group" {
   value       = aws_cloudwatch_log_group.worker.name
 }
 
+output "cluster" {
+  description = "ECS cluster of the workers (var.cluster_name, or the one created): what describe-services and the scaling-activity commands need."
+  value       = local.cluster_name
+}
+
 output "service" {
   description = "ECS service of the autoscaled workers."
   value       = aws_ecs_service.worker.name
