@@ -52,6 +52,15 @@ data "aws_iam_policy_document" "read_redis_secret" {
     actions   = ["secretsmanager:GetSecretValue", "ssm:GetParameters"]
     resources = [var.redis_url_secret_arn]
   }
+  # A secret or SecureString under a customer-managed key needs the key too
+  # (AWS-managed keys need nothing here).
+  dynamic "statement" {
+    for_each = var.redis_url_secret_kms_key_arn == "" ? [] : [var.redis_url_secret_kms_key_arn]
+    content {
+      actions   = ["kms:Decrypt"]
+      resources = [statement.value]
+    }
+  }
 }
 
 resource "aws_iam_role_policy" "execution_secret" {

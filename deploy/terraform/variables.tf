@@ -25,6 +25,12 @@ variable "redis_url_secret_arn" {
   type        = string
 }
 
+variable "redis_url_secret_kms_key_arn" {
+  description = "ARN of the customer-managed KMS key the REDIS_URL secret is encrypted with; empty for an AWS-managed key."
+  type        = string
+  default     = ""
+}
+
 variable "metrics_exporter" {
   description = "OTEL_METRICS_EXPORTER of the ECS workers: emf (metrics through the log group, WorkerId as a property for Logs Insights) or cloudwatch (PutMetricData). Never both: CloudWatch would count every point twice."
   type        = string
