@@ -110,6 +110,7 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, s
 		w, err := worker.New(worker.Config{
 			ID: instanceID, Concurrency: cfg.Worker.Concurrency, Interval: cfg.Worker.Interval,
 			HeartbeatInterval: cfg.Worker.HeartbeatInterval, Lease: q.Config().Lease, DrainTimeout: drain,
+			Process: cfg.Process, Version: version,
 		}, worker.Deps{Queue: q, Jobs: f.Pipeline, Metrics: rec, Logger: log})
 		if err != nil {
 			return err

@@ -9,6 +9,7 @@ import (
 	"go.opentelemetry.io/otel/metric"
 
 	"github.com/crawler-service/crawler/internal/crawler"
+	"github.com/crawler-service/crawler/internal/metrics"
 	"github.com/crawler-service/crawler/internal/netguard"
 	"github.com/crawler-service/crawler/internal/queue"
 	"github.com/crawler-service/crawler/internal/schedule"
@@ -50,7 +51,13 @@ func (c Config) withDefaults() Config {
 type Jobs interface {
 	Enqueue(ctx context.Context, reqs []queue.EnqueueRequest) ([]string, error)
 	Status(ctx context.Context, id string) (crawler.Status, error)
+	List(ctx context.Context, state crawler.State, cursor string, limit int) (queue.JobPage, error)
 	Counts(ctx context.Context) (crawler.QueueCounts, error)
+	// Pause and Resume report whether the queue's state changed.
+	Pause(ctx context.Context) (bool, error)
+	Resume(ctx context.Context) (bool, error)
+	// Workers lists the live workers.
+	Workers(ctx context.Context) ([]crawler.WorkerInfo, error)
 	Ping(ctx context.Context) error
 }
 
@@ -81,6 +88,7 @@ type server struct {
 	cfg  Config
 	deps Deps
 	log  *slog.Logger
+	ops  *metrics.Operator // nil without a MeterProvider: counts nothing
 }
 
 // New returns the API's handler; NewServer serves it within the limits a
@@ -89,6 +97,15 @@ func New(cfg Config, deps Deps) http.Handler {
 	s := &server{cfg: cfg.withDefaults(), deps: deps, log: deps.Logger}
 	if s.log == nil {
 		s.log = slog.Default()
+	}
+	if deps.MeterProvider != nil {
+		ops, err := metrics.NewOperator(deps.MeterProvider)
+		if err != nil {
+			// Only a row of the wrong kind fails, which the metrics
+			// tests catch; the API still serves, uncounted.
+			s.log.Error("api: operator metrics", "err", err)
+		}
+		s.ops = ops
 	}
 	var h http.Handler = s.routes()
 	h = s.recoverPanics(h)

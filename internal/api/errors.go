@@ -94,6 +94,8 @@ func toError(err error) *Error {
 		return &Error{Code: codeIdemConflict,
 			Message: fmt.Sprintf("idempotency key %q was already used for a different request; repeat that request to get its id, or use a new key", key),
 			Fields:  map[string]string{"idempotency_key": "used for a different request"}}
+	case errors.Is(err, queue.ErrInvalidCursor):
+		return &Error{Code: codeInvalid, Message: "bad query", Fields: map[string]string{"cursor": "not a cursor this API gave"}}
 	case errors.Is(err, queue.ErrBatchTooLarge):
 		return &Error{Code: codeInvalid, Message: "too many jobs", Fields: map[string]string{"jobs": fmt.Sprintf("at most %d jobs", queue.MaxBatch)}}
 	case errors.Is(err, crawler.ErrUnavailable):

@@ -130,17 +130,6 @@ func (s *server) handleGetJob() http.Handler {
 	})
 }
 
-func (s *server) handleQueue() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := s.deps.Jobs.Counts(r.Context())
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, c)
-	})
-}
-
 // validJobID accepts the queue's ids (26 lower-case base32 characters)
 // with room to change their length, and keeps junk out of Redis keys.
 func validJobID(id string) bool {

@@ -13,8 +13,12 @@ func (s *server) routes() *http.ServeMux {
 	mux.Handle("GET /metrics", s.handleMetrics())
 
 	mux.Handle("POST /v1/jobs", auth(s.handleCreateJobs()))
+	mux.Handle("GET /v1/jobs", auth(s.handleListJobs()))
 	mux.Handle("GET /v1/jobs/{id}", auth(s.handleGetJob()))
 	mux.Handle("GET /v1/queue", auth(s.handleQueue()))
+	mux.Handle("POST /v1/queue/pause", auth(s.handleSetPaused(true)))
+	mux.Handle("POST /v1/queue/resume", auth(s.handleSetPaused(false)))
+	mux.Handle("GET /v1/workers", auth(s.handleWorkers()))
 
 	mux.Handle("POST /v1/schedules", auth(s.handleCreateSchedule()))
 	mux.Handle("GET /v1/schedules", auth(s.handleListSchedules()))

@@ -104,4 +104,6 @@ type QueueCounts struct {
 	Failed           int64   `json:"failed"`
 	Workers          int64   `json:"workers"`
 	OldestWaitingAge float64 `json:"oldest_waiting_age_seconds"`
+	// Paused is true while an operator holds workers from reading.
+	Paused bool `json:"paused"`
 }

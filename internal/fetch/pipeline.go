@@ -59,6 +59,18 @@ func New(cfg Config) (*Pipeline, error) {
 	return &Pipeline{cfg: cfg, log: log}, nil
 }
 
+// Methods are the fetch methods the pipeline has a fetcher for, in
+// crawler.FetchMethods order: what a worker running it can do.
+func (p *Pipeline) Methods() []crawler.Method {
+	var ms []crawler.Method
+	for _, m := range crawler.FetchMethods {
+		if p.cfg.Fetchers[m] != nil {
+			ms = append(ms, m)
+		}
+	}
+	return ms
+}
+
 // opened is a job after the opening step.
 type opened struct {
 	target *url.URL

@@ -74,6 +74,10 @@ func (k Keys) Failed() string { return k.Base() + "failed" }
 // Workers is the ZSET of worker heartbeats.
 func (k Keys) Workers() string { return k.Base() + "workers" }
 
+// WorkerInfo is the hash of what each live worker last told about itself,
+// id → JSON; entries leave with the worker's heartbeat.
+func (k Keys) WorkerInfo() string { return k.Base() + "workers:info" }
+
 // Job is one job's record.
 func (k Keys) Job(id string) string { return k.Base() + "job:" + id }
 
@@ -116,6 +120,8 @@ func (k Keys) Kind(key string) string {
 	switch rest {
 	case "stream", "delayed", "failed", "workers", "paused", "schedules":
 		return rest
+	case "workers:info":
+		return "worker_info"
 	}
 	head, tail, ok := strings.Cut(rest, ":")
 	if !ok || tail == "" {

@@ -23,6 +23,7 @@ func TestKeysShareOneTag(t *testing.T) {
 		{k.Delayed(), "delayed"},
 		{k.Failed(), "failed"},
 		{k.Workers(), "workers"},
+		{k.WorkerInfo(), "worker_info"},
 		{k.Paused(), "paused"},
 		{k.Job("01k"), "job"},
 		{k.Idempotency("schedule:s:60"), "idempotency"},

@@ -24,7 +24,7 @@ type Publisher struct {
 func NewPublisher(mp metric.MeterProvider, latest func() (crawler.QueueCounts, bool)) (*Publisher, error) {
 	m := mp.Meter(Scope)
 	gauge := func(d Definition) (metric.Float64ObservableGauge, error) { return float64Gauge(m, d) }
-	var errs [8]error
+	var errs [9]error
 	waiting, e0 := gauge(QueueWaiting)
 	active, e1 := gauge(QueueActive)
 	failed, e2 := gauge(QueueFailed)
@@ -32,7 +32,8 @@ func NewPublisher(mp metric.MeterProvider, latest func() (crawler.QueueCounts, b
 	oldest, e4 := gauge(QueueOldestAge)
 	backlog, e5 := gauge(QueueBacklogPerWorker)
 	workers, e6 := gauge(QueueWorkers)
-	errs[0], errs[1], errs[2], errs[3], errs[4], errs[5], errs[6] = e0, e1, e2, e3, e4, e5, e6
+	paused, e8 := gauge(QueuePaused)
+	errs[0], errs[1], errs[2], errs[3], errs[4], errs[5], errs[6], errs[8] = e0, e1, e2, e3, e4, e5, e6, e8
 	p := &Publisher{}
 	p.readErrors, errs[7] = int64Counter(m, PublisherReadErrors)
 	if err := errors.Join(errs[:]...); err != nil {
@@ -51,8 +52,9 @@ func NewPublisher(mp metric.MeterProvider, latest func() (crawler.QueueCounts, b
 		o.ObserveFloat64(oldest, c.OldestWaitingAge)
 		o.ObserveFloat64(backlog, BacklogPerWorker(c))
 		o.ObserveFloat64(workers, float64(c.Workers))
+		o.ObserveFloat64(paused, b2f(c.Paused))
 		return nil
-	}, waiting, active, failed, delayed, oldest, backlog, workers)
+	}, waiting, active, failed, delayed, oldest, backlog, workers, paused)
 	if err != nil {
 		return nil, fmt.Errorf("metrics: publisher callback: %w", err)
 	}
@@ -78,4 +80,11 @@ func BacklogPerWorker(c crawler.QueueCounts) float64 {
 		return float64(c.Waiting)
 	}
 	return float64(c.Waiting) / float64(c.Workers)
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }

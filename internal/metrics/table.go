@@ -85,6 +85,8 @@ const (
 	AttrOutcome = "outcome"
 	// AttrDropReason says why an exporter dropped a datum.
 	AttrDropReason = "reason"
+	// AttrAction is an operator action, one of OperatorActionValues.
+	AttrAction = "crawler.operator.action"
 
 	StatusSuccess = "success"
 	StatusFailed  = "failed"
@@ -96,13 +98,23 @@ const (
 	OutcomeFailed  = "failed"
 )
 
+// The operator actions of the API.
+const (
+	ActionPause  = "pause"
+	ActionResume = "resume"
+)
+
+// OperatorActionValues lists every value of AttrAction.
+var OperatorActionValues = []string{ActionPause, ActionResume}
+
 var (
-	status    = Attribute{AttrStatus, "Status", []string{StatusSuccess, StatusFailed}}
-	method    = Attribute{AttrMethod, "Method", methodValues()}
-	errorType = Attribute{AttrErrorType, "ErrorType", errorTypeValues()}
-	reason    = Attribute{AttrBrowserLoss, "Reason", []string{LossRenderer, LossDisconnected}}
-	exporter  = Attribute{AttrExporter, "Exporter", []string{"cloudwatch", "emf"}}
-	outcome   = Attribute{AttrOutcome, "Outcome", []string{OutcomeSuccess, OutcomeFailed}}
+	status         = Attribute{AttrStatus, "Status", []string{StatusSuccess, StatusFailed}}
+	method         = Attribute{AttrMethod, "Method", methodValues()}
+	errorType      = Attribute{AttrErrorType, "ErrorType", errorTypeValues()}
+	reason         = Attribute{AttrBrowserLoss, "Reason", []string{LossRenderer, LossDisconnected}}
+	exporter       = Attribute{AttrExporter, "Exporter", []string{"cloudwatch", "emf"}}
+	outcome        = Attribute{AttrOutcome, "Outcome", []string{OutcomeSuccess, OutcomeFailed}}
+	operatorAction = Attribute{AttrAction, "Action", OperatorActionValues}
 	// dropReason lists every reason the cloudwatch and emf exporters give
 	// (a test holds them to it), so the series can start at zero.
 	dropReason = Attribute{AttrDropReason, "Reason", []string{
@@ -168,6 +180,17 @@ var (
 	QueueWorkers = Definition{
 		Name: "crawler.queue.workers", Kind: ObservableGauge, Unit: "{worker}", From: "metric-publisher",
 		Description: "Workers whose heartbeat in Redis is recent.",
+	}
+	// QueuePaused stays off CloudWatch: a paused queue already shows there
+	// as waiting jobs that do not fall, and each custom metric is billed.
+	QueuePaused = Definition{
+		Name: "crawler.queue.paused", Kind: ObservableGauge, Unit: "1", From: "metric-publisher",
+		Description: "1 while an operator has paused the queue (workers take no new jobs), 0 otherwise.",
+	}
+	OperatorActions = Definition{
+		Name: "crawler.operator.actions", Kind: Counter, Unit: "{action}", From: "api",
+		Description: "Operator actions taken through the API, by action; a request that changed nothing counts too.",
+		Attributes:  []Attribute{operatorAction},
 	}
 	PublisherReadErrors = Definition{
 		Name: "crawler.publisher.read.errors", Kind: Counter, Unit: "{error}", From: "metric-publisher",
@@ -272,7 +295,8 @@ var Instrumentations = []Instrumentation{
 // Table is every metric the crawler records, in documentation order.
 var Table = []Definition{
 	QueueWaiting, QueueActive, QueueFailed, QueueDelayed, QueueOldestAge, QueueBacklogPerWorker, QueueWorkers,
-	PublisherReadErrors,
+	QueuePaused, PublisherReadErrors,
+	OperatorActions,
 	JobDuration, JobsCompleted, WorkerErrors, WorkerHeartbeat,
 	BrowserLaunches, BrowserCrashes, BrowserPagesOpen, BrowserRequestsBlocked,
 	ExporterDatumsSent, ExporterRequests, ExporterPointsDropped, ExporterBuffered,

@@ -92,7 +92,7 @@ func TestWorkerRecords(t *testing.T) {
 func TestPublisherGauges(t *testing.T) {
 	t.Parallel()
 	r := sdkmetric.NewManualReader()
-	counts, ok := crawler.QueueCounts{Waiting: 30, Active: 4, Delayed: 2, Failed: 1, Workers: 3, OldestWaitingAge: 12.5}, false
+	counts, ok := crawler.QueueCounts{Waiting: 30, Active: 4, Delayed: 2, Failed: 1, Workers: 3, OldestWaitingAge: 12.5, Paused: true}, false
 	p, err := NewPublisher(sdkmetric.NewMeterProvider(sdkmetric.WithReader(r)), func() (crawler.QueueCounts, bool) { return counts, ok })
 	if err != nil {
 		t.Fatal(err)
@@ -105,7 +105,7 @@ func TestPublisherGauges(t *testing.T) {
 	got := collect(t, r)
 	want := map[string]float64{
 		QueueWaiting.Name: 30, QueueActive.Name: 4, QueueDelayed.Name: 2, QueueFailed.Name: 1,
-		QueueWorkers.Name: 3, QueueOldestAge.Name: 12.5, QueueBacklogPerWorker.Name: 10,
+		QueueWorkers.Name: 3, QueueOldestAge.Name: 12.5, QueueBacklogPerWorker.Name: 10, QueuePaused.Name: 1,
 	}
 	for name, v := range want {
 		g, isGauge := got[name].(metricdata.Gauge[float64])

@@ -20,6 +20,18 @@ func TestMain(m *testing.M) {
 	goleak.VerifyTestMain(m, redistest.IgnoreRedial())
 }
 
+// queueGauges is how many gauges the publisher reports: the table's
+// observable gauges from the metric publisher.
+var queueGauges = func() int {
+	n := 0
+	for _, d := range metrics.Table {
+		if d.From == "metric-publisher" && d.Kind == metrics.ObservableGauge {
+			n++
+		}
+	}
+	return n
+}()
+
 // view is one collection: gauge values by instrument name, and the read
 // error count.
 type view struct {

@@ -43,7 +43,7 @@ func TestGaugesFollowRedis(t *testing.T) {
 		}
 	}
 	for _, id := range []string{"w1", "w2"} {
-		if err := q.Heartbeat(ctx, id, time.Minute); err != nil {
+		if err := q.Heartbeat(ctx, crawler.WorkerInfo{ID: id}, time.Minute); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -59,7 +59,7 @@ func TestGaugesFollowRedis(t *testing.T) {
 	}
 	stop := run(t, p)
 
-	eventually(t, "gauges", 5*time.Second, func() bool { return len(collect(t, r).gauges) == 7 })
+	eventually(t, "gauges", 5*time.Second, func() bool { return len(collect(t, r).gauges) == queueGauges })
 	v := collect(t, r)
 	want := map[string]float64{
 		metrics.QueueWaiting.Name: 4, metrics.QueueActive.Name: 3, metrics.QueueDelayed.Name: 2,
@@ -73,6 +73,17 @@ func TestGaugesFollowRedis(t *testing.T) {
 	if age := v.gauges[metrics.QueueOldestAge.Name]; age < 0.02 || age > 60 {
 		t.Errorf("oldest job age = %vs, want at least 0.02s", age)
 	}
+	if v.gauges[metrics.QueuePaused.Name] != 0 {
+		t.Errorf("paused = %v before any pause, want 0", v.gauges[metrics.QueuePaused.Name])
+	}
+	if _, err := q.Pause(ctx); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "paused gauge 1", 5*time.Second, func() bool { return collect(t, r).gauges[metrics.QueuePaused.Name] == 1 })
+	if _, err := q.Resume(ctx); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "paused gauge 0", 5*time.Second, func() bool { return collect(t, r).gauges[metrics.QueuePaused.Name] == 0 })
 
 	srv.Kill()
 	eventually(t, "a counted read failure and no gauges", 10*time.Second, func() bool {
@@ -82,7 +93,7 @@ func TestGaugesFollowRedis(t *testing.T) {
 	srv.Restart(t) // after a crash: an empty Redis, and the gauges say so
 	eventually(t, "gauges back", 10*time.Second, func() bool {
 		v := collect(t, r)
-		return len(v.gauges) == 7 && v.gauges[metrics.QueueWaiting.Name] == 0
+		return len(v.gauges) == queueGauges && v.gauges[metrics.QueueWaiting.Name] == 0
 	})
 	stop()
 }
@@ -132,7 +143,7 @@ func TestStaleCountsWithheld(t *testing.T) {
 			}
 			t.Cleanup(func() { _ = p.Close() })
 			run(t, p)
-			eventually(t, "gauges", 5*time.Second, func() bool { return len(collect(t, r).gauges) == 7 })
+			eventually(t, "gauges", 5*time.Second, func() bool { return len(collect(t, r).gauges) == queueGauges })
 			if got := collect(t, r).gauges[metrics.QueueBacklogPerWorker.Name]; got != 9 {
 				t.Errorf("backlog per worker with no live worker = %v, want the whole backlog 9", got)
 			}
@@ -164,7 +175,7 @@ func TestLifecycle(t *testing.T) {
 	}
 	// The first read happens at once, not after the 60s default interval.
 	stop := run(t, p)
-	eventually(t, "first read", 5*time.Second, func() bool { return len(collect(t, r).gauges) == 7 })
+	eventually(t, "first read", 5*time.Second, func() bool { return len(collect(t, r).gauges) == queueGauges })
 	stop()
 	if err := p.Run(context.Background()); !errors.Is(err, publisher.ErrAlreadyRun) {
 		t.Errorf("second Run = %v, want ErrAlreadyRun", err)

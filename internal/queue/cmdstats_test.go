@@ -183,6 +183,11 @@ func TestCommandsPerJob(t *testing.T) {
 			if perJob > 8 {
 				t.Errorf("%.2f Redis commands per job, budget is 8", perJob)
 			}
+			// The pause flag rides the reads: at most one look per read
+			// command, and one before the first read.
+			if stats["exists"] > stats["xreadgroup"]+1 {
+				t.Errorf("%d EXISTS for %d XREADGROUP: the pause check costs more than the reads", stats["exists"], stats["xreadgroup"])
+			}
 			if c := counts(t, e.q); c != (crawler.QueueCounts{}) {
 				t.Errorf("counts after processing everything = %+v, want zeros", c)
 			}

@@ -22,7 +22,7 @@ func TestCountsMatchTheTrueState(t *testing.T) {
 		id  string
 		ttl time.Duration
 	}{{"w1", time.Minute}, {"w2", time.Minute}, {"gone", time.Millisecond}} {
-		if err := e.q.Heartbeat(ctx, w.id, w.ttl); err != nil {
+		if err := e.q.Heartbeat(ctx, crawler.WorkerInfo{ID: w.id}, w.ttl); err != nil {
 			t.Fatalf("heartbeat: %v", err)
 		}
 	}

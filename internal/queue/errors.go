@@ -9,6 +9,9 @@ var (
 	// ErrNotFound is returned by Status for an unknown or expired job.
 	ErrNotFound = errors.New("job not found")
 
+	// ErrInvalidCursor rejects a List cursor that List did not make.
+	ErrInvalidCursor = errors.New("invalid cursor")
+
 	// ErrLeaseLost means the delivery is no longer held by its consumer:
 	// its lease ran out and another worker reclaimed it, or it was parked.
 	ErrLeaseLost = errors.New("lease lost")

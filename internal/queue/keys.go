@@ -14,16 +14,21 @@ type keys struct {
 	delayed string
 	failed  string
 	workers string
+	paused  string
+	// workerInfo is the hash of live workers' info.
+	workerInfo string
 }
 
 func newKeys(space keyspace.Keys) keys {
 	return keys{
-		space:   space,
-		base:    space.Base(),
-		stream:  space.Stream(),
-		delayed: space.Delayed(),
-		failed:  space.Failed(),
-		workers: space.Workers(),
+		space:      space,
+		base:       space.Base(),
+		stream:     space.Stream(),
+		delayed:    space.Delayed(),
+		failed:     space.Failed(),
+		workers:    space.Workers(),
+		paused:     space.Paused(),
+		workerInfo: space.WorkerInfo(),
 	}
 }
 

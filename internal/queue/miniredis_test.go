@@ -34,7 +34,7 @@ func TestLifecycleOnMiniredis(t *testing.T) {
 	if ids[2] != ids[0] {
 		t.Errorf("idempotent repeat got %s, want %s", ids[2], ids[0])
 	}
-	if err := q.Heartbeat(ctx, "w", time.Minute); err != nil {
+	if err := q.Heartbeat(ctx, crawler.WorkerInfo{ID: "w"}, time.Minute); err != nil {
 		t.Fatalf("heartbeat: %v", err)
 	}
 	if c := counts(t, q); c.Waiting != 2 || c.Workers != 1 {

@@ -68,7 +68,7 @@ func TestRedisDown(t *testing.T) {
 		{"release", func(ctx context.Context) error { return e.q.Release(ctx, []queue.Delivery{d}) }},
 		{"status", func(ctx context.Context) error { _, err := e.q.Status(ctx, d.Job.ID); return err }},
 		{"counts", func(ctx context.Context) error { _, err := e.q.Counts(ctx); return err }},
-		{"heartbeat", func(ctx context.Context) error { return e.q.Heartbeat(ctx, "w", time.Minute) }},
+		{"heartbeat", func(ctx context.Context) error { return e.q.Heartbeat(ctx, crawler.WorkerInfo{ID: "w"}, time.Minute) }},
 		{"ping", func(ctx context.Context) error { return e.q.Ping(ctx) }},
 	}
 	for _, op := range ops {

@@ -21,7 +21,7 @@ var scriptFS embed.FS
 // scripts are the Lua scripts, loaded once per Queue. EVALSHA falls back to
 // EVAL when the server's script cache is empty (after a restart).
 type scripts struct {
-	enqueue, promote, reclaim, extend, complete, fail, release, status, counts, heartbeat *redis.Script
+	enqueue, promote, reclaim, extend, complete, fail, release, status, counts, heartbeat, workers, list *redis.Script
 }
 
 func loadScripts() scripts {
@@ -43,6 +43,8 @@ func loadScripts() scripts {
 		status:    load("status"),
 		counts:    load("counts"),
 		heartbeat: load("heartbeat"),
+		workers:   load("workers"),
+		list:      load("list"),
 	}
 }
 
@@ -65,7 +67,8 @@ type Queue struct {
 	// show they are alive.
 	reclaimAfter atomic.Int64
 
-	rounds *rounds // shared round trips of Complete and Read
+	pause  pauseView // this process's view of the pause flag, for Read
+	rounds *rounds   // shared round trips of Complete and Read
 }
 
 // New returns a Queue on rdb. It does no I/O: the consumer group is created

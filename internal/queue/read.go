@@ -52,6 +52,16 @@ func (q *Queue) Read(ctx context.Context, consumer string, n int, block time.Dur
 			return nil, fmt.Errorf("queue: read: promote retries: %w", keyspace.Classify(err))
 		}
 	}
+	// Paused: no reads and no reclaims (a reclaim takes work too). Retries
+	// still move from the delayed set into the stream, where they wait.
+	paused, err := q.pausedNow(ctx, now)
+	if err != nil {
+		return nil, fmt.Errorf("queue: read: pause flag: %w", keyspace.Classify(err))
+	}
+	if paused {
+		holdOff(ctx, block)
+		return nil, nil
+	}
 	if now.UnixNano() >= q.reclaimAfter.Load() && due(&q.nextReclaim, now, q.cfg.ReclaimEvery) {
 		ds, err := q.reclaim(ctx, consumer, n, now)
 		if err != nil {
@@ -71,16 +81,27 @@ func (q *Queue) Read(ctx context.Context, consumer string, n int, block time.Dur
 	var msgs []redis.XMessage
 	err = q.withGroup(ctx, func() error {
 		var err error
-		msgs, err = q.awaitRead(ctx, &readReq{consumer: consumer, n: n, out: make(chan readResult, 1)})
+		msgs, paused, err = q.awaitRead(ctx, &readReq{consumer: consumer, n: n, out: make(chan readResult, 1)})
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("queue: read for %s: %w", consumer, keyspace.Classify(err))
 	}
+	q.pause.set(paused)
+	if paused {
+		// Paused since the last look: what the round read goes back.
+		if err := q.giveBack(ctx, consumer, msgs); err != nil {
+			return nil, fmt.Errorf("queue: read for %s: %w", consumer, err)
+		}
+		return nil, nil
+	}
 	block = min(block, q.cfg.PromoteEvery, q.cfg.ReclaimEvery)
 	if len(msgs) == 0 && block > 0 {
 		if msgs, err = q.readBlocking(ctx, consumer, n, block); err != nil {
 			return nil, fmt.Errorf("queue: read for %s: %w", consumer, keyspace.Classify(err))
+		}
+		if msgs, err = q.confirmRunning(ctx, consumer, msgs); err != nil {
+			return nil, fmt.Errorf("queue: read for %s: %w", consumer, err)
 		}
 	}
 	ds := make([]Delivery, 0, len(msgs))

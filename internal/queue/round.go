@@ -47,8 +47,9 @@ type readReq struct {
 }
 
 type readResult struct {
-	msgs []redis.XMessage
-	err  error
+	msgs   []redis.XMessage
+	paused bool // the queue's pause flag, read in the same MULTI
+	err    error
 }
 
 func newRounds() *rounds { return &rounds{slot: make(chan struct{}, 1)} }
@@ -79,7 +80,7 @@ func (q *Queue) awaitCommit(ctx context.Context, c *completion) error {
 // awaitRead queues a non-blocking read and waits for its round. Entries a
 // round delivered are returned even if ctx ended meanwhile: they are
 // already pending for the consumer.
-func (q *Queue) awaitRead(ctx context.Context, req *readReq) ([]redis.XMessage, error) {
+func (q *Queue) awaitRead(ctx context.Context, req *readReq) ([]redis.XMessage, bool, error) {
 	r := q.rounds
 	r.mu.Lock()
 	r.reads = append(r.reads, req)
@@ -87,16 +88,16 @@ func (q *Queue) awaitRead(ctx context.Context, req *readReq) ([]redis.XMessage, 
 	for {
 		select {
 		case res := <-req.out:
-			return res.msgs, res.err
+			return res.msgs, res.paused, res.err
 		case r.slot <- struct{}{}:
 			q.sendRound(ctx)
 			<-r.slot
 		case <-ctx.Done():
 			if withdraw(&r.mu, &r.reads, req) {
-				return nil, ctx.Err()
+				return nil, false, ctx.Err()
 			}
 			res := <-req.out
-			return res.msgs, res.err
+			return res.msgs, res.paused, res.err
 		}
 	}
 }
@@ -158,6 +159,7 @@ func (q *Queue) sendRound(ctx context.Context) {
 	var (
 		heldCmds []redis.Cmder
 		checkCmd *redis.Cmd
+		pauseCmd *redis.IntCmd
 		keys     []string
 		args     []any
 	)
@@ -171,6 +173,10 @@ func (q *Queue) sendRound(ctx context.Context) {
 		}
 		if len(unsure) > 0 {
 			checkCmd = q.scripts.complete.EvalSha(ctx, p, keys, args...)
+		}
+		if len(byConsumer) > 0 {
+			// Atomic with the reads: a job read here was read before any pause.
+			pauseCmd = p.Exists(ctx, q.keys.paused)
 		}
 		for _, cr := range byConsumer {
 			cr.cmd = p.XReadGroup(ctx, &redis.XReadGroupArgs{
@@ -212,6 +218,11 @@ func (q *Queue) sendRound(ctx context.Context) {
 			}
 		}
 	}
+	paused := false
+	if pauseCmd != nil {
+		n, err := pauseCmd.Result()
+		paused = err == nil && n > 0
+	}
 	for _, cr := range byConsumer {
 		var msgs []redis.XMessage
 		streams, err := cr.cmd.Result()
@@ -223,7 +234,7 @@ func (q *Queue) sendRound(ctx context.Context) {
 		}
 		for _, req := range cr.reqs {
 			k := min(req.n, len(msgs))
-			req.out <- readResult{msgs: msgs[:k:k], err: err}
+			req.out <- readResult{msgs: msgs[:k:k], paused: paused, err: err}
 			msgs = msgs[k:]
 		}
 	}

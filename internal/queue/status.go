@@ -2,7 +2,6 @@ package queue
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strconv"
@@ -30,16 +29,9 @@ func (q *Queue) Status(ctx context.Context, id string) (crawler.Status, error) {
 	}
 	raw, _ := res[0].(string)
 	held, _ := res[1].(int64)
-	var rec record
-	if err := json.Unmarshal([]byte(raw), &rec); err != nil {
-		return crawler.Status{}, fmt.Errorf("queue: status %s: decode record: %w", id, err)
-	}
-	st := crawler.Status{ID: id, State: rec.State, Attempts: rec.Attempts, Result: rec.Result, Error: rec.Error}
-	if held > 0 {
-		// The record counts finished attempts; each delivery of the
-		// held entry is a run too: this one, and any a dead worker made.
-		st.State = crawler.StateActive
-		st.Attempts += int(held)
+	st, err := statusOf(id, raw, held)
+	if err != nil {
+		return crawler.Status{}, fmt.Errorf("queue: status %s: %w", id, err)
 	}
 	return st, nil
 }
@@ -47,18 +39,18 @@ func (q *Queue) Status(ctx context.Context, id string) (crawler.Status, error) {
 // Counts returns the queue's gauges in one round trip, without scanning:
 // waiting from the group's lag, active from its pending count, delayed and
 // failed from ZCARD, workers from the heartbeat ZSET, and the oldest
-// waiting job's age from its stream entry id.
+// waiting job's age from its stream entry id, and the pause flag.
 func (q *Queue) Counts(ctx context.Context) (crawler.QueueCounts, error) {
 	res, err := q.scripts.counts.Run(ctx, q.rdb,
-		[]string{q.keys.stream, q.keys.delayed, q.keys.failed, q.keys.workers}, group).Slice()
+		[]string{q.keys.stream, q.keys.delayed, q.keys.failed, q.keys.workers, q.keys.paused}, group).Slice()
 	if err != nil {
 		return crawler.QueueCounts{}, fmt.Errorf("queue: counts: %w", keyspace.Classify(err))
 	}
-	if len(res) != 7 {
+	if len(res) != 8 {
 		return crawler.QueueCounts{}, fmt.Errorf("queue: counts: unexpected reply %v", res)
 	}
 	n := func(i int) int64 { v, _ := res[i].(int64); return v }
-	c := crawler.QueueCounts{Waiting: n(0), Active: n(1), Delayed: n(2), Failed: n(3), Workers: n(4)}
+	c := crawler.QueueCounts{Waiting: n(0), Active: n(1), Delayed: n(2), Failed: n(3), Workers: n(4), Paused: n(7) > 0}
 	if oldest, _ := res[5].(string); oldest != "" {
 		msPart, _, _ := strings.Cut(oldest, "-")
 		if t, err := strconv.ParseInt(msPart, 10, 64); err == nil {

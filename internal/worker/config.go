@@ -33,6 +33,10 @@ type Config struct {
 	// Lease must be the queue's lease: in-flight jobs are extended every
 	// Lease/3. Zero means 30s, the queue's default.
 	Lease time.Duration
+	// Process and Version are told with each liveness mark, for GET
+	// /v1/workers: the process kind ("worker" or "all") and the build.
+	Process string
+	Version string
 	// DrainTimeout is how long in-flight jobs may run on after Run's
 	// context ends before they are cancelled and given back. Run returns
 	// within about DrainTimeout+5s (the last read, two short grace periods
@@ -48,7 +52,7 @@ type Queue interface {
 	Complete(ctx context.Context, d queue.Delivery, result crawler.Result) error
 	Fail(ctx context.Context, d queue.Delivery, cause error, retryable bool) (crawler.State, error)
 	Release(ctx context.Context, ds []queue.Delivery) error
-	Heartbeat(ctx context.Context, workerID string, ttl time.Duration) error
+	Heartbeat(ctx context.Context, info crawler.WorkerInfo, ttl time.Duration) error
 	RemoveWorker(ctx context.Context, workerID string) error
 }
 

@@ -27,9 +27,9 @@ func (nopQueue) Complete(context.Context, queue.Delivery, crawler.Result) error 
 func (nopQueue) Fail(context.Context, queue.Delivery, error, bool) (crawler.State, error) {
 	return crawler.StateFailed, nil
 }
-func (nopQueue) Release(context.Context, []queue.Delivery) error        { return nil }
-func (nopQueue) Heartbeat(context.Context, string, time.Duration) error { return nil }
-func (nopQueue) RemoveWorker(context.Context, string) error             { return nil }
+func (nopQueue) Release(context.Context, []queue.Delivery) error                    { return nil }
+func (nopQueue) Heartbeat(context.Context, crawler.WorkerInfo, time.Duration) error { return nil }
+func (nopQueue) RemoveWorker(context.Context, string) error                         { return nil }
 
 func TestNew(t *testing.T) {
 	t.Parallel()

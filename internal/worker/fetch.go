@@ -13,6 +13,10 @@ type Runner interface {
 	Run(ctx context.Context, job crawler.Job) (crawler.Result, crawler.Method, error)
 }
 
+// methodLister is a runner that says which fetch methods it can run; a
+// runner that does not is taken to run HTTP only.
+type methodLister interface{ Methods() []crawler.Method }
+
 // idleCloser is a runner holding keep-alive connections it can drop.
 type idleCloser interface{ CloseIdleConnections() }
 

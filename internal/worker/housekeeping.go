@@ -38,7 +38,9 @@ func (w *Worker) housekeep(stop <-chan struct{}) {
 func (w *Worker) markAlive(ctx context.Context) {
 	ctx, cancel := context.WithTimeout(ctx, redisOpTimeout)
 	defer cancel()
-	if err := w.q.Heartbeat(ctx, w.cfg.ID, 3*w.cfg.LivenessInterval); err != nil {
+	info := w.info
+	info.InFlight = w.inflight.len()
+	if err := w.q.Heartbeat(ctx, info, 3*w.cfg.LivenessInterval); err != nil {
 		w.log.Warn("liveness heartbeat failed", "error", err)
 	}
 }

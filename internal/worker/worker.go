@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"sync"
 	"sync/atomic"
 	"time"
 
+	"github.com/crawler-service/crawler/internal/crawler"
 	"github.com/crawler-service/crawler/internal/metrics"
 )
 
@@ -30,6 +32,7 @@ type Worker struct {
 	rec    *metrics.Worker
 	log    *slog.Logger
 
+	info     crawler.WorkerInfo // what each liveness mark tells, InFlight aside
 	ran      atomic.Bool
 	lastLoop atomic.Int64 // unix nanoseconds of the reader's last round
 
@@ -55,7 +58,16 @@ func New(cfg Config, deps Deps) (*Worker, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	methods := []crawler.Method{crawler.MethodHTTP}
+	if ml, ok := deps.Jobs.(methodLister); ok {
+		methods = ml.Methods()
+	}
+	host, _ := os.Hostname()
 	return &Worker{
+		info: crawler.WorkerInfo{
+			ID: cfg.ID, Process: cfg.Process, Host: host, PID: os.Getpid(), Concurrency: cfg.Concurrency,
+			Methods: methods, Version: cfg.Version,
+		},
 		cfg:      cfg,
 		q:        deps.Queue,
 		runner:   deps.Jobs,
@@ -85,6 +97,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	if !w.ran.CompareAndSwap(false, true) {
 		return fmt.Errorf("worker: run %s: %w", w.cfg.ID, ErrAlreadyRun)
 	}
+	w.info.StartedAt = time.Now().UTC()
 	base := context.WithoutCancel(ctx)
 	jobBase, hardStop := context.WithCancel(base)
 	defer hardStop()

@@ -106,7 +106,7 @@ func TestEveryKeyInTheKeyspace(t *testing.T) {
 	}
 	t.Logf("keys seen, by kind: %v", kinds)
 	for _, want := range []string{
-		"stream", "failed", "workers", "job", "idempotency",
+		"stream", "failed", "workers", "worker_info", "job", "idempotency",
 		"schedules", "schedule_results", "fire", "host", "host_next",
 	} {
 		if kinds[want] == 0 {

@@ -1,0 +1,77 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/crawler-service/crawler/internal/crawler"
+	"github.com/crawler-service/crawler/internal/metrics"
+)
+
+// queueState is the answer of pause and resume.
+type queueState struct {
+	Paused bool `json:"paused"`
+	// Changed is false when the queue was already in that state.
+	Changed bool `json:"changed"`
+}
+
+func (s *server) handleQueue() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := s.deps.Jobs.Counts(r.Context())
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, c)
+	})
+}
+
+// handleSetPaused answers POST /v1/queue/pause and /v1/queue/resume. Both
+// are idempotent: repeating one answers 200 with changed false.
+func (s *server) handleSetPaused(paused bool) http.Handler {
+	action := metrics.ActionResume
+	if paused {
+		action = metrics.ActionPause
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		set := s.deps.Jobs.Resume
+		if paused {
+			set = s.deps.Jobs.Pause
+		}
+		changed, err := set(r.Context())
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		s.operatorAction(r.Context(), action, "queue", changed)
+		writeJSON(w, http.StatusOK, queueState{Paused: paused, Changed: changed})
+	})
+}
+
+// operatorAction logs and counts an action an operator took: what, on
+// what, and how many things it changed.
+func (s *server) operatorAction(ctx context.Context, action, target string, changed bool) {
+	n := 0
+	if changed {
+		n = 1
+	}
+	s.log.Info("operator action", "action", action, "target", target, "count", n)
+	s.ops.Action(context.WithoutCancel(ctx), action)
+}
+
+func (s *server) handleWorkers() http.Handler {
+	type response struct {
+		Workers []crawler.WorkerInfo `json:"workers"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ws, err := s.deps.Jobs.Workers(r.Context())
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if ws == nil {
+			ws = []crawler.WorkerInfo{}
+		}
+		writeJSON(w, http.StatusOK, response{Workers: ws})
+	})
+}
