@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/crawler-service/crawler/internal/config"
@@ -39,6 +40,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		case "healthcheck":
 			return runHealthcheck(ctx, args[1:], getenv, stdout, stderr)
 		}
+		if slices.Contains(apiGroups(), args[0]) {
+			return runAPICommand(ctx, args, getenv, stdout, stderr)
+		}
 	}
 	fs := flag.NewFlagSet("crawler", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -49,11 +53,14 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
   crawler crawl [flags] URL... crawl URLs once and print the results
   crawler healthcheck [URL]    exit 0 if the process at URL is healthy, 1 if not
   crawler version              print the version
+  crawler %s COMMAND
+                               talk to the API at $API_URL with $API_TOKEN;
+                               --help on each lists its commands
 
 Configuration comes from the environment; see README.md.
 
 Flags:
-`, strings.Join(config.Processes, ", "))
+`, strings.Join(config.Processes, ", "), strings.Join(apiGroups(), "|"))
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -63,7 +70,7 @@ Flags:
 		return errUsage
 	}
 	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "crawler: unexpected argument %q: valid commands are crawl, healthcheck, version\n", fs.Arg(0))
+		fmt.Fprintf(stderr, "crawler: unexpected argument %q: valid commands are crawl, healthcheck, version, %s\n", fs.Arg(0), strings.Join(apiGroups(), ", "))
 		return errUsage
 	}
 	cfg, err := config.Load(*process, getenv)

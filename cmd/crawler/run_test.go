@@ -63,6 +63,13 @@ func TestCommandLineErrors(t *testing.T) {
 		{"crawl bad method", []string{"crawl", "--method=ftp", "http://x/"}, nil, 2, "auto, http or browser"},
 		{"version with a flag", []string{"version", "--bogus"}, nil, 2, "flag provided but not defined"},
 		{"version with an argument", []string{"version", "now"}, nil, 2, `unexpected argument "now"`},
+		{"jobs without a command", []string{"jobs"}, nil, 2, "name a command: submit, get"},
+		{"unknown schedules command", []string{"schedules", "pause"}, nil, 2, `unknown command "pause": valid are list, get, delete`},
+		{"jobs get without an id", []string{"jobs", "get"}, nil, 2, "Usage: crawler jobs get [flags] ID..."},
+		{"schedules get of two", []string{"schedules", "get", "a", "b"}, nil, 2, "got 2 arguments"},
+		{"queue stats bad flag", []string{"queue", "stats", "--bogus"}, nil, 2, "flag provided but not defined"},
+		{"bad API_URL", []string{"queue", "stats"}, map[string]string{"API_URL": "127.0.0.1:8080"}, 2, "API_URL"},
+		{"submit selector without match", []string{"jobs", "submit", "--selector=li", "http://x/"}, map[string]string{"API_URL": "http://127.0.0.1:1"}, 2, "--selector and --match go together"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
