@@ -65,6 +65,9 @@ type Config struct {
 	// Readers are added beside the exporters' readers, e.g. a ManualReader
 	// that a test collects from.
 	Readers []sdkmetric.Reader
+	// Traces configures the TracerProvider, which shares the resource;
+	// tracing is off by default.
+	Traces TracesConfig
 }
 
 // OTLPConfig configures the OTLP exporter. Empty fields leave the exporter's
@@ -113,24 +116,42 @@ func ParseExporters(list string) ([]string, error) {
 // from code rather than the environment, so Setup holds Config.Exporters to
 // the same contract.
 func normalizeExporters(names []string) ([]string, error) {
+	return normalizeNames(names, nameRules{
+		valid: ExporterNames, dflt: ExporterPrometheus, off: "metrics export",
+		unknown: ErrUnknownExporter, combined: ErrNoneCombined,
+	})
+}
+
+// nameRules are one comma list's rules: its valid names, the one an empty
+// list means, and the errors for an unknown name and for none among others.
+type nameRules struct {
+	valid             []string
+	dflt              string // comma-separated
+	off               string // what "none" alone turns off
+	unknown, combined error
+}
+
+// normalizeNames trims and lower-cases names, drops empty ones and
+// duplicates, and holds the result to r.
+func normalizeNames(names []string, r nameRules) ([]string, error) {
 	var out []string
 	for _, name := range names {
 		name = strings.ToLower(strings.TrimSpace(name))
 		if name == "" {
 			continue
 		}
-		if !slices.Contains(ExporterNames, name) {
-			return nil, fmt.Errorf("%w %q: valid are %s", ErrUnknownExporter, name, strings.Join(ExporterNames, ", "))
+		if !slices.Contains(r.valid, name) {
+			return nil, fmt.Errorf("%w %q: valid are %s", r.unknown, name, strings.Join(r.valid, ", "))
 		}
 		if !slices.Contains(out, name) {
 			out = append(out, name)
 		}
 	}
 	if len(out) == 0 {
-		return []string{ExporterPrometheus}, nil
+		return strings.Split(r.dflt, ","), nil
 	}
 	if len(out) > 1 && slices.Contains(out, ExporterNone) {
-		return nil, fmt.Errorf("%w (%s): list none alone to turn metrics export off", ErrNoneCombined, strings.Join(out, ","))
+		return nil, fmt.Errorf("%w (%s): list none alone to turn %s off", r.combined, strings.Join(out, ","), r.off)
 	}
 	return out, nil
 }

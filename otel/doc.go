@@ -1,4 +1,5 @@
-// Package otel sets up OpenTelemetry metrics for a Go service in one call.
+// Package otel sets up OpenTelemetry metrics and traces for a Go service in
+// one call.
 //
 // Setup builds one SDK MeterProvider whose readers are chosen by
 // configuration: a Prometheus pull endpoint on its own registry, CloudWatch
@@ -16,6 +17,11 @@
 // in other units should advise their own. The semantic-convention HTTP client
 // metrics lose server.address and server.port: a crawler talks to unbounded
 // hosts.
+//
+// Tracing shares the metrics' resource and is off unless OTEL_TRACES_EXPORTER
+// names otlp or console; off, the TracerProvider is a no-op whose spans
+// allocate nothing. OTEL_TRACES_SAMPLER(_ARG) choose the sampler,
+// OTEL_PROPAGATORS the propagator Setup sets globally.
 //
 // The package knows nothing of the service it serves: which instrument
 // becomes which CloudWatch metric comes in Config.CloudWatchRules.

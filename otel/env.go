@@ -42,7 +42,10 @@ func ConfigFromEnv(getenv func(string) string) (Config, error) {
 	if c.Detectors, err = detectorsFromEnv(getenv); err != nil {
 		return c, err
 	}
-	if c.OTLP, err = otlpFromEnv(getenv); err != nil {
+	if c.OTLP, err = otlpFromEnv(getenv, "METRICS"); err != nil {
+		return c, err
+	}
+	if c.Traces, err = tracesFromEnv(getenv); err != nil {
 		return c, err
 	}
 	if c.CloudWatch, err = cloudWatchFromEnv(getenv); err != nil {
@@ -103,17 +106,19 @@ func detectorsFromEnv(getenv func(string) string) ([]string, error) {
 	return out, nil
 }
 
-// otlpFromEnv applies the specification's endpoint rules: the
-// signal-specific endpoint is used as is; the base one gets /v1/metrics
-// appended for OTLP/HTTP and is used as is for gRPC.
-func otlpFromEnv(getenv func(string) string) (OTLPConfig, error) {
+// otlpFromEnv applies the specification's endpoint rules for one signal
+// (METRICS or TRACES): the signal-specific endpoint is used as is; the base
+// one gets /v1/metrics or /v1/traces appended for OTLP/HTTP and is used as
+// is for gRPC.
+func otlpFromEnv(getenv func(string) string, signal string) (OTLPConfig, error) {
 	var o OTLPConfig
-	name, v := firstSet(getenv, "OTEL_EXPORTER_OTLP_METRICS_PROTOCOL", "OTEL_EXPORTER_OTLP_PROTOCOL")
+	specific := func(what string) string { return "OTEL_EXPORTER_OTLP_" + signal + "_" + what }
+	name, v := firstSet(getenv, specific("PROTOCOL"), "OTEL_EXPORTER_OTLP_PROTOCOL")
 	if v != "" && v != "grpc" && v != "http/protobuf" {
 		return o, fmt.Errorf("%s=%q: valid are grpc, http/protobuf", name, v)
 	}
 	o.Protocol = v
-	name, v = firstSet(getenv, "OTEL_EXPORTER_OTLP_METRICS_ENDPOINT", "OTEL_EXPORTER_OTLP_ENDPOINT")
+	name, v = firstSet(getenv, specific("ENDPOINT"), "OTEL_EXPORTER_OTLP_ENDPOINT")
 	if v != "" {
 		u, err := url.Parse(v)
 		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
@@ -121,10 +126,10 @@ func otlpFromEnv(getenv func(string) string) (OTLPConfig, error) {
 		}
 		o.Endpoint = v
 		if name == "OTEL_EXPORTER_OTLP_ENDPOINT" && o.Protocol != "grpc" {
-			o.Endpoint = strings.TrimSuffix(v, "/") + "/v1/metrics"
+			o.Endpoint = strings.TrimSuffix(v, "/") + "/v1/" + strings.ToLower(signal)
 		}
 	}
-	name, v = firstSet(getenv, "OTEL_EXPORTER_OTLP_METRICS_HEADERS", "OTEL_EXPORTER_OTLP_HEADERS")
+	name, v = firstSet(getenv, specific("HEADERS"), "OTEL_EXPORTER_OTLP_HEADERS")
 	if v != "" {
 		kvs, err := parseKeyValues(v)
 		if err != nil {

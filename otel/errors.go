@@ -16,3 +16,21 @@ var (
 	// ErrUnknownDetector is a resource detector other than ecs and ec2.
 	ErrUnknownDetector = errors.New("unknown resource detector")
 )
+
+// Errors of the tracing configuration, wrapped the same way.
+var (
+	// ErrUnknownTraceExporter is a name outside TraceExporterNames.
+	ErrUnknownTraceExporter = errors.New("unknown traces exporter")
+	// ErrTraceNoneCombined is "none" listed together with other trace
+	// exporters.
+	ErrTraceNoneCombined = errors.New(`traces exporter "none" cannot be combined with others`)
+	// ErrUnknownSampler is a name outside SamplerNames.
+	ErrUnknownSampler = errors.New("unknown traces sampler")
+	// ErrSamplerArg is a ratio sampler's argument that is not a number from
+	// 0 to 1.
+	ErrSamplerArg = errors.New("invalid traces sampler argument")
+	// ErrUnknownPropagator is a name outside PropagatorNames.
+	ErrUnknownPropagator = errors.New("unknown propagator")
+	// ErrPropagatorNoneCombined is "none" listed with other propagators.
+	ErrPropagatorNoneCombined = errors.New(`propagator "none" cannot be combined with others`)
+)

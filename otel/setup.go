@@ -2,6 +2,7 @@ package otel
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -13,14 +14,18 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	dto "github.com/prometheus/client_model/go"
 	"go.opentelemetry.io/contrib/instrumentation/runtime"
+	otelapi "go.opentelemetry.io/otel"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/metric"
+	"go.opentelemetry.io/otel/propagation"
 	sdkmetric "go.opentelemetry.io/otel/sdk/metric"
+	"go.opentelemetry.io/otel/trace"
 )
 
-// Provider is the set-up metrics pipeline.
+// Provider is the set-up metrics and traces pipeline.
 type Provider struct {
 	meterProvider *sdkmetric.MeterProvider
+	tracing       *tracing
 	handler       http.Handler
 	exporters     []string
 	health        metric.Registration
@@ -31,22 +36,35 @@ type Provider struct {
 // MeterProvider is where instruments are created.
 func (p *Provider) MeterProvider() metric.MeterProvider { return p.meterProvider }
 
+// TracerProvider is where tracers are created: OpenTelemetry's no-op one
+// when tracing is off.
+func (p *Provider) TracerProvider() trace.TracerProvider { return p.tracing.provider }
+
+// Propagator is the propagator Setup also set as the global one.
+func (p *Provider) Propagator() propagation.TextMapPropagator { return p.tracing.propagator }
+
+// TraceExporters are the trace exporters running; ["none"] when off.
+func (p *Provider) TraceExporters() []string { return p.tracing.exporters }
+
 // PrometheusHandler serves /metrics; nil unless the prometheus exporter is on.
 func (p *Provider) PrometheusHandler() http.Handler { return p.handler }
 
 // Exporters are the exporters running.
 func (p *Provider) Exporters() []string { return p.exporters }
 
-// ForceFlush exports what push exporters hold now.
+// ForceFlush exports what push exporters and the span processors hold now.
 func (p *Provider) ForceFlush(ctx context.Context) error {
+	if err := p.tracing.forceFlush(ctx); err != nil {
+		return fmt.Errorf("otel: flush traces: %w", err)
+	}
 	if err := p.meterProvider.ForceFlush(ctx); err != nil {
 		return fmt.Errorf("otel: flush: %w", err)
 	}
 	return nil
 }
 
-// Shutdown collects and exports the last interval of every push exporter,
-// then stops them. Give it a context that is not already cancelled (for
+// Shutdown exports the spans still queued and collects and exports the last
+// interval of every push exporter, then stops them. Give it a context that is not already cancelled (for
 // example context.WithoutCancel with a timeout): a stopping ECS task loses
 // what it recorded since the last export otherwise. Safe to call twice.
 func (p *Provider) Shutdown(ctx context.Context) error {
@@ -54,9 +72,15 @@ func (p *Provider) Shutdown(ctx context.Context) error {
 		if p.health != nil {
 			_ = p.health.Unregister()
 		}
-		if err := p.meterProvider.Shutdown(ctx); err != nil {
-			p.shutdownErr = fmt.Errorf("otel: shutdown: %w", err)
+		// Traces first: ending spans may still record metrics.
+		var errs []error
+		if err := p.tracing.shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("otel: shutdown traces: %w", err))
 		}
+		if err := p.meterProvider.Shutdown(ctx); err != nil {
+			errs = append(errs, fmt.Errorf("otel: shutdown: %w", err))
+		}
+		p.shutdownErr = errors.Join(errs...)
 	})
 	return p.shutdownErr
 }
@@ -66,11 +90,15 @@ func (p *Provider) Shutdown(ctx context.Context) error {
 // milliseconds.
 var SecondsBuckets = []float64{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120}
 
-// Setup builds the metrics pipeline cfg describes. On error nothing is left
-// running.
+// Setup builds the metrics and traces pipelines cfg describes and sets the
+// configured propagator as the global one. On error nothing is left running
+// and the global propagator is untouched.
 func Setup(ctx context.Context, cfg Config) (*Provider, error) {
 	exporters, err := normalizeExporters(cfg.Exporters)
 	if err != nil {
+		return nil, fmt.Errorf("otel: setup: %w", err)
+	}
+	if _, _, _, err := checkTraces(cfg.Traces); err != nil {
 		return nil, fmt.Errorf("otel: setup: %w", err)
 	}
 	res, err := newResource(ctx, cfg)
@@ -118,12 +146,17 @@ func Setup(ctx context.Context, cfg Config) (*Provider, error) {
 		_ = p.meterProvider.Shutdown(ctx)
 		return nil, err
 	}
+	if p.tracing, err = newTracing(ctx, cfg.Traces, res); err != nil {
+		_ = p.Shutdown(ctx)
+		return nil, fmt.Errorf("otel: %w", err)
+	}
 	if !cfg.NoRuntimeMetrics && len(readers) > 0 {
 		if err := runtime.Start(runtime.WithMeterProvider(p.meterProvider)); err != nil {
 			_ = p.Shutdown(ctx)
 			return nil, fmt.Errorf("otel: runtime metrics: %w", err)
 		}
 	}
+	otelapi.SetTextMapPropagator(p.tracing.propagator)
 	return p, nil
 }
 

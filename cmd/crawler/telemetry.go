@@ -85,5 +85,8 @@ func setupMetrics(ctx context.Context, process, instanceID string, getenv func(s
 	if err != nil {
 		return nil, fmt.Errorf("metrics: %w", err)
 	}
+	// Spans (OTEL_TRACES_EXPORTER, off by default) go through the global
+	// provider; nothing records them yet (issue 15's later items).
+	gootel.SetTracerProvider(p.TracerProvider())
 	return p, nil
 }
