@@ -26,9 +26,6 @@ const testToken = "cli-test-token-7f3a"
 // (--process=api, on a real redis-server), once per command as the CLI
 // against it, and checks what a person and a script see.
 func TestAPICommands(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds the binary and starts redis-server and the API")
-	}
 	bin := filepath.Join(t.TempDir(), "crawler")
 	build := exec.Command("go", "build", "-tags", "grpcnotrace", "-o", bin, ".")
 	if out, err := build.CombinedOutput(); err != nil {
