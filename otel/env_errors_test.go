@@ -12,13 +12,7 @@ import (
 // the value and what is valid.
 func TestConfigFromEnvErrors(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name     string
-		env      env
-		contains []string
-		is       error
-		hides    string
-	}{
+	tests := []envErrorCase{
 		{
 			name:     "unknown exporter",
 			env:      env{"OTEL_METRICS_EXPORTER": "prometheus,datadog"},
@@ -114,6 +108,22 @@ func TestConfigFromEnvErrors(t *testing.T) {
 			contains: []string{"CLOUDWATCH_STORAGE_RESOLUTION", `"10"`, "1 and 60"},
 		},
 	}
+	checkEnvErrors(t, tests)
+}
+
+// envErrorCase is an environment ConfigFromEnv must refuse: its error
+// contains every string of contains, is is (when set), and never shows
+// hides (a secret).
+type envErrorCase struct {
+	name     string
+	env      env
+	contains []string
+	is       error
+	hides    string
+}
+
+func checkEnvErrors(t *testing.T, tests []envErrorCase) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()

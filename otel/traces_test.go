@@ -23,13 +23,7 @@ import (
 // variable, the value and what is valid.
 func TestTracesConfigFromEnvErrors(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name     string
-		env      env
-		contains []string
-		is       error
-		hides    string
-	}{
+	tests := []envErrorCase{
 		{
 			name:     "unknown exporter",
 			env:      env{"OTEL_TRACES_EXPORTER": "otlp,jaeger"},
@@ -101,27 +95,7 @@ func TestTracesConfigFromEnvErrors(t *testing.T) {
 			hides:    "s3cr3t",
 		},
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			_, err := otel.ConfigFromEnv(tt.env.get)
-			if err == nil {
-				t.Fatalf("ConfigFromEnv(%v): no error", tt.env)
-			}
-			msg := err.Error()
-			for _, s := range tt.contains {
-				if !strings.Contains(msg, s) {
-					t.Errorf("error %q does not contain %q", msg, s)
-				}
-			}
-			if tt.is != nil && !errors.Is(err, tt.is) {
-				t.Errorf("error %v is not %v", err, tt.is)
-			}
-			if tt.hides != "" && strings.Contains(msg, tt.hides) {
-				t.Errorf("error %q shows %q", msg, tt.hides)
-			}
-		})
-	}
+	checkEnvErrors(t, tests)
 }
 
 // Setup holds a Config built in code to the same rules as the environment.
