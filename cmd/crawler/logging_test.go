@@ -61,14 +61,7 @@ func TestBlockedLogsDoNotStallJobs(t *testing.T) {
 		}
 	}()
 	base := "http://" + addr
-	waitFor(t, 20*time.Second, func() bool {
-		resp, err := http.Get(base + "/healthz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == 200
-	})
+	waitHealthy(t, base)
 	const n = 30
 	var batch strings.Builder
 	batch.WriteString(`{"jobs":[`)

@@ -170,14 +170,7 @@ func TestAllEndToEnd(t *testing.T) {
 		}
 	})
 	base := "http://" + addr
-	waitFor(t, 20*time.Second, func() bool {
-		resp, err := http.Get(base + "/healthz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == 200
-	})
+	waitHealthy(t, base)
 	if !strings.Contains(errOut.String(), "EMBEDDED") {
 		t.Errorf("the embedded Redis was not announced: %s", errOut.String())
 	}
@@ -291,6 +284,19 @@ func TestMetricsAddrOfAll(t *testing.T) {
 	if code, _ := get("http://" + apiAddr + "/healthz"); code != 200 {
 		t.Errorf("the API's /healthz answered %d", code)
 	}
+}
+
+// waitHealthy waits up to 20 s for base's /healthz to answer 200.
+func waitHealthy(t *testing.T, base string) {
+	t.Helper()
+	waitFor(t, 20*time.Second, func() bool {
+		resp, err := http.Get(base + "/healthz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
 }
 
 func waitFor(t *testing.T, within time.Duration, ok func() bool) {

@@ -67,14 +67,7 @@ func TestAPILimitsFromEnvironment(t *testing.T) {
 			t.Errorf("run returned %v", err)
 		}
 	}()
-	waitFor(t, 20*time.Second, func() bool {
-		resp, err := http.Get("http://" + addr + "/healthz")
-		if err != nil {
-			return false
-		}
-		resp.Body.Close()
-		return resp.StatusCode == http.StatusOK
-	})
+	waitHealthy(t, "http://"+addr)
 
 	tests := []struct {
 		name, send, status string
