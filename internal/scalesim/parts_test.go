@@ -3,6 +3,7 @@ package scalesim
 import (
 	"errors"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -117,21 +118,9 @@ func TestQueueKeepsOrder(t *testing.T) {
 		}
 		got = append(got, at)
 	}
-	if want := []int64{5, 10, 10, 11, 12}; !slicesEqual(got, want) {
+	if want := []int64{5, 10, 10, 11, 12}; !slices.Equal(got, want) {
 		t.Errorf("popped %v, want %v", got, want)
 	}
-}
-
-func slicesEqual(a, b []int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestReadTrace(t *testing.T) {

@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -142,23 +143,11 @@ func TestBatchLimits(t *testing.T) {
 					t.Errorf("batch %d: size %d, want %d and at most %d", i, sizes[i], want, maxRequestBytes)
 				}
 			}
-			if !equalInts(got, tt.sizes) {
+			if !slices.Equal(got, tt.sizes) {
 				t.Errorf("batches = %v, want %v", got, tt.sizes)
 			}
 		})
 	}
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestValidDatum(t *testing.T) {
