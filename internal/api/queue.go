@@ -43,20 +43,20 @@ func (s *server) handleSetPaused(paused bool) http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		s.operatorAction(r.Context(), action, "queue", changed)
+		n := 0
+		if changed {
+			n = 1
+		}
+		s.operatorAction(r.Context(), action, "queue", n)
 		writeJSON(w, http.StatusOK, queueState{Paused: paused, Changed: changed})
 	})
 }
 
 // operatorAction logs and counts an action an operator took: what, on
 // what, and how many things it changed.
-func (s *server) operatorAction(ctx context.Context, action, target string, changed bool) {
-	n := 0
-	if changed {
-		n = 1
-	}
+func (s *server) operatorAction(ctx context.Context, action, target string, n int) {
 	s.log.Info("operator action", "action", action, "target", target, "count", n)
-	s.ops.Action(context.WithoutCancel(ctx), action)
+	s.ops.Action(context.WithoutCancel(ctx), action, n)
 }
 
 func (s *server) handleWorkers() http.Handler {

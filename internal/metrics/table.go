@@ -100,12 +100,23 @@ const (
 
 // The operator actions of the API.
 const (
-	ActionPause  = "pause"
-	ActionResume = "resume"
+	ActionPause           = "pause"            // the queue paused
+	ActionResume          = "resume"           // the queue resumed
+	ActionRetry           = "retry"            // one failed job retried
+	ActionRetryFailed     = "retry_failed"     // failed jobs retried in bulk
+	ActionDelete          = "delete"           // one failed job deleted
+	ActionCancel          = "cancel"           // one waiting or delayed job canceled
+	ActionPurgeFailed     = "purge_failed"     // failed jobs deleted in bulk
+	ActionSchedulePause   = "schedule_pause"   // a schedule paused
+	ActionScheduleResume  = "schedule_resume"  // a schedule resumed
+	ActionScheduleTrigger = "schedule_trigger" // a schedule fired by hand
 )
 
 // OperatorActionValues lists every value of AttrAction.
-var OperatorActionValues = []string{ActionPause, ActionResume}
+var OperatorActionValues = []string{
+	ActionPause, ActionResume, ActionRetry, ActionRetryFailed, ActionDelete, ActionCancel,
+	ActionPurgeFailed, ActionSchedulePause, ActionScheduleResume, ActionScheduleTrigger,
+}
 
 var (
 	status         = Attribute{AttrStatus, "Status", []string{StatusSuccess, StatusFailed}}
@@ -190,6 +201,11 @@ var (
 	OperatorActions = Definition{
 		Name: "crawler.operator.actions", Kind: Counter, Unit: "{action}", From: "api",
 		Description: "Operator actions taken through the API, by action; a request that changed nothing counts too.",
+		Attributes:  []Attribute{operatorAction},
+	}
+	OperatorJobs = Definition{
+		Name: "crawler.operator.jobs", Kind: Counter, Unit: "{job}", From: "api",
+		Description: "Jobs and schedules an operator action changed, by action (a bulk retry of 500 jobs adds 500).",
 		Attributes:  []Attribute{operatorAction},
 	}
 	PublisherReadErrors = Definition{
@@ -297,6 +313,7 @@ var Table = []Definition{
 	QueueWaiting, QueueActive, QueueFailed, QueueDelayed, QueueOldestAge, QueueBacklogPerWorker, QueueWorkers,
 	QueuePaused, PublisherReadErrors,
 	OperatorActions,
+	OperatorJobs,
 	JobDuration, JobsCompleted, WorkerErrors, WorkerHeartbeat,
 	BrowserLaunches, BrowserCrashes, BrowserPagesOpen, BrowserRequestsBlocked,
 	ExporterDatumsSent, ExporterRequests, ExporterPointsDropped, ExporterBuffered,
