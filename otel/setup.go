@@ -46,6 +46,10 @@ func (p *Provider) Propagator() propagation.TextMapPropagator { return p.tracing
 // TraceExporters are the trace exporters running; ["none"] when off.
 func (p *Provider) TraceExporters() []string { return p.tracing.exporters }
 
+// Tracing reports whether spans are recorded (OTEL_TRACES_EXPORTER is not
+// none), for instrumentation that costs something even unrecorded.
+func (p *Provider) Tracing() bool { return p.tracing.sdk != nil }
+
 // PrometheusHandler serves /metrics; nil unless the prometheus exporter is on.
 func (p *Provider) PrometheusHandler() http.Handler { return p.handler }
 

@@ -108,7 +108,7 @@ func runCrawl(ctx context.Context, args []string, getenv func(string) string, st
 	reader := sdkmetric.NewManualReader()
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 	defer func() { _ = mp.Shutdown(context.WithoutCancel(ctx)) }()
-	p, err := newPipeline(cfg, mp, nil, nil) // one process: its own per-host limit
+	p, err := newPipeline(cfg, mp, nil, nil, false) // one process: its own per-host limit
 	if err != nil {
 		return err
 	}

@@ -43,8 +43,9 @@ func (p pipeline) Close() {
 
 // newPipeline builds the process's fetchers and the pipeline over them.
 // hosts, when not nil, limits requests per host in place of the in-process
-// limiter; either way one limit covers both methods.
-func newPipeline(cfg config.Config, mp metric.MeterProvider, log *slog.Logger, hosts fetch.HostLimiter) (pipeline, error) {
+// limiter; either way one limit covers both methods. traced turns on the
+// HTTP fetcher's client spans.
+func newPipeline(cfg config.Config, mp metric.MeterProvider, log *slog.Logger, hosts fetch.HostLimiter, traced bool) (pipeline, error) {
 	c := cfg.Fetch
 	if hosts == nil {
 		hosts = fetch.NewHostLimiter(c.PerHostConcurrency, c.PerHostGap)
@@ -59,6 +60,7 @@ func newPipeline(cfg config.Config, mp metric.MeterProvider, log *slog.Logger, h
 		Policy:              policy(c),
 		Robots:              c.Robots,
 		MaxIdleConnsPerHost: max(c.PerHostConcurrency, 8),
+		Traced:              traced,
 	})
 	b, err := browser.New(browser.Config{
 		Concurrency:   c.BrowserConcurrency,

@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/crawler-service/crawler/otel"
 	"github.com/crawler-service/crawler/otel/nonblock"
 )
 
@@ -43,10 +44,11 @@ func newLogger(format string, w io.Writer) (log *slog.Logger, close func()) {
 			_ = q.Close()
 		}
 	}
+	// Lines logged with a traced context carry its trace_id and span_id.
 	if format == "text" {
-		return slog.New(slog.NewTextHandler(w, nil)), close
+		return slog.New(otel.LogHandler(slog.NewTextHandler(w, nil))), close
 	}
-	return slog.New(slog.NewJSONHandler(w, nil)), close
+	return slog.New(otel.LogHandler(slog.NewJSONHandler(w, nil))), close
 }
 
 func isTerminal(f *os.File) bool {

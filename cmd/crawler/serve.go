@@ -95,7 +95,7 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, s
 		if err != nil {
 			return err
 		}
-		f, err := newPipeline(cfg, mp.MeterProvider(), log, hosts)
+		f, err := newPipeline(cfg, mp.MeterProvider(), log, hosts, mp.Tracing())
 		if err != nil {
 			return err
 		}

@@ -13,6 +13,7 @@ import (
 	"github.com/mxschmitt/playwright-go"
 
 	"github.com/crawler-service/crawler/internal/crawler"
+	"github.com/crawler-service/crawler/internal/jobtrace"
 	"github.com/crawler-service/crawler/internal/fetch"
 )
 
@@ -93,6 +94,8 @@ func (f *Fetcher) render(ctx context.Context, inst *instance, j *jobState, req f
 	stop := context.AfterFunc(ctx, func() { _ = j.bctx.Close() })
 	defer stop()
 	page := &fetch.Page{FinalURL: req.URL}
+	// The load, to the wait strategy's state, is a span of its own.
+	_, load := jobtrace.Start(ctx, "browser load")
 	resp, err := j.page.Goto(req.URL.String(), playwright.PageGotoOptions{
 		WaitUntil: f.waitState(),
 		Timeout:   playwright.Float(remaining(ctx)),
@@ -100,10 +103,14 @@ func (f *Fetcher) render(ctx context.Context, inst *instance, j *jobState, req f
 	if err != nil {
 		if code, final := j.failedStatus(err); code != 0 {
 			page.Status, page.FinalURL = code, final
-			return page, statusError(code, final)
+			err = statusError(code, final)
+		} else {
+			err = j.failure(ctx, inst, "load", req.URL, err)
 		}
-		return page, j.failure(ctx, inst, "load", req.URL, err)
+		jobtrace.End(load, err)
+		return page, err
 	}
+	jobtrace.End(load, nil)
 	if resp == nil {
 		return page, crawler.Errorf(crawler.ErrBrowser, "browser: load %s: no response", crawler.Redact(req.URL))
 	}
@@ -127,9 +134,13 @@ func (f *Fetcher) render(ctx context.Context, inst *instance, j *jobState, req f
 		return page, nil
 	}
 	if f.cfg.WaitUntil == WaitSelector && req.Selector != "" {
+		_, wait := jobtrace.Start(ctx, "browser wait")
 		if err := f.waitSelector(ctx, j.page, req.Selector); err != nil {
-			return page, j.failure(ctx, inst, "wait for selector on", page.FinalURL, err)
+			err = j.failure(ctx, inst, "wait for selector on", page.FinalURL, err)
+			jobtrace.End(wait, err)
+			return page, err
 		}
+		jobtrace.End(wait, nil)
 	}
 	// Where the main frame is now: a script, a meta refresh or a late
 	// redirect may have taken it elsewhere since the response above.
@@ -139,9 +150,14 @@ func (f *Fetcher) render(ctx context.Context, inst *instance, j *jobState, req f
 	if u, err := url.Parse(j.page.MainFrame().URL()); err == nil && (u.Scheme == "http" || u.Scheme == "https") {
 		page.FinalURL = u
 	}
+	_, read := jobtrace.Start(ctx, "browser read")
 	body, err := f.readDOM(j.page)
 	if err != nil {
-		return page, j.failure(ctx, inst, "read", page.FinalURL, err)
+		err = j.failure(ctx, inst, "read", page.FinalURL, err)
+	}
+	jobtrace.End(read, err)
+	if err != nil {
+		return page, err
 	}
 	if int64(len(body)) > f.cfg.MaxBytes {
 		return page, crawler.Errorf(crawler.ErrTooLarge, "browser: %s: rendered page is more than %d bytes: %w",

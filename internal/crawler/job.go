@@ -56,6 +56,11 @@ type Job struct {
 	Rank     *RankSpec `json:"rank,omitempty"`
 	Schedule string    `json:"schedule,omitempty"` // name of the schedule that enqueued it, if any
 	Created  time.Time `json:"created"`
+	// Trace is the trace context of what enqueued the job (the API request,
+	// a schedule's fire), as the configured propagators write it
+	// (traceparent, tracestate): each attempt's span continues it. Empty
+	// when tracing is off.
+	Trace map[string]string `json:"trace,omitempty"`
 }
 
 // Result is what a successful fetch produced.

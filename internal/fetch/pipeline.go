@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/crawler-service/crawler/internal/crawler"
+	"github.com/crawler-service/crawler/internal/jobtrace"
 	"github.com/crawler-service/crawler/internal/netguard"
 	"github.com/crawler-service/crawler/internal/rank"
 )
@@ -163,12 +164,15 @@ func (p *Pipeline) try(ctx context.Context, m crawler.Method, o opened) (res cra
 		out.err = crawler.Errorf(crawler.ErrBrowser, "fetch: %w", ErrNoBrowser)
 		return res, out
 	}
+	ctx, span := jobtrace.Start(ctx, "fetch "+string(m))
+	defer func() { jobtrace.End(span, out.err) }()
 	slot := &heldSlot{hosts: p.cfg.Hosts}
 	if err := slot.move(ctx, o.host); err != nil {
 		out.err = err
 		return res, out
 	}
 	defer slot.drop()
+	span.AddEvent("host slot acquired")
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(ctx, p.cfg.Timeout)
 	defer cancel()
@@ -203,13 +207,20 @@ func (p *Pipeline) try(ctx context.Context, m crawler.Method, o opened) (res cra
 	if !page.HTML {
 		return res, out
 	}
-	got, err := rank.Extract(ctx, page.Body, page.FinalURL, o.query)
+	got, err := extract(ctx, page, o.query)
 	if err != nil {
 		out.err, out.ranking = err, true
 		return res, out
 	}
 	res.Title, res.Rank, out.ranked = got.Title, got.Rank, got.Rank != nil
 	return res, out
+}
+
+// extract ranks a fetched page in a span of its own.
+func extract(ctx context.Context, page *Page, q *rank.Query) (_ rank.Page, err error) {
+	ctx, span := jobtrace.Start(ctx, "rank")
+	defer func() { jobtrace.End(span, err) }()
+	return rank.Extract(ctx, page.Body, page.FinalURL, q)
 }
 
 // heldSlot is the per-host slot a job holds, on one host at a time: a

@@ -31,6 +31,11 @@ type Config struct {
 
 	// Robots makes jobs respect robots.txt; a disallowed URL is blocked.
 	Robots bool
+
+	// Traced records an OpenTelemetry client span for every request (each
+	// redirect and robots.txt too) with its phases — DNS, connect, TLS,
+	// first byte — as events. Off, the transport is not wrapped at all.
+	Traced bool
 	// RobotsTTL is how long a host's robots.txt is cached (1h).
 	RobotsTTL time.Duration
 

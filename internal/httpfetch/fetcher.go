@@ -32,6 +32,9 @@ func New(cfg Config) *Fetcher {
 	f.guardedDialer, f.proxyDialer = newDialers(cfg)
 	f.transport = f.newTransport()
 	f.client = &http.Client{Transport: f.transport, CheckRedirect: f.checkRedirect}
+	if cfg.Traced {
+		f.client.Transport = traced(f.transport)
+	}
 	if cfg.Robots {
 		f.robots = &robotsCache{ttl: cfg.RobotsTTL, agent: productToken(cfg.UserAgent), get: f.fetchRobots,
 			entries: make(map[string]robotsEntry)}

@@ -4,10 +4,15 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strconv"
+	"strings"
 	"time"
+
+	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/crawler-service/crawler/internal/crawler"
 	"github.com/crawler-service/crawler/internal/fetch"
+	"github.com/crawler-service/crawler/internal/jobtrace"
 	"github.com/crawler-service/crawler/internal/queue"
 )
 
@@ -24,10 +29,19 @@ func (w *Worker) process(d queue.Delivery, fetched func()) {
 	w.inflight.add(d, cancel)
 
 	start := time.Now()
+	var wait time.Duration
+	if t := entryTime(d.StreamID); !t.IsZero() {
+		wait = start.Sub(t)
+	}
+	ctx, span := jobtrace.StartAttempt(ctx, d.Job, d.Attempt, wait)
 	res, method, err := w.runner.Run(ctx, d.Job)
 	took := time.Since(start)
+	if span.IsRecording() {
+		span.SetAttributes(attribute.String(jobtrace.AttrMethod, string(method)))
+	}
+	defer func() { jobtrace.End(span, err) }()
 
-	log := jobLog{l: w.log, attrs: []slog.Attr{slog.String("job_id", d.Job.ID), slog.Int("attempt", d.Attempt),
+	log := jobLog{ctx: ctx, l: w.log, attrs: []slog.Attr{slog.String("job_id", d.Job.ID), slog.Int("attempt", d.Attempt),
 		slog.String("method", string(method)), slog.String("url", crawler.RedactURL(d.Job.URL)),
 		slog.Duration("duration", took.Round(time.Millisecond))}}
 	owned, lost := w.inflight.finish(d.StreamID)
@@ -87,8 +101,11 @@ func (w *Worker) process(d queue.Delivery, fetched func()) {
 
 // settle runs op until it succeeds, the lease is lost, settleFor passes or
 // the worker gives up on Redis, backing off between tries: a Redis restart
-// mid-job must not turn a finished job into a rerun.
-func (w *Worker) settle(log jobLog, op func(ctx context.Context) error) error {
+// mid-job must not turn a finished job into a rerun. Its span is the
+// attempt's "store" step.
+func (w *Worker) settle(log jobLog, op func(ctx context.Context) error) (err error) {
+	_, span := jobtrace.Start(log.ctx, "store")
+	defer func() { jobtrace.End(span, err) }()
 	deadline := time.Now().Add(w.settleFor())
 	backoff := readBackoffMin
 	for {
@@ -130,6 +147,7 @@ func retryable(err error) bool {
 // only into the lines it writes: at thousands of jobs a second the per-job
 // logger was a visible share of the worker's CPU.
 type jobLog struct {
+	ctx   context.Context // the attempt's: its lines carry its trace ids
 	l     *slog.Logger
 	attrs []slog.Attr
 }
@@ -139,12 +157,22 @@ func (j jobLog) Warn(msg string, args ...any)  { j.log(slog.LevelWarn, msg, args
 func (j jobLog) Error(msg string, args ...any) { j.log(slog.LevelError, msg, args) }
 
 func (j jobLog) log(level slog.Level, msg string, args []any) {
-	ctx := context.Background()
-	if !j.l.Enabled(ctx, level) {
+	if !j.l.Enabled(j.ctx, level) {
 		return
 	}
 	r := slog.NewRecord(time.Now(), level, msg, 0)
 	r.AddAttrs(j.attrs...)
 	r.Add(args...)
-	_ = j.l.Handler().Handle(ctx, r)
+	_ = j.l.Handler().Handle(j.ctx, r)
+}
+
+// entryTime is when a stream entry was added, from its id ("ms-seq"); the
+// zero time for an id of another shape.
+func entryTime(streamID string) time.Time {
+	ms, _, ok := strings.Cut(streamID, "-")
+	n, err := strconv.ParseInt(ms, 10, 64)
+	if !ok || err != nil {
+		return time.Time{}
+	}
+	return time.UnixMilli(n)
 }

@@ -1,0 +1,50 @@
+package httpfetch
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptrace"
+
+	"go.opentelemetry.io/contrib/instrumentation/net/http/httptrace/otelhttptrace"
+	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/metric/noop"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/crawler-service/crawler/internal/crawler"
+)
+
+// traced wraps base in otelhttp's client spans, shaped for crawling:
+//   - nothing is propagated: a crawled site gets no traceparent or
+//     baggage, which would tell it about our traces and could carry an
+//     operator's baggage to a stranger;
+//   - url.full is the URL without its query string (otelhttp records the
+//     whole URL, and query strings hold secrets);
+//   - connection phases are events on the request's span, not spans, and
+//     no header is recorded;
+//   - no metrics: the worker's own instruments measure fetches.
+func traced(base http.RoundTripper) http.RoundTripper {
+	return otelhttp.NewTransport(redactingTransport{base},
+		otelhttp.WithPropagators(propagation.NewCompositeTextMapPropagator()),
+		otelhttp.WithMeterProvider(noop.NewMeterProvider()),
+		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return "HTTP " + r.Method }),
+		otelhttp.WithClientTrace(func(ctx context.Context) *httptrace.ClientTrace {
+			return otelhttptrace.NewClientTrace(ctx, otelhttptrace.WithoutSubSpans(), otelhttptrace.WithoutHeaders())
+		}),
+	)
+}
+
+// redactingTransport runs inside otelhttp's span and overwrites the
+// url.full it recorded with the redacted URL.
+type redactingTransport struct{ base http.RoundTripper }
+
+func (t redactingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	if span := trace.SpanFromContext(r.Context()); span.IsRecording() {
+		span.SetAttributes(urlFull.String(crawler.RedactURL(r.URL.String())))
+	}
+	return t.base.RoundTrip(r)
+}
+
+// urlFull is OpenTelemetry's url.full attribute key.
+const urlFull = attribute.Key("url.full")

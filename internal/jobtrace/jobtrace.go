@@ -1,0 +1,143 @@
+package jobtrace
+
+import (
+	"context"
+	"time"
+
+	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/propagation"
+	"go.opentelemetry.io/otel/trace"
+
+	"github.com/crawler-service/crawler/internal/crawler"
+)
+
+// ScopeName is the instrumentation scope of every span the crawler makes.
+const ScopeName = "github.com/crawler-service/crawler"
+
+// Attribute keys: OpenTelemetry's messaging conventions where they have
+// one, crawler.* otherwise.
+const (
+	AttrSystem      = "messaging.system"
+	AttrOperation   = "messaging.operation.type"
+	AttrDestination = "messaging.destination.name"
+	AttrMessageID   = "messaging.message.id"
+	AttrBatchSize   = "messaging.batch.message_count"
+	AttrAttempt     = "crawler.job.attempt"
+	AttrMethod      = "crawler.job.method"
+	AttrQueueWait   = "crawler.job.queue_wait_seconds"
+	AttrSchedule    = "crawler.schedule.name"
+	AttrErrorType   = "error.type"
+)
+
+// System is messaging.system: the queue is a Redis stream. Destination is
+// messaging.destination.name: the crawler has one queue (per REDIS_PREFIX).
+const (
+	System      = "redis"
+	Destination = "jobs"
+)
+
+// maxCarrierBytes bounds the trace context a job carries: traceparent is
+// 55 bytes and W3C caps tracestate at 512, but a client may send baggage
+// of any size, and every job of a batch would store it.
+const maxCarrierBytes = 1024
+
+// tracer is the crawler's tracer from the global provider as it is now
+// (not cached: a tracer taken before the provider is set would stay
+// delegated to the first one ever set).
+func tracer() trace.Tracer { return otel.GetTracerProvider().Tracer(ScopeName) }
+
+// The start options, made once: a slice built per call escapes through
+// the Tracer interface and would allocate with tracing off.
+var (
+	producer = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindProducer)}
+	consumer = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindConsumer)}
+)
+
+// Inject returns the trace context of ctx as the configured propagators
+// write it, for the job to carry; nil when ctx holds no span (tracing
+// off). Entries past maxCarrierBytes are left out, baggage first.
+func Inject(ctx context.Context) map[string]string {
+	if !trace.SpanContextFromContext(ctx).IsValid() {
+		return nil
+	}
+	c := propagation.MapCarrier{}
+	otel.GetTextMapPropagator().Inject(ctx, c)
+	total := 0
+	for k, v := range c {
+		total += len(k) + len(v)
+	}
+	if total > maxCarrierBytes {
+		delete(c, "baggage")
+		total = 0
+		for k, v := range c {
+			total += len(k) + len(v)
+		}
+		if total > maxCarrierBytes {
+			delete(c, "tracestate")
+		}
+	}
+	if len(c) == 0 {
+		return nil
+	}
+	return c
+}
+
+// StartEnqueue starts the producer span of an enqueue of n jobs (one span
+// for a batch).
+func StartEnqueue(ctx context.Context, n int) (context.Context, trace.Span) {
+	ctx, span := tracer().Start(ctx, "send "+Destination, producer...)
+	if span.IsRecording() {
+		span.SetAttributes(
+			attribute.String(AttrSystem, System),
+			attribute.String(AttrOperation, "send"),
+			attribute.String(AttrDestination, Destination),
+			attribute.Int(AttrBatchSize, n),
+		)
+	}
+	return ctx, span
+}
+
+// StartAttempt starts the consumer span of one attempt at job, a child of
+// the context the job carries (OpenTelemetry's messaging conventions for a
+// message processed alone), so every attempt of a job is in the trace of
+// the request that enqueued it. wait is how long the job's current queue
+// entry waited for a worker.
+func StartAttempt(ctx context.Context, job crawler.Job, attempt int, wait time.Duration) (context.Context, trace.Span) {
+	if len(job.Trace) > 0 {
+		ctx = otel.GetTextMapPropagator().Extract(ctx, propagation.MapCarrier(job.Trace))
+	}
+	ctx, span := tracer().Start(ctx, "process "+Destination, consumer...)
+	if span.IsRecording() {
+		attrs := []attribute.KeyValue{
+			attribute.String(AttrSystem, System),
+			attribute.String(AttrOperation, "process"),
+			attribute.String(AttrDestination, Destination),
+			attribute.String(AttrMessageID, job.ID),
+			attribute.Int(AttrAttempt, attempt),
+			attribute.Float64(AttrQueueWait, max(wait, 0).Seconds()),
+		}
+		if job.Schedule != "" {
+			attrs = append(attrs, attribute.String(AttrSchedule, job.Schedule))
+		}
+		span.SetAttributes(attrs...)
+	}
+	return ctx, span
+}
+
+// Start starts an internal span named name, a step of an attempt.
+func Start(ctx context.Context, name string) (context.Context, trace.Span) {
+	return tracer().Start(ctx, name)
+}
+
+// End ends span, marking it failed with err's job error type when err is
+// not nil.
+func End(span trace.Span, err error) {
+	if err != nil && span.IsRecording() {
+		t := string(crawler.TypeOf(err))
+		span.SetAttributes(attribute.String(AttrErrorType, t))
+		span.SetStatus(codes.Error, t)
+	}
+	span.End()
+}
