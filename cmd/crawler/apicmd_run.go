@@ -61,7 +61,7 @@ func setupJobsSubmit(fs *flag.FlagSet) apiRun {
 // runJobsGet prints every job it finds and fails if any was not found:
 // one JSON object a line with --json.
 func runJobsGet(ctx context.Context, cl *apiclient.Client, o output, ids []string) error {
-	var statuses []crawler.Status
+	var statuses []apiclient.JobStatus
 	var errs []error
 	for _, id := range ids {
 		s, err := cl.Job(ctx, id)
@@ -155,7 +155,7 @@ func runSchedulesDelete(ctx context.Context, cl *apiclient.Client, o output, arg
 }
 
 func scheduleError(name string, err error) error {
-	if errors.Is(err, apiclient.ErrNotFound) {
+	if errors.Is(err, apiclient.ErrNotFound) && !noRoute(err) {
 		return fmt.Errorf("schedule %s: %w (see crawler schedules list)", name, err)
 	}
 	return err
@@ -166,9 +166,9 @@ func printSchedules(o output, ss []schedule.Schedule) error {
 		fmt.Fprintln(o.w, "no schedules")
 		return nil
 	}
-	tw := newTable(o, "NAME", "CRON", "METHOD", "URL", "RANK", "CREATED")
+	tw := newTable(o, "NAME", "CRON", "PAUSED", "METHOD", "URL", "RANK", "CREATED")
 	for _, s := range ss {
-		cron, method, rank := s.Cron, string(s.Job.Method), "-"
+		cron, method, rank, paused := s.Cron, string(s.Job.Method), "-", "no"
 		if cron == "" {
 			cron = "(default)"
 		}
@@ -178,7 +178,10 @@ func printSchedules(o output, ss []schedule.Schedule) error {
 		if r := s.Job.Rank; r != nil {
 			rank = cell(r.Selector) + " ~ " + cell(r.Match)
 		}
-		row(tw, s.Name, cron, method, crawler.RedactURL(s.Job.URL), rank, s.Created.UTC().Format(time.RFC3339))
+		if s.Paused {
+			paused = "yes"
+		}
+		row(tw, s.Name, cron, paused, method, crawler.RedactURL(s.Job.URL), rank, s.Created.UTC().Format(time.RFC3339))
 	}
 	return tw.Flush()
 }

@@ -32,7 +32,7 @@ func TestAPICommands(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	redis := redistest.Start(t)
-	addr, stopAPI := startAPI(t, bin, map[string]string{
+	addr, stopAPI := startProcess(t, bin, "api", map[string]string{
 		"REDIS_URL": "redis://" + redis.Addr(), "API_TOKEN": testToken,
 		"OTEL_METRICS_EXPORTER": "none", "CRAWL_ALLOW_PRIVATE": "true",
 	})
@@ -142,6 +142,22 @@ func TestAPICommands(t *testing.T) {
 				t.Errorf("get of a deleted schedule: exit %d, %q; want 1 and a 404", code, errOut)
 			}
 		})
+		t.Run("help lists every command", func(t *testing.T) {
+			t.Parallel()
+			out, errOut, code := cli(t, nil, "help")
+			if code != 0 || out != "" {
+				t.Errorf("help: exit %d, stdout %q", code, out)
+			}
+			for _, c := range apiCommands {
+				if !strings.Contains(errOut, c.usageLine()) || !strings.Contains(errOut, c.summary) {
+					t.Errorf("help lacks %q (%s):\n%s", c.usageLine(), c.summary, errOut)
+				}
+			}
+			_, errOut, code = cli(t, nil, "help", "queue")
+			if code != 0 || !strings.Contains(errOut, "crawler queue purge-failed [flags]") || strings.Contains(errOut, "crawler jobs") {
+				t.Errorf("help queue: exit %d:\n%s", code, errOut)
+			}
+		})
 		t.Run("unknown job", func(t *testing.T) {
 			t.Parallel()
 			_, errOut, code := cli(t, env, "jobs", "get", "nosuchjob")
@@ -153,23 +169,26 @@ func TestAPICommands(t *testing.T) {
 			t.Parallel()
 			const wrong = "not-the-token-1234"
 			out, errOut, code := cli(t, map[string]string{"API_URL": apiURL, "API_TOKEN": wrong}, "queue", "stats")
-			if code != 1 || out != "" || !strings.Contains(errOut, "set API_TOKEN to the token the API printed or was given") {
+			if code != 1 || out != "" || !strings.HasPrefix(errOut, "crawler: 401 from "+apiURL+": the API refused the token: set API_TOKEN to the API's token") {
 				t.Errorf("exit %d, stdout %q, stderr %q; want 1 and the API_TOKEN hint", code, out, errOut)
 			}
 			if strings.Contains(errOut, wrong) || strings.Contains(errOut, testToken) {
 				t.Errorf("stderr shows a token: %q", errOut)
 			}
 			_, errOut, code = cli(t, map[string]string{"API_URL": apiURL}, "schedules", "list")
-			if code != 1 || !strings.Contains(errOut, "API_TOKEN is not set") {
+			if code != 1 || !strings.HasPrefix(errOut, "crawler: 401 from "+apiURL+": API_TOKEN is not set: set API_TOKEN") {
 				t.Errorf("no token: exit %d, %q", code, errOut)
 			}
 		})
 	})
 
+	t.Run("day two", func(t *testing.T) { testDayTwo(t, bin) })
+
 	t.Run("stopped API", func(t *testing.T) {
 		stopAPI()
 		_, errOut, code := cli(t, env, "queue", "stats")
-		if code != 1 || !strings.Contains(errOut, "is the API running at API_URL ("+apiURL+")?") || !strings.Contains(errOut, "connection refused") {
+		if code != 1 || !strings.HasPrefix(errOut, "crawler: cannot reach the API at "+apiURL+": is `crawler` (or `crawler --process=api`) running there? set API_URL") ||
+			!strings.Contains(errOut, "connection refused") {
 			t.Errorf("exit %d, %q; want 1 and the API_URL hint", code, errOut)
 		}
 		if strings.Contains(errOut, testToken) {
@@ -179,12 +198,19 @@ func TestAPICommands(t *testing.T) {
 }
 
 // runBin runs the binary with exactly env and returns its output and exit
-// status; a run over 30 s fails the test.
+// status; a run over 30 s fails the test. Its stdin is /dev/null.
 func runBin(t *testing.T, bin string, env map[string]string, args ...string) (string, string, int) {
+	t.Helper()
+	return runBinIn(t, bin, env, nil, args...)
+}
+
+// runBinIn is runBin with stdin (nil: /dev/null).
+func runBinIn(t *testing.T, bin string, env map[string]string, stdin io.Reader, args ...string) (string, string, int) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Stdin = stdin
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
@@ -198,10 +224,11 @@ func runBin(t *testing.T, bin string, env map[string]string, args ...string) (st
 	return out.String(), errOut.String(), cmd.ProcessState.ExitCode()
 }
 
-// startAPI runs `crawler --process=api` on a free port, waits for its
-// /healthz and returns its address and a stop that kills it and waits for
-// its exit; it is killed when the test ends.
-func startAPI(t *testing.T, bin string, env map[string]string) (string, func()) {
+// startProcess runs `crawler --process=PROCESS` (one that serves the API)
+// on a free port, waits for its /healthz and returns its address and a
+// stop that kills it and waits for its exit; it is killed when the test
+// ends.
+func startProcess(t *testing.T, bin, process string, env map[string]string) (string, func()) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -209,7 +236,7 @@ func startAPI(t *testing.T, bin string, env map[string]string) (string, func()) 
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	cmd := exec.Command(bin, "--process=api")
+	cmd := exec.Command(bin, "--process="+process)
 	cmd.Env = []string{"API_ADDR=" + addr}
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
@@ -234,7 +261,7 @@ func startAPI(t *testing.T, bin string, env map[string]string) (string, func()) 
 		stop()
 		if t.Failed() {
 			b, _ := os.ReadFile(logPath)
-			t.Logf("api stderr:\n%s", b)
+			t.Logf("%s stderr:\n%s", process, b)
 		}
 	})
 	probe := &http.Client{Timeout: time.Second}
@@ -242,7 +269,7 @@ func startAPI(t *testing.T, bin string, env map[string]string) (string, func()) 
 		select {
 		case <-done:
 			b, _ := os.ReadFile(logPath)
-			t.Fatalf("api exited during start-up:\n%s", b)
+			t.Fatalf("%s exited during start-up:\n%s", process, b)
 		default:
 		}
 		// A child process offers nothing to block on until it listens.
@@ -253,7 +280,7 @@ func startAPI(t *testing.T, bin string, env map[string]string) (string, func()) 
 			}
 		}
 	}
-	t.Fatalf("api not up within 15s")
+	t.Fatalf("%s not up within 15s", process)
 	return "", nil
 }
 

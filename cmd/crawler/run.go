@@ -39,6 +39,11 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 			return runCrawl(ctx, args[1:], getenv, stdout, stderr)
 		case "healthcheck":
 			return runHealthcheck(ctx, args[1:], getenv, stdout, stderr)
+		case "help":
+			if len(args) > 1 && slices.Contains(apiGroups(), args[1]) {
+				return runAPICommand(ctx, []string{args[1], "--help"}, getenv, stdout, stderr)
+			}
+			args = []string{"--help"}
 		}
 		if slices.Contains(apiGroups(), args[0]) {
 			return runAPICommand(ctx, args, getenv, stdout, stderr)
@@ -53,14 +58,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
   crawler crawl [flags] URL... crawl URLs once and print the results
   crawler healthcheck [URL]    exit 0 if the process at URL is healthy, 1 if not
   crawler version              print the version
-  crawler %s COMMAND
-                               talk to the API at $API_URL with $API_TOKEN;
-                               --help on each lists its commands
+  crawler help [%s]
+                               print this, or a group's commands
 
-Configuration comes from the environment; see README.md.
-
-Flags:
+Talk to the API at $API_URL with $API_TOKEN (--help on each lists its flags):
 `, strings.Join(config.Processes, ", "), strings.Join(apiGroups(), "|"))
+		writeCommandList(stderr, apiCommands)
+		fmt.Fprint(stderr, "\nConfiguration comes from the environment; see README.md.\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {

@@ -64,7 +64,7 @@ func TestCommandLineErrors(t *testing.T) {
 		{"version with a flag", []string{"version", "--bogus"}, nil, 2, "flag provided but not defined"},
 		{"version with an argument", []string{"version", "now"}, nil, 2, `unexpected argument "now"`},
 		{"jobs without a command", []string{"jobs"}, nil, 2, "name a command: submit, get"},
-		{"unknown schedules command", []string{"schedules", "pause"}, nil, 2, `unknown command "pause": valid are list, get, delete`},
+		{"unknown schedules command", []string{"schedules", "stop"}, nil, 2, `unknown command "stop": valid are list, get, pause, resume, trigger, delete`},
 		{"jobs get without an id", []string{"jobs", "get"}, nil, 2, "Usage: crawler jobs get [flags] ID..."},
 		{"schedules get of two", []string{"schedules", "get", "a", "b"}, nil, 2, "got 2 arguments"},
 		{"queue stats bad flag", []string{"queue", "stats", "--bogus"}, nil, 2, "flag provided but not defined"},

@@ -58,7 +58,7 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, s
 		}
 	}()
 
-	q := queue.New(rdb, queue.Config{Keys: cfg.Keys, Lease: cfg.Worker.Lease, MaxAttempts: cfg.Worker.MaxAttempts})
+	q := queue.New(rdb, cfg.QueueConfig())
 	schedules := schedule.NewStore(rdb, cfg.Keys)
 	has := func(p string) bool { return cfg.Process == config.ProcessAll || cfg.Process == p }
 	g, gctx := errgroup.WithContext(ctx)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/metric"
@@ -51,7 +52,17 @@ func (c Config) withDefaults() Config {
 type Jobs interface {
 	Enqueue(ctx context.Context, reqs []queue.EnqueueRequest) ([]string, error)
 	Status(ctx context.Context, id string) (crawler.Status, error)
-	List(ctx context.Context, state crawler.State, cursor string, limit int) (queue.JobPage, error)
+	// ListJobs lists one page of the jobs in one state.
+	ListJobs(ctx context.Context, o queue.ListOptions) (queue.JobPage, error)
+	// Retry, Cancel and Delete act on one job; RetryFailed and
+	// PurgeFailed on the failed jobs a filter matches (see jobactions.go).
+	Retry(ctx context.Context, id, operator string) (crawler.Status, error)
+	Cancel(ctx context.Context, id, operator string) (crawler.Status, error)
+	Delete(ctx context.Context, id string) error
+	RetryFailed(ctx context.Context, f queue.FailedFilter, operator string) (queue.Taken, error)
+	PurgeFailed(ctx context.Context, f queue.FailedFilter) (queue.Taken, error)
+	// Throughput counts the jobs finished in each of the last minutes.
+	Throughput(ctx context.Context, minutes int) ([]queue.MinuteCounts, error)
 	Counts(ctx context.Context) (crawler.QueueCounts, error)
 	// Pause and Resume report whether the queue's state changed.
 	Pause(ctx context.Context) (bool, error)
@@ -69,6 +80,10 @@ type Schedules interface {
 	List(ctx context.Context) ([]schedule.Schedule, error)
 	Delete(ctx context.Context, name string) error
 	Results(ctx context.Context, name string, n int) ([]schedule.Result, error)
+	// SetPaused pauses or resumes a schedule, reporting whether that
+	// changed it; a resume at at leaves the fires missed while paused
+	// unrun.
+	SetPaused(ctx context.Context, name string, paused bool, at time.Time) (schedule.Schedule, bool, error)
 }
 
 // Deps are the API's collaborators.

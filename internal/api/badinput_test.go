@@ -79,7 +79,7 @@ func TestBadInput(t *testing.T) {
 		{"unknown route without token", "GET", "/v1/secret", "", nil, 401, "unauthorized", "", ""},
 		{"unknown route", "GET", "/v1/secret", good, nil, 404, "not_found", "", ""},
 		{"wrong method", "PUT", "/v1/jobs", good, strings.NewReader(`{"url":"https://example.com"}`), 405, "method_not_allowed", "", ""},
-		{"wrong method on a job", "DELETE", "/v1/jobs/01jzzzzzzzzzzzzzzzzzzzzzzz", good, nil, 405, "method_not_allowed", "", ""},
+		{"wrong method on a job", "PUT", "/v1/jobs/01jzzzzzzzzzzzzzzzzzzzzzzz", good, nil, 405, "method_not_allowed", "", ""},
 		{"wrong method without token", "PUT", "/v1/jobs", "", nil, 401, "unauthorized", "", ""},
 		{"unknown job id", "GET", "/v1/jobs/01jzzzzzzzzzzzzzzzzzzzzzzz", good, nil, 404, "not_found", "", ""},
 		{"junk job id", "GET", "/v1/jobs/NOT%20AN%20ID", good, nil, 404, "not_found", "", ""},

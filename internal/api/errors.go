@@ -75,12 +75,17 @@ func toError(err error) *Error {
 		tooBig   *http.MaxBytesError
 		invalid  *schedule.InvalidError
 		conflict *queue.IdempotencyConflictError
+		state    *queue.StateError
 	)
 	switch {
 	case errors.As(err, &apiErr):
 		return apiErr
 	case errors.As(err, &tooBig):
 		return errorf(codeTooLarge, "request body larger than %d bytes", tooBig.Limit)
+	case errors.As(err, &state):
+		return errorf(codeConflict, "%s", stateConflict(state))
+	case errors.Is(err, queue.ErrNotRetryable):
+		return errorf(codeConflict, "this failed job was parked by an older version that did not keep the job; it cannot be retried")
 	case errors.Is(err, queue.ErrNotFound):
 		return errorf(codeNotFound, "no job with that id (unknown, or its record expired)")
 	case errors.Is(err, schedule.ErrNotFound):

@@ -7,6 +7,7 @@ import (
 
 	"github.com/crawler-service/crawler/internal/crawler"
 	"github.com/crawler-service/crawler/internal/queue"
+	"github.com/crawler-service/crawler/internal/schedule"
 )
 
 // Bounds of GET /v1/jobs?limit=N and of its cursor.
@@ -15,18 +16,13 @@ const (
 	maxCursorLength  = 200
 )
 
-// listQuery is GET /v1/jobs's query, checked.
-type listQuery struct {
-	state  crawler.State
-	cursor string
-	limit  int
-}
-
-func parseListQuery(r *http.Request) (listQuery, error) {
+// parseListQuery checks GET /v1/jobs's query.
+func parseListQuery(r *http.Request) (queue.ListOptions, error) {
 	v := r.URL.Query()
-	q := listQuery{state: crawler.State(v.Get("state")), cursor: v.Get("cursor"), limit: defaultListLimit}
+	o := queue.ListOptions{State: crawler.State(v.Get("state")), Cursor: v.Get("cursor"), Limit: defaultListLimit,
+		ErrorType: crawler.ErrorType(v.Get("error_type")), Schedule: v.Get("schedule")}
 	fields := map[string]string{}
-	if !slices.Contains(queue.ListableStates, q.state) {
+	if !slices.Contains(queue.ListableStates, o.State) {
 		fields["state"] = "required: waiting, active, delayed or failed"
 	}
 	if s := v.Get("limit"); s != "" {
@@ -34,15 +30,41 @@ func parseListQuery(r *http.Request) (listQuery, error) {
 		if err != nil || n < 1 || n > queue.MaxListLimit {
 			fields["limit"] = "must be a whole number from 1 to " + strconv.Itoa(queue.MaxListLimit)
 		}
-		q.limit = n
+		o.Limit = n
 	}
-	if len(q.cursor) > maxCursorLength {
+	if len(o.Cursor) > maxCursorLength {
 		fields["cursor"] = "not a cursor this API gave"
 	}
-	if len(fields) > 0 {
-		return listQuery{}, &Error{Code: codeInvalid, Message: "bad query", Fields: fields}
+	switch v.Get("order") {
+	case "", "oldest":
+	case "newest":
+		o.Newest = true
+		if o.State == crawler.StateActive {
+			fields["order"] = "active jobs list oldest first only"
+		}
+	default:
+		fields["order"] = "must be oldest or newest"
 	}
-	return q, nil
+	if v.Has("error_type") {
+		switch {
+		case o.State != crawler.StateFailed:
+			fields["error_type"] = "only with state=failed"
+		case !slices.Contains(crawler.ErrorTypes, o.ErrorType):
+			fields["error_type"] = "not an error type; see the API reference"
+		}
+	}
+	if v.Has("schedule") {
+		switch {
+		case o.State != crawler.StateFailed:
+			fields["schedule"] = "only with state=failed"
+		case schedule.ValidateName(o.Schedule) != nil:
+			fields["schedule"] = "not a schedule name"
+		}
+	}
+	if len(fields) > 0 {
+		return queue.ListOptions{}, &Error{Code: codeInvalid, Message: "bad query", Fields: fields}
+	}
+	return o, nil
 }
 
 func (s *server) handleListJobs() http.Handler {
@@ -52,12 +74,12 @@ func (s *server) handleListJobs() http.Handler {
 		NextCursor string `json:"next_cursor,omitempty"`
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		q, err := parseListQuery(r)
+		o, err := parseListQuery(r)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
-		page, err := s.deps.Jobs.List(r.Context(), q.state, q.cursor, q.limit)
+		page, err := s.deps.Jobs.ListJobs(r.Context(), o)
 		if err != nil {
 			s.writeError(w, r, err)
 			return

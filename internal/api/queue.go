@@ -53,9 +53,10 @@ func (s *server) handleSetPaused(paused bool) http.Handler {
 }
 
 // operatorAction logs and counts an action an operator took: what, on
-// what, and how many things it changed.
-func (s *server) operatorAction(ctx context.Context, action, target string, n int) {
-	s.log.Info("operator action", "action", action, "target", target, "count", n)
+// what, and how many things it changed; attrs add to the log line (the
+// operator's declared name).
+func (s *server) operatorAction(ctx context.Context, action, target string, n int, attrs ...any) {
+	s.log.Info("operator action", append([]any{"action", action, "target", target, "count", n}, attrs...)...)
 	s.ops.Action(context.WithoutCancel(ctx), action, n)
 }
 

@@ -5,7 +5,10 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
+	"github.com/crawler-service/crawler/internal/metrics"
+	"github.com/crawler-service/crawler/internal/queue"
 	"github.com/crawler-service/crawler/internal/schedule"
 )
 
@@ -146,4 +149,76 @@ func (s *server) schedule(r *http.Request) (schedule.Schedule, error) {
 		return schedule.Schedule{}, schedule.ErrNotFound
 	}
 	return s.deps.Schedules.Get(r.Context(), name)
+}
+
+// handleSetSchedulePaused answers POST /v1/schedules/{name}/pause and
+// /resume with the schedule. Both are idempotent: repeating one answers
+// the same schedule and counts an action that changed nothing.
+func (s *server) handleSetSchedulePaused(paused bool) http.Handler {
+	action := metrics.ActionScheduleResume
+	if paused {
+		action = metrics.ActionSchedulePause
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := r.PathValue("name")
+		if schedule.ValidateName(name) != nil {
+			s.writeError(w, r, schedule.ErrNotFound)
+			return
+		}
+		// The body is a job action's: {"operator"?}.
+		operator, err := s.actionOperator(w, r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		sch, changed, err := s.deps.Schedules.SetPaused(r.Context(), name, paused, time.Now())
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		n := 0
+		if changed {
+			n = 1
+		}
+		s.operatorAction(r.Context(), action, "schedule "+name, n, "operator", operator)
+		writeJSON(w, http.StatusOK, sch)
+	})
+}
+
+// handleTriggerSchedule answers POST /v1/schedules/{name}/trigger: it
+// enqueues the schedule's job now, paused or not, as a fire would, so the
+// job's end joins the schedule's results. Each call is a new job.
+func (s *server) handleTriggerSchedule() http.Handler {
+	type response struct {
+		ID string `json:"id"`
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		name := r.PathValue("name")
+		if schedule.ValidateName(name) != nil {
+			s.writeError(w, r, schedule.ErrNotFound)
+			return
+		}
+		// The body is a job action's: {"operator"?}.
+		operator, err := s.actionOperator(w, r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		sch, err := s.deps.Schedules.Get(r.Context(), name)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		ids, err := s.deps.Jobs.Enqueue(r.Context(), []queue.EnqueueRequest{{Job: sch.CrawlJob()}})
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if len(ids) != 1 {
+			s.writeError(w, r, errors.New("api: trigger: enqueue returned "+strconv.Itoa(len(ids))+" ids"))
+			return
+		}
+		s.operatorAction(r.Context(), metrics.ActionScheduleTrigger, "schedule "+name, 1, "operator", operator, "job", ids[0])
+		writeJSON(w, http.StatusAccepted, response{ID: ids[0]})
+	})
 }

@@ -27,15 +27,20 @@ type Config struct {
 	Token            string        // bearer token; none sent when empty
 	Timeout          time.Duration // per request, connect to last byte; DefaultTimeout when zero
 	MaxResponseBytes int64         // answers over this fail with ErrTooLarge; DefaultMaxResponseBytes when zero
+	// Operator names who takes the actions (retry, delete, pause...) the
+	// client sends; the API records it on what it changed. It is
+	// self-declared: the token is shared. Empty: the API's default.
+	Operator string
 }
 
 // Client sends requests to one API. It is safe for concurrent use.
 type Client struct {
-	base    *url.URL
-	token   string
-	timeout time.Duration
-	max     int64
-	hc      *http.Client
+	base     *url.URL
+	token    string
+	operator string
+	timeout  time.Duration
+	max      int64
+	hc       *http.Client
 }
 
 // New checks cfg and returns a client for it.
@@ -52,7 +57,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Timeout < 0 || cfg.MaxResponseBytes < 0 {
 		return nil, fmt.Errorf("%w: negative timeout or size", ErrInvalidConfig)
 	}
-	c := &Client{base: u, token: cfg.Token, timeout: cfg.Timeout, max: cfg.MaxResponseBytes}
+	c := &Client{base: u, token: cfg.Token, operator: cfg.Operator, timeout: cfg.Timeout, max: cfg.MaxResponseBytes}
 	if c.timeout == 0 {
 		c.timeout = DefaultTimeout
 	}

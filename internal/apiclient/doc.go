@@ -6,6 +6,9 @@
 // failures a person can fix: a wrong token (ErrUnauthorized) and an API that
 // does not answer (ErrUnreachable).
 //
+// The calls that change something (retry, cancel, delete, pause...) send
+// Config.Operator, the self-declared name the API records as having acted.
+//
 // It reads no environment: the caller gives it a Config. It never puts the
 // token in an error or a log.
 package apiclient

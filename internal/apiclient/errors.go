@@ -16,6 +16,9 @@ var (
 	ErrUnauthorized = errors.New("unauthorized")
 	// ErrNotFound marks a 404: no such job, schedule or route.
 	ErrNotFound = errors.New("not found")
+	// ErrConflict marks a 409: the thing is not in a state the action
+	// applies to, such as retrying a job that has not failed.
+	ErrConflict = errors.New("conflict")
 	// ErrUnavailable marks a 503: the API cannot serve now; retry later.
 	ErrUnavailable = errors.New("unavailable")
 	// ErrUnreachable marks a request that got no HTTP answer: the
@@ -59,6 +62,8 @@ func (e *Error) Is(target error) bool {
 		return e.Status == http.StatusUnauthorized
 	case ErrNotFound:
 		return e.Status == http.StatusNotFound
+	case ErrConflict:
+		return e.Status == http.StatusConflict
 	case ErrUnavailable:
 		return e.Status == http.StatusServiceUnavailable
 	}

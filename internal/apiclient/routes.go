@@ -42,8 +42,8 @@ func (c *Client) SubmitJobs(ctx context.Context, jobs []JobRequest) ([]string, e
 }
 
 // Job is GET /v1/jobs/{id}.
-func (c *Client) Job(ctx context.Context, id string) (crawler.Status, error) {
-	var s crawler.Status
+func (c *Client) Job(ctx context.Context, id string) (JobStatus, error) {
+	var s JobStatus
 	err := c.do(ctx, http.MethodGet, "/v1/jobs/"+url.PathEscape(id), nil, &s)
 	return s, err
 }
@@ -74,4 +74,30 @@ func (c *Client) Schedule(ctx context.Context, name string) (schedule.Schedule, 
 // DeleteSchedule is DELETE /v1/schedules/{name}.
 func (c *Client) DeleteSchedule(ctx context.Context, name string) error {
 	return c.do(ctx, http.MethodDelete, "/v1/schedules/"+url.PathEscape(name), nil, nil)
+}
+
+// PauseSchedule is POST /v1/schedules/{name}/pause: the schedule stops
+// firing until resumed.
+func (c *Client) PauseSchedule(ctx context.Context, name string) (schedule.Schedule, error) {
+	var s schedule.Schedule
+	err := c.do(ctx, http.MethodPost, "/v1/schedules/"+url.PathEscape(name)+"/pause", c.action(), &s)
+	return s, err
+}
+
+// ResumeSchedule is POST /v1/schedules/{name}/resume: the schedule fires
+// again from its next time on; the fires missed while paused stay missed.
+func (c *Client) ResumeSchedule(ctx context.Context, name string) (schedule.Schedule, error) {
+	var s schedule.Schedule
+	err := c.do(ctx, http.MethodPost, "/v1/schedules/"+url.PathEscape(name)+"/resume", c.action(), &s)
+	return s, err
+}
+
+// TriggerSchedule is POST /v1/schedules/{name}/trigger: it enqueues the
+// schedule's job now, paused or not, and returns the job's id.
+func (c *Client) TriggerSchedule(ctx context.Context, name string) (string, error) {
+	var out struct {
+		ID string `json:"id"`
+	}
+	err := c.do(ctx, http.MethodPost, "/v1/schedules/"+url.PathEscape(name)+"/trigger", c.action(), &out)
+	return out.ID, err
 }

@@ -13,8 +13,8 @@ import (
 	"github.com/mxschmitt/playwright-go"
 
 	"github.com/crawler-service/crawler/internal/crawler"
-	"github.com/crawler-service/crawler/internal/jobtrace"
 	"github.com/crawler-service/crawler/internal/fetch"
+	"github.com/crawler-service/crawler/internal/jobtrace"
 )
 
 // openJob opens a job's browser context on inst, with a session of the

@@ -14,6 +14,7 @@ import (
 
 	"github.com/crawler-service/crawler/internal/fetch"
 	"github.com/crawler-service/crawler/internal/keyspace"
+	"github.com/crawler-service/crawler/internal/queue"
 	"github.com/crawler-service/crawler/internal/schedule"
 )
 
@@ -42,6 +43,7 @@ type Config struct {
 	LogFormat       string // json or text; empty = text on a terminal, json otherwise
 
 	API       API
+	Queue     Queue
 	Worker    Worker
 	Fetch     Fetch
 	Scheduler Scheduler
@@ -66,6 +68,22 @@ type API struct {
 	IdleTimeout       time.Duration // API_IDLE_TIMEOUT
 	MaxHeaderBytes    int           // API_MAX_HEADER_BYTES
 	MaxConnections    int           // API_MAX_CONNECTIONS: open connections per process
+}
+
+// Queue holds the queue's own settings (the rest of queue.Config comes
+// from Worker); QueueConfig puts them together.
+type Queue struct {
+	FailedRetention time.Duration // QUEUE_FAILED_RETENTION: how long a failed job stays retryable
+	FailedMax       int           // QUEUE_FAILED_MAX: most failed jobs kept; the oldest go first
+}
+
+// QueueConfig is the queue.Config of c: every process that opens the
+// queue should use it, so that all park and drop failed jobs alike.
+func (c Config) QueueConfig() queue.Config {
+	return queue.Config{
+		Keys: c.Keys, Lease: c.Worker.Lease, MaxAttempts: c.Worker.MaxAttempts,
+		FailedRetention: c.Queue.FailedRetention, FailedMax: c.Queue.FailedMax,
+	}
 }
 
 // Worker configures a worker process.
@@ -163,6 +181,8 @@ func Load(process string, getenv func(string) string) (Config, error) {
 	c.Worker.HeartbeatInterval = r.duration("HEARTBEAT_INTERVAL", 5*time.Minute)
 	c.Worker.MaxAttempts = r.intRange("JOB_MAX_ATTEMPTS", 5, 1, 100)
 	c.Worker.Lease = r.duration("JOB_LEASE", 30*time.Second)
+	c.Queue.FailedRetention = r.duration("QUEUE_FAILED_RETENTION", 7*24*time.Hour)
+	c.Queue.FailedMax = r.intRange("QUEUE_FAILED_MAX", 10_000, 1, 1_000_000)
 
 	c.Fetch.AllowPrivate = r.boolean("CRAWL_ALLOW_PRIVATE", false)
 	c.Fetch.UserAgent = getenv("CRAWL_USER_AGENT")

@@ -19,8 +19,12 @@ func TestLoadDefaults(t *testing.T) {
 	if c.API.Addr != "127.0.0.1:8080" || c.MetricsAddr != c.API.Addr || c.Worker.Concurrency != 4 ||
 		c.Worker.HeartbeatInterval != 5*time.Minute || c.ShutdownTimeout != 25*time.Second ||
 		c.Publisher.Interval != time.Minute || c.Scheduler.DefaultCron != "*/10 * * * *" || c.Fetch.AllowPrivate ||
-		c.Keys.Tag() != "{crawler}" {
+		c.Keys.Tag() != "{crawler}" || c.Queue.FailedRetention != 168*time.Hour || c.Queue.FailedMax != 10_000 {
 		t.Errorf("defaults = %+v", c)
+	}
+	q, err := Load(ProcessAll, env(map[string]string{"QUEUE_FAILED_RETENTION": "48h", "QUEUE_FAILED_MAX": "500", "JOB_MAX_ATTEMPTS": "3"}))
+	if qc := q.QueueConfig(); err != nil || qc.FailedRetention != 48*time.Hour || qc.FailedMax != 500 || qc.MaxAttempts != 3 || qc.Keys != q.Keys {
+		t.Errorf("queue config = %+v, %v", qc, err)
 	}
 	w, err := Load(ProcessWorker, env(map[string]string{"REDIS_URL": "redis://localhost:6379"}))
 	if err != nil {
@@ -61,6 +65,8 @@ func TestLoadRejects(t *testing.T) {
 		// httpproxy would send traffic direct for these: start-up stops instead.
 		{"proxy env unparsable", ProcessAll, map[string]string{"HTTP_PROXY": "http://u:pw@127.0.0.1:3128/%zz"}, []string{"HTTP_PROXY", "proxy URL"}},
 		{"proxy env scheme", ProcessAll, map[string]string{"https_proxy": "ftp://proxy:21"}, []string{"https_proxy", "proxy URL"}},
+		{"failed retention", ProcessAll, map[string]string{"QUEUE_FAILED_RETENTION": "-1h"}, []string{"QUEUE_FAILED_RETENTION", "positive duration"}},
+		{"failed max", ProcessAll, map[string]string{"QUEUE_FAILED_MAX": "0"}, []string{"QUEUE_FAILED_MAX", "from 1 to 1000000"}},
 		{"two at once", ProcessAll, map[string]string{"WORKER_CONCURRENCY": "0", "METRIC_PUBLISH_INTERVAL_MS": "x"}, []string{"WORKER_CONCURRENCY", "METRIC_PUBLISH_INTERVAL_MS"}},
 	}
 	for _, tc := range tests {

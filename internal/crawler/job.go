@@ -84,7 +84,18 @@ const (
 	StateDelayed   State = "delayed"
 	StateCompleted State = "completed"
 	StateFailed    State = "failed"
+	// StateCanceled is a job an operator canceled before a worker took it.
+	StateCanceled State = "canceled"
 )
+
+// Operator is the last action an operator took on a job. The name is
+// what the caller declared (the API has one shared token), not a proven
+// identity.
+type Operator struct {
+	Name   string    `json:"name"`
+	Action string    `json:"action"` // retry or cancel
+	At     time.Time `json:"at"`
+}
 
 // JobError is the last error of a job as the API shows it.
 type JobError struct {
@@ -99,14 +110,25 @@ type Status struct {
 	Attempts int       `json:"attempts"`
 	Result   *Result   `json:"result"`
 	Error    *JobError `json:"error"`
+	// Schedule names the schedule that enqueued the job, if any.
+	Schedule string `json:"schedule,omitempty"`
+	// Created is when the job was enqueued (read from its id); Finished
+	// when it last completed, was parked as failed or was canceled.
+	Created  *time.Time `json:"created,omitempty"`
+	Finished *time.Time `json:"finished,omitempty"`
+	// Operator is the last operator action on the job, if any.
+	Operator *Operator `json:"operator,omitempty"`
 }
 
 // QueueCounts are the queue's gauges: GET /v1/queue and the metric publisher.
 type QueueCounts struct {
-	Waiting          int64   `json:"waiting"`
-	Active           int64   `json:"active"`
-	Delayed          int64   `json:"delayed"`
-	Failed           int64   `json:"failed"`
+	Waiting int64 `json:"waiting"`
+	Active  int64 `json:"active"`
+	Delayed int64 `json:"delayed"`
+	Failed  int64 `json:"failed"`
+	// FailedDropped counts, since the queue's keys were made, the failed
+	// jobs retention dropped (QUEUE_FAILED_RETENTION, QUEUE_FAILED_MAX).
+	FailedDropped    int64   `json:"failed_dropped"`
 	Workers          int64   `json:"workers"`
 	OldestWaitingAge float64 `json:"oldest_waiting_age_seconds"`
 	// Paused is true while an operator holds workers from reading.

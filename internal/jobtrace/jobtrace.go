@@ -28,6 +28,7 @@ const (
 	AttrMethod      = "crawler.job.method"
 	AttrQueueWait   = "crawler.job.queue_wait_seconds"
 	AttrSchedule    = "crawler.schedule.name"
+	AttrFireTime    = "crawler.schedule.fire_time"
 	AttrErrorType   = "error.type"
 )
 
@@ -53,6 +54,7 @@ func tracer() trace.Tracer { return otel.GetTracerProvider().Tracer(ScopeName) }
 var (
 	producer = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindProducer)}
 	consumer = []trace.SpanStartOption{trace.WithSpanKind(trace.SpanKindConsumer)}
+	root     = []trace.SpanStartOption{trace.WithNewRoot()}
 )
 
 // Inject returns the trace context of ctx as the configured propagators
@@ -122,6 +124,16 @@ func StartAttempt(ctx context.Context, job crawler.Job, attempt int, wait time.D
 			attrs = append(attrs, attribute.String(AttrSchedule, job.Schedule))
 		}
 		span.SetAttributes(attrs...)
+	}
+	return ctx, span
+}
+
+// StartFire starts the root span of a schedule's fire: its job's trace
+// begins there.
+func StartFire(ctx context.Context, schedule string, at time.Time) (context.Context, trace.Span) {
+	ctx, span := tracer().Start(ctx, "fire "+schedule, root...)
+	if span.IsRecording() {
+		span.SetAttributes(attribute.String(AttrSchedule, schedule), attribute.String(AttrFireTime, at.UTC().Format(time.RFC3339)))
 	}
 	return ctx, span
 }

@@ -1,5 +1,6 @@
 // Package keyspace owns the names of the crawler's Redis keys. One Keys
-// value names every key (jobs, streams, schedules and their results, fire
+// value names every key (jobs, streams, the failed set's indexes and drop
+// counter, per-minute throughput, schedules and their results, fire
 // markers, host limits, workers, pause state) under one prefix, inside one
 // hash tag "{prefix}", so a Redis Cluster keeps them all in one slot and
 // the multi-key Lua scripts and MULTI/EXEC blocks of the stores may touch

@@ -71,6 +71,26 @@ func (k Keys) Delayed() string { return k.Base() + "delayed" }
 // Failed is the ZSET of parked jobs.
 func (k Keys) Failed() string { return k.Base() + "failed" }
 
+// FailedByType is the ZSET of the parked jobs whose last error has type
+// t, scored like Failed: an index of Failed, kept by the same scripts.
+func (k Keys) FailedByType(t string) string { return k.Base() + "failed:type:" + t }
+
+// FailedBySchedule is the ZSET of the parked jobs a schedule enqueued,
+// scored like Failed: an index of Failed, kept by the same scripts.
+func (k Keys) FailedBySchedule(name string) string { return k.Base() + "failed:schedule:" + name }
+
+// FailedIndex is the hash of each parked job's index entries, id →
+// "<error type> <schedule>", so that a job leaves its indexes even after
+// its record expired.
+func (k Keys) FailedIndex() string { return k.Base() + "failed:index" }
+
+// FailedDropped counts the parked jobs retention dropped.
+func (k Keys) FailedDropped() string { return k.Base() + "failed:dropped" }
+
+// Throughput is the hash of one minute's finished jobs (fields completed
+// and failed), at its Unix minute; it expires after two hours.
+func (k Keys) Throughput(minute int64) string { return fmt.Sprintf("%sstats:%d", k.Base(), minute) }
+
 // Workers is the ZSET of worker heartbeats.
 func (k Keys) Workers() string { return k.Base() + "workers" }
 
@@ -122,6 +142,10 @@ func (k Keys) Kind(key string) string {
 		return rest
 	case "workers:info":
 		return "worker_info"
+	case "failed:index":
+		return "failed_index"
+	case "failed:dropped":
+		return "failed_dropped"
 	}
 	head, tail, ok := strings.Cut(rest, ":")
 	if !ok || tail == "" {
@@ -130,6 +154,17 @@ func (k Keys) Kind(key string) string {
 	switch head {
 	case "job":
 		return "job"
+	case "failed":
+		if t, ok := strings.CutPrefix(tail, "type:"); ok && t != "" {
+			return "failed_by_type"
+		}
+		if name, ok := strings.CutPrefix(tail, "schedule:"); ok && name != "" {
+			return "failed_by_schedule"
+		}
+	case "stats":
+		if isDigits(tail) {
+			return "throughput"
+		}
 	case "idem":
 		return "idempotency"
 	case "schedule":

@@ -32,6 +32,11 @@ func TestKeysShareOneTag(t *testing.T) {
 		{k.Fire("nightly", 1_700_000_040), "fire"},
 		{k.Host("example.com:8080"), "host"},
 		{k.HostNext("example.com:8080"), "host_next"},
+		{k.FailedByType("http_4xx"), "failed_by_type"},
+		{k.FailedBySchedule("nightly.v2"), "failed_by_schedule"},
+		{k.FailedIndex(), "failed_index"},
+		{k.FailedDropped(), "failed_dropped"},
+		{k.Throughput(28_333_333), "throughput"},
 	} {
 		if got := k.Kind(tt.key); got != tt.kind {
 			t.Errorf("Kind(%q) = %q, want %q", tt.key, got, tt.kind)
@@ -40,7 +45,7 @@ func TestKeysShareOneTag(t *testing.T) {
 			t.Errorf("%q does not start with {p}:", tt.key)
 		}
 	}
-	for _, key := range []string{"crawler:schedules", "{q}:stream", "{p}:other", "{p}:job:", "{p}:fire:s:x", "{p}:schedule:s"} {
+	for _, key := range []string{"crawler:schedules", "{q}:stream", "{p}:other", "{p}:job:", "{p}:fire:s:x", "{p}:schedule:s", "{p}:failed:type:", "{p}:failed:x", "{p}:stats:x"} {
 		if got := k.Kind(key); got != "" {
 			t.Errorf("Kind(%q) = %q, want none", key, got)
 		}

@@ -48,6 +48,13 @@ func float64Gauge(m metric.Meter, d Definition) (metric.Float64ObservableGauge, 
 	return m.Float64ObservableGauge(d.Name, metric.WithUnit(d.Unit), metric.WithDescription(d.Description))
 }
 
+func int64ObservableCounter(m metric.Meter, d Definition) (metric.Int64ObservableCounter, error) {
+	if err := checkKind(d, ObservableCounter); err != nil {
+		return nil, err
+	}
+	return m.Int64ObservableCounter(d.Name, metric.WithUnit(d.Unit), metric.WithDescription(d.Description))
+}
+
 // AttributeSets returns every combination of d's attribute values, one set
 // each (one empty set for a row without attributes): every series the row
 // can have.

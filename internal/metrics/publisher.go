@@ -19,12 +19,13 @@ type Publisher struct {
 	reg        metric.Registration
 }
 
-// NewPublisher registers the queue gauges. latest returns the counts of the
+// NewPublisher registers the queue gauges and the count of failed jobs
+// retention dropped. latest returns the counts of the
 // last successful read and whether they are current.
 func NewPublisher(mp metric.MeterProvider, latest func() (crawler.QueueCounts, bool)) (*Publisher, error) {
 	m := mp.Meter(Scope)
 	gauge := func(d Definition) (metric.Float64ObservableGauge, error) { return float64Gauge(m, d) }
-	var errs [9]error
+	var errs [10]error
 	waiting, e0 := gauge(QueueWaiting)
 	active, e1 := gauge(QueueActive)
 	failed, e2 := gauge(QueueFailed)
@@ -33,6 +34,8 @@ func NewPublisher(mp metric.MeterProvider, latest func() (crawler.QueueCounts, b
 	backlog, e5 := gauge(QueueBacklogPerWorker)
 	workers, e6 := gauge(QueueWorkers)
 	paused, e8 := gauge(QueuePaused)
+	dropped, e9 := int64ObservableCounter(m, QueueFailedDropped)
+	errs[9] = e9
 	errs[0], errs[1], errs[2], errs[3], errs[4], errs[5], errs[6], errs[8] = e0, e1, e2, e3, e4, e5, e6, e8
 	p := &Publisher{}
 	p.readErrors, errs[7] = int64Counter(m, PublisherReadErrors)
@@ -53,8 +56,9 @@ func NewPublisher(mp metric.MeterProvider, latest func() (crawler.QueueCounts, b
 		o.ObserveFloat64(backlog, BacklogPerWorker(c))
 		o.ObserveFloat64(workers, float64(c.Workers))
 		o.ObserveFloat64(paused, b2f(c.Paused))
+		o.ObserveInt64(dropped, c.FailedDropped)
 		return nil
-	}, waiting, active, failed, delayed, oldest, backlog, workers, paused)
+	}, waiting, active, failed, delayed, oldest, backlog, workers, paused, dropped)
 	if err != nil {
 		return nil, fmt.Errorf("metrics: publisher callback: %w", err)
 	}

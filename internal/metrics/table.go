@@ -198,6 +198,12 @@ var (
 		Name: "crawler.queue.paused", Kind: ObservableGauge, Unit: "1", From: "metric-publisher",
 		Description: "1 while an operator has paused the queue (workers take no new jobs), 0 otherwise.",
 	}
+	// QueueFailedDropped stays off CloudWatch like the pause flag: it is
+	// read for an investigation, not alarmed on.
+	QueueFailedDropped = Definition{
+		Name: "crawler.queue.failed.dropped", Kind: ObservableCounter, Unit: "{job}", From: "metric-publisher",
+		Description: "Failed jobs dropped unretried by retention (older than QUEUE_FAILED_RETENTION, or the oldest beyond QUEUE_FAILED_MAX), as Redis counts them.",
+	}
 	OperatorActions = Definition{
 		Name: "crawler.operator.actions", Kind: Counter, Unit: "{action}", From: "api",
 		Description: "Operator actions taken through the API, by action; a request that changed nothing counts too.",
@@ -311,7 +317,7 @@ var Instrumentations = []Instrumentation{
 // Table is every metric the crawler records, in documentation order.
 var Table = []Definition{
 	QueueWaiting, QueueActive, QueueFailed, QueueDelayed, QueueOldestAge, QueueBacklogPerWorker, QueueWorkers,
-	QueuePaused, PublisherReadErrors,
+	QueuePaused, QueueFailedDropped, PublisherReadErrors,
 	OperatorActions,
 	OperatorJobs,
 	JobDuration, JobsCompleted, WorkerErrors, WorkerHeartbeat,

@@ -24,7 +24,8 @@ import (
 // Concurrent calls share round trips (see rounds). A call returns when its
 // round is written, or when ctx ends before its round was sent.
 func (q *Queue) Complete(ctx context.Context, d Delivery, result crawler.Result) error {
-	rec, err := json.Marshal(record{State: crawler.StateCompleted, Attempts: d.Attempt, Result: &result})
+	rec, err := json.Marshal(record{State: crawler.StateCompleted, Attempts: d.Attempt, Result: &result,
+		Base: d.base, Schedule: d.Job.Schedule, Finished: time.Now().UnixMilli(), Operator: d.operator})
 	if err != nil {
 		return fmt.Errorf("queue: complete %s: encode record: %w", d.Job.ID, err)
 	}
@@ -71,6 +72,9 @@ func (q *Queue) addCommits(ctx context.Context, p redis.Pipeliner, batch []*comp
 	for list := range lists { // trimmed once per schedule
 		cmds = append(cmds, p.LTrim(ctx, list, 0, int64(q.cfg.ResultsPerSchedule-1)), p.PExpire(ctx, list, q.cfg.RecordTTL))
 	}
+	// The minute's throughput, once per round: as the scripts' tally.
+	stats := q.keys.space.Throughput(time.Now().Unix() / 60)
+	cmds = append(cmds, p.HIncrBy(ctx, stats, "completed", int64(len(batch))), p.Expire(ctx, stats, throughputTTL))
 	return append(cmds,
 		p.Do(ctx, append([]any{"XACK", q.keys.stream, group}, sids...)...),
 		p.Do(ctx, append([]any{"XDEL", q.keys.stream}, sids...)...))
@@ -80,9 +84,9 @@ func (q *Queue) addCommits(ctx context.Context, p redis.Pipeliner, batch []*comp
 // the deliveries whose lease may have run out, checking each.
 func (q *Queue) commitArgs(batch []*completion) (keys []string, args []any) {
 	keys = make([]string, 0, 1+2*len(batch))
-	args = make([]any, 0, 3+4*len(batch))
+	args = make([]any, 0, 4+4*len(batch))
 	keys = append(keys, q.keys.stream)
-	args = append(args, group, ms(q.cfg.RecordTTL), q.cfg.ResultsPerSchedule)
+	args = append(args, group, ms(q.cfg.RecordTTL), q.cfg.ResultsPerSchedule, q.keys.base)
 	for _, c := range batch {
 		record := q.keys.job(c.d.Job.ID)
 		list := record

@@ -42,9 +42,18 @@ type Config struct {
 	BackoffBase time.Duration
 	BackoffMax  time.Duration
 
-	// RecordTTL is how long a job's record (and its place in the failed set)
-	// is kept after the job ends. Zero means 24h.
+	// RecordTTL is how long the record of a completed or canceled job is
+	// kept. Zero means 24h.
 	RecordTTL time.Duration
+
+	// FailedRetention is how long a failed job (its record, and its place
+	// in the failed set and its indexes) is kept, so that it can be
+	// inspected and retried (QUEUE_FAILED_RETENTION). Zero means 168h.
+	FailedRetention time.Duration
+
+	// FailedMax bounds the failed set (QUEUE_FAILED_MAX): every park drops
+	// the oldest failed jobs beyond it. Zero means 10,000.
+	FailedMax int
 
 	// IdempotencyWindow is how long an idempotency key maps to its first
 	// job. Zero means 24h.
@@ -74,6 +83,8 @@ func (c Config) withDefaults() Config {
 	def(&c.BackoffBase, time.Second)
 	def(&c.BackoffMax, 5*time.Minute)
 	def(&c.RecordTTL, 24*time.Hour)
+	def(&c.FailedRetention, 7*24*time.Hour)
+	defInt(&c.FailedMax, 10_000)
 	def(&c.IdempotencyWindow, 24*time.Hour)
 	defInt(&c.ResultsPerSchedule, 100)
 	return c

@@ -1,9 +1,20 @@
 // Package queue is the crawler's job queue on Redis Streams: one stream read
 // through one consumer group, a delayed ZSET for retry backoff, a failed ZSET
 // for parked jobs, a JSON record per job (state, attempts, last error,
-// result; kept RecordTTL after the job ends) and a ZSET of worker
+// result; kept RecordTTL after the job completes or is canceled,
+// FailedRetention after it fails) and a ZSET of worker
 // heartbeats. As a job of a schedule ends, it pushes the result onto the
 // schedule's capped list, which the schedule store reads and deletes.
+//
+// Failed jobs are an operator's to handle (operate.go): a parked job's
+// record keeps the job itself, so Retry, RetryFailed (in atomic batches of
+// 500) put it back with a fresh budget of MaxAttempts, and Cancel, Delete
+// and PurgeFailed take jobs out. Next to the failed ZSET, a ZSET per error
+// type and per schedule and a hash of each job's entries index it, kept by
+// every script that adds to or takes from it (scripts/lib/failed.lua), so
+// a filtered page costs O(page). Retention (FailedRetention, FailedMax)
+// drops the oldest failed jobs on every park and on the reclaim sweep and
+// counts them; complete and park add to per-minute throughput counters.
 //
 // Delivery is at least once. A job is acknowledged in the same MULTI as its
 // record; a worker that dies leaves its jobs pending in the group, where

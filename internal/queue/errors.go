@@ -3,6 +3,8 @@ package queue
 import (
 	"errors"
 	"fmt"
+
+	"github.com/crawler-service/crawler/internal/crawler"
 )
 
 var (
@@ -11,6 +13,19 @@ var (
 
 	// ErrInvalidCursor rejects a List cursor that List did not make.
 	ErrInvalidCursor = errors.New("invalid cursor")
+
+	// ErrInvalidListOptions rejects ListJobs options that do not go
+	// together: newest first for active jobs, filters for a state other
+	// than failed.
+	ErrInvalidListOptions = errors.New("invalid list options")
+
+	// ErrConflict is a job whose state does not allow the operation; the
+	// error is a *StateError that says which state.
+	ErrConflict = errors.New("job state does not allow this")
+
+	// ErrNotRetryable is a failed job parked by an older version, whose
+	// record lacks the job itself.
+	ErrNotRetryable = errors.New("failed job cannot be retried: its record holds no job")
 
 	// ErrLeaseLost means the delivery is no longer held by its consumer:
 	// its lease ran out and another worker reclaimed it, or it was parked.
@@ -36,3 +51,17 @@ func (e *IdempotencyConflictError) Error() string {
 }
 
 func (e *IdempotencyConflictError) Unwrap() error { return ErrIdempotencyConflict }
+
+// StateError is an ErrConflict: the operation Op (retry, delete, cancel)
+// refused job ID because it is in State.
+type StateError struct {
+	ID    string
+	Op    string
+	State crawler.State
+}
+
+func (e *StateError) Error() string {
+	return fmt.Sprintf("%s job %s: it is %s: %v", e.Op, e.ID, e.State, ErrConflict)
+}
+
+func (e *StateError) Unwrap() error { return ErrConflict }

@@ -16,14 +16,17 @@ import (
 const maxErrorMessage = 1024
 
 // Fail ends one attempt of a job that failed with cause. A retryable cause
-// with attempts left sends the job to the delayed set for a backoff, after
-// which Read promotes it; anything else parks it in the failed set, where
-// its record (attempts, last error) stays inspectable for RecordTTL. It
-// returns the job's new state, or ErrLeaseLost if the consumer no longer
-// holds the delivery (another worker has it; nothing is changed).
+// with attempts left in its budget (MaxAttempts, counted from the job's
+// last operator retry) sends the job to the delayed set for a backoff,
+// after which Read promotes it; anything else parks it in the failed set
+// and its indexes, where its record (attempts, last error, the job itself)
+// stays inspectable and retryable for FailedRetention, or until FailedMax
+// newer failures push it out. It returns the job's new state, or
+// ErrLeaseLost if the consumer no longer holds the delivery (another
+// worker has it; nothing is changed).
 func (q *Queue) Fail(ctx context.Context, d Delivery, cause error, retryable bool) (crawler.State, error) {
 	state := crawler.StateFailed
-	if retryable && d.Attempt < q.cfg.MaxAttempts {
+	if retryable && d.Attempt-d.base < q.cfg.MaxAttempts {
 		state = crawler.StateDelayed
 	}
 	msg := ""
@@ -38,25 +41,32 @@ func (q *Queue) Fail(ctx context.Context, d Delivery, cause error, retryable boo
 	if err != nil {
 		return "", fmt.Errorf("queue: fail %s: encode job: %w", d.Job.ID, err)
 	}
+	now := time.Now()
 	var entry []byte
 	if state == crawler.StateFailed && d.Job.Schedule != "" {
 		entry, err = schedule.EncodeResult(crawler.Status{
 			ID: d.Job.ID, State: state, Attempts: d.Attempt,
 			Error: &crawler.JobError{Type: etype, Message: msg},
-		}, time.Now())
+		}, now)
 		if err != nil {
 			return "", fmt.Errorf("queue: fail %s: encode schedule result: %w", d.Job.ID, err)
 		}
 	}
-	rec, err := json.Marshal(record{State: state, Attempts: d.Attempt, Error: &crawler.JobError{Type: etype, Message: msg}})
+	r := record{State: state, Attempts: d.Attempt, Error: &crawler.JobError{Type: etype, Message: msg},
+		Base: d.base, Schedule: d.Job.Schedule, Operator: d.operator}
+	if state == crawler.StateFailed {
+		r.Spec, r.Finished = string(job), now.UnixMilli()
+	}
+	rec, err := json.Marshal(r)
 	if err != nil {
 		return "", fmt.Errorf("queue: fail %s: encode record: %w", d.Job.ID, err)
 	}
 	member := fmt.Sprintf("%s %d %s", d.Job.ID, d.Attempt+1, job)
 	got, err := q.scripts.fail.Run(ctx, q.rdb,
 		[]string{q.keys.stream, q.keys.delayed, q.keys.failed, q.keys.job(d.Job.ID), q.keys.schedule(d.Job.Schedule)},
-		group, d.Consumer, d.StreamID, d.Job.ID, string(state), ms(q.backoff(d.Attempt)), member,
+		group, d.Consumer, d.StreamID, d.Job.ID, string(state), ms(q.backoff(d.Attempt-d.base)), member,
 		rec, entry, q.cfg.ResultsPerSchedule, ms(q.cfg.RecordTTL),
+		q.keys.base, string(etype), d.Job.Schedule, q.cfg.FailedMax, ms(q.cfg.FailedRetention),
 	).Text()
 	if err != nil {
 		return "", fmt.Errorf("queue: fail %s: %w", d.Job.ID, keyspace.Classify(err))

@@ -3,6 +3,7 @@ package queue
 import (
 	"crypto/rand"
 	"encoding/binary"
+	"strings"
 	"sync"
 	"time"
 )
@@ -50,4 +51,21 @@ func (g *idGen) next(now time.Time) string {
 		top >>= 5
 	}
 	return string(out[:])
+}
+
+// idTime is when the generator made id: its first ten digits are its 48
+// bits of Unix milliseconds (the top two of their 50 bits are zero).
+func idTime(id string) (time.Time, bool) {
+	if len(id) != 26 {
+		return time.Time{}, false
+	}
+	var ms uint64
+	for i := range 10 {
+		d := strings.IndexByte(crockford, id[i])
+		if d < 0 {
+			return time.Time{}, false
+		}
+		ms = ms<<5 | uint64(d)
+	}
+	return time.UnixMilli(int64(ms)).UTC(), true
 }

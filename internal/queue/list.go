@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -14,8 +15,8 @@ import (
 // MaxListLimit bounds one page of List.
 const MaxListLimit = 1000
 
-// ListableStates are the states List pages through; completed jobs are
-// found by id only.
+// ListableStates are the states List pages through; completed and
+// canceled jobs are found by id only.
 var ListableStates = []crawler.State{crawler.StateWaiting, crawler.StateActive, crawler.StateDelayed, crawler.StateFailed}
 
 // JobPage is one page of List.
@@ -26,14 +27,59 @@ type JobPage struct {
 	Next string
 }
 
+// ListOptions choose one page of ListJobs.
+type ListOptions struct {
+	State  crawler.State
+	Cursor string // "" for the first page; else a JobPage.Next of the same options
+	Limit  int    // 1 to MaxListLimit
+	// Newest lists newest first (delayed: due latest first); not for
+	// active jobs, whose pending list reads forward only.
+	Newest bool
+	// ErrorType and Schedule keep only the failed jobs of that last error
+	// type and of that schedule; they need State failed.
+	ErrorType crawler.ErrorType
+	Schedule  string
+}
+
 // List returns up to limit jobs in state, oldest first (delayed: due
 // soonest first), each as Status shows it, starting after cursor ("" for
 // the first page). One round trip, O(limit) work in Redis. A malformed
 // cursor is ErrInvalidCursor.
 func (q *Queue) List(ctx context.Context, state crawler.State, cursor string, limit int) (JobPage, error) {
-	limit = min(max(limit, 1), MaxListLimit)
-	res, err := q.scripts.list.Run(ctx, q.rdb, []string{q.keys.stream, q.keys.delayed, q.keys.failed},
-		q.keys.base, group, string(state), cursor, limit).Slice()
+	return q.ListJobs(ctx, ListOptions{State: state, Cursor: cursor, Limit: limit})
+}
+
+// ListJobs is List with the order and the failed set's filters. A page of
+// failed jobs of one error type or one schedule reads that index, so it
+// costs O(limit) too; of both, the schedule's index is read and the jobs of
+// other types are skipped over. Options that do not go together are
+// ErrInvalidListOptions.
+func (q *Queue) ListJobs(ctx context.Context, o ListOptions) (JobPage, error) {
+	state := o.State
+	if (o.ErrorType != "" || o.Schedule != "") && state != crawler.StateFailed {
+		return JobPage{}, fmt.Errorf("queue: list %s: error type or schedule: %w", state, ErrInvalidListOptions)
+	}
+	if o.Newest && state == crawler.StateActive {
+		return JobPage{}, fmt.Errorf("queue: list %s newest first: %w", state, ErrInvalidListOptions)
+	}
+	limit := min(max(o.Limit, 1), MaxListLimit)
+	set := q.keys.failed
+	switch {
+	case o.Schedule != "":
+		set = q.keys.space.FailedBySchedule(o.Schedule)
+	case o.ErrorType != "":
+		set = q.keys.space.FailedByType(string(o.ErrorType))
+	}
+	filter := ""
+	if o.Schedule != "" {
+		filter = string(o.ErrorType)
+	}
+	order := "oldest"
+	if o.Newest {
+		order = "newest"
+	}
+	res, err := q.scripts.list.Run(ctx, q.rdb, []string{q.keys.stream, q.keys.delayed, set},
+		q.keys.base, group, string(state), o.Cursor, limit, order, filter).Slice()
 	if err != nil {
 		if redis.HasErrorPrefix(err, "invalid cursor") {
 			return JobPage{}, fmt.Errorf("queue: list %s: %w", state, ErrInvalidCursor)
@@ -70,7 +116,15 @@ func statusOf(id, raw string, held int64) (crawler.Status, error) {
 	if err := json.Unmarshal([]byte(raw), &rec); err != nil {
 		return crawler.Status{}, fmt.Errorf("decode record %s: %w", id, err)
 	}
-	st := crawler.Status{ID: id, State: rec.State, Attempts: rec.Attempts, Result: rec.Result, Error: rec.Error}
+	st := crawler.Status{ID: id, State: rec.State, Attempts: rec.Attempts, Result: rec.Result, Error: rec.Error,
+		Schedule: rec.Schedule, Operator: rec.Operator}
+	if t, ok := idTime(id); ok {
+		st.Created = &t
+	}
+	if rec.Finished > 0 {
+		t := time.UnixMilli(rec.Finished).UTC()
+		st.Finished = &t
+	}
 	if held > 0 {
 		// The record counts finished attempts; each delivery of the
 		// held entry is a run too: this one, and any a dead worker made.

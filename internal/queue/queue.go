@@ -15,22 +15,38 @@ import (
 	"github.com/crawler-service/crawler/internal/keyspace"
 )
 
-//go:embed scripts/*.lua
+//go:embed scripts/*.lua scripts/lib/*.lua
 var scriptFS embed.FS
 
 // scripts are the Lua scripts, loaded once per Queue. EVALSHA falls back to
 // EVAL when the server's script cache is empty (after a restart).
 type scripts struct {
 	enqueue, promote, reclaim, extend, complete, fail, release, status, counts, heartbeat, workers, list *redis.Script
+	// The operators' scripts on single jobs and on the failed set.
+	failedOps, remove, cancel *redis.Script
+}
+
+// withFailedLib are the scripts that add to or take from the failed set:
+// each starts with scripts/lib/failed.lua, which keeps its indexes.
+var withFailedLib = map[string]bool{
+	"fail": true, "reclaim": true, "complete": true, "failedops": true, "remove": true, "cancel": true,
 }
 
 func loadScripts() scripts {
-	load := func(name string) *redis.Script {
-		src, err := scriptFS.ReadFile("scripts/" + name + ".lua")
+	read := func(path string) string {
+		src, err := scriptFS.ReadFile(path)
 		if err != nil {
-			panic(fmt.Sprintf("queue: embedded script %s: %v", name, err)) // a build defect, not a runtime state
+			panic(fmt.Sprintf("queue: embedded script %s: %v", path, err)) // a build defect, not a runtime state
 		}
-		return redis.NewScript(string(src))
+		return string(src)
+	}
+	lib := read("scripts/lib/failed.lua")
+	load := func(name string) *redis.Script {
+		src := read("scripts/" + name + ".lua")
+		if withFailedLib[name] {
+			src = lib + "\n" + src
+		}
+		return redis.NewScript(src)
 	}
 	return scripts{
 		enqueue:   load("enqueue"),
@@ -45,6 +61,9 @@ func loadScripts() scripts {
 		heartbeat: load("heartbeat"),
 		workers:   load("workers"),
 		list:      load("list"),
+		failedOps: load("failedops"),
+		remove:    load("remove"),
+		cancel:    load("cancel"),
 	}
 }
 

@@ -29,6 +29,10 @@ type Delivery struct {
 	StreamID string
 	// Consumer is who holds the delivery.
 	Consumer string
+	// base is the attempts finished before the job's last operator retry:
+	// its budget of MaxAttempts counts from there. operator is that retry.
+	base     int
+	operator *crawler.Operator
 	// leased is the wall-clock time before the read that leased it: Redis
 	// counts its idle time from later, so until leased + Lease nobody can
 	// have reclaimed it (see Complete).
@@ -137,6 +141,10 @@ func (q *Queue) promote(ctx context.Context) error {
 		q.keys.base, promoteLimit).Err()
 }
 
+// sweepLimit bounds the failed jobs one reclaim drops for retention; more
+// go with the next sweeps and parks.
+const sweepLimit = 500
+
 // consumerDropIdle is how long a consumer that holds nothing may stay in
 // the group; each worker process brings a new consumer name.
 const consumerDropIdle = time.Hour
@@ -147,7 +155,8 @@ func (q *Queue) reclaim(ctx context.Context, consumer string, n int, leased time
 		var err error
 		res, err = q.scripts.reclaim.Run(ctx, q.rdb, []string{q.keys.stream, q.keys.failed},
 			q.keys.base, group, consumer, ms(q.cfg.Lease), q.cfg.MaxDeliveries, n,
-			ms(q.cfg.RecordTTL), ms(consumerDropIdle), q.cfg.ResultsPerSchedule).Slice()
+			ms(q.cfg.RecordTTL), ms(consumerDropIdle), q.cfg.ResultsPerSchedule,
+			ms(q.cfg.FailedRetention), q.cfg.FailedMax, sweepLimit).Slice()
 		return err
 	})
 	if err != nil {
@@ -197,6 +206,17 @@ func (q *Queue) appendDelivery(ctx context.Context, ds []Delivery, consumer, sid
 	if err == nil {
 		d.Attempt = attempt
 		err = json.Unmarshal([]byte(j), &d.Job)
+	}
+	// Set by an operator retry; a malformed one only costs the budget's
+	// start or the record's note of who retried it.
+	if b, ok := v["b"].(string); ok {
+		d.base, _ = strconv.Atoi(b)
+	}
+	if o, ok := v["o"].(string); ok && o != "" {
+		var op crawler.Operator
+		if json.Unmarshal([]byte(o), &op) == nil {
+			d.operator = &op
+		}
 	}
 	if err != nil || id == "" {
 		// Best effort: if parking fails too, the entry is reclaimed after

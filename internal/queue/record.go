@@ -11,4 +11,18 @@ type record struct {
 	Attempts int               `json:"attempts"`      // attempts finished
 	Result   *crawler.Result   `json:"result,omitempty"`
 	Error    *crawler.JobError `json:"error,omitempty"`
+	// Base is the attempts finished before the last operator retry: the
+	// job's budget of MaxAttempts counts from it.
+	Base int `json:"base,omitempty"`
+	// Spec is the job's JSON, kept while the job is failed so that an
+	// operator can retry it. It is bounded as the job is.
+	Spec     string `json:"spec,omitempty"`
+	Schedule string `json:"schedule,omitempty"`
+	// Due is, while the job is delayed, its score in the delayed set (Unix
+	// ms), which finds its member there for a cancel.
+	Due int64 `json:"due,omitempty"`
+	// Finished is when the job last completed, was parked or was canceled
+	// (Unix ms).
+	Finished int64             `json:"finished,omitempty"`
+	Operator *crawler.Operator `json:"operator,omitempty"`
 }

@@ -38,19 +38,20 @@ func (q *Queue) Status(ctx context.Context, id string) (crawler.Status, error) {
 
 // Counts returns the queue's gauges in one round trip, without scanning:
 // waiting from the group's lag, active from its pending count, delayed and
-// failed from ZCARD, workers from the heartbeat ZSET, and the oldest
-// waiting job's age from its stream entry id, and the pause flag.
+// failed from ZCARD, workers from the heartbeat ZSET, the oldest waiting
+// job's age from its stream entry id, the pause flag, and the count of
+// failed jobs retention dropped.
 func (q *Queue) Counts(ctx context.Context) (crawler.QueueCounts, error) {
 	res, err := q.scripts.counts.Run(ctx, q.rdb,
-		[]string{q.keys.stream, q.keys.delayed, q.keys.failed, q.keys.workers, q.keys.paused}, group).Slice()
+		[]string{q.keys.stream, q.keys.delayed, q.keys.failed, q.keys.workers, q.keys.paused, q.keys.space.FailedDropped()}, group).Slice()
 	if err != nil {
 		return crawler.QueueCounts{}, fmt.Errorf("queue: counts: %w", keyspace.Classify(err))
 	}
-	if len(res) != 8 {
+	if len(res) != 9 {
 		return crawler.QueueCounts{}, fmt.Errorf("queue: counts: unexpected reply %v", res)
 	}
 	n := func(i int) int64 { v, _ := res[i].(int64); return v }
-	c := crawler.QueueCounts{Waiting: n(0), Active: n(1), Delayed: n(2), Failed: n(3), Workers: n(4), Paused: n(7) > 0}
+	c := crawler.QueueCounts{Waiting: n(0), Active: n(1), Delayed: n(2), Failed: n(3), Workers: n(4), Paused: n(7) > 0, FailedDropped: n(8)}
 	if oldest, _ := res[5].(string); oldest != "" {
 		msPart, _, _ := strings.Cut(oldest, "-")
 		if t, err := strconv.ParseInt(msPart, 10, 64); err == nil {

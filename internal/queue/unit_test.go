@@ -81,7 +81,8 @@ func TestConfigDefaults(t *testing.T) {
 	want := Config{
 		Lease: 30 * time.Second, ReclaimEvery: 4 * time.Second, PromoteEvery: time.Second,
 		MaxDeliveries: 5, MaxAttempts: 5, BackoffBase: time.Second, BackoffMax: 5 * time.Minute,
-		RecordTTL: 24 * time.Hour, IdempotencyWindow: 24 * time.Hour, ResultsPerSchedule: 100,
+		RecordTTL: 24 * time.Hour, FailedRetention: 168 * time.Hour, FailedMax: 10_000,
+		IdempotencyWindow: 24 * time.Hour, ResultsPerSchedule: 100,
 	}
 	if got != want {
 		t.Errorf("defaults = %+v, want %+v", got, want)

@@ -19,6 +19,19 @@ type Schedule struct {
 	Cron    string    `json:"cron"`
 	Job     Job       `json:"job"`
 	Created time.Time `json:"created"`
+	// Paused schedules do not fire; only SetPaused changes it, so
+	// creating, listing or reading a schedule never pauses or resumes it.
+	Paused bool `json:"paused"`
+	// Resumed is when the schedule was last resumed, zero if never. Fires
+	// at or before it were missed while paused and never run. It is stored
+	// with the schedule but is not part of its JSON.
+	Resumed time.Time `json:"-"`
+}
+
+// CrawlJob is the job a fire of s enqueues, and a manual trigger too: its
+// Schedule field files the job's end under s's results.
+func (s Schedule) CrawlJob() crawler.Job {
+	return crawler.Job{URL: s.Job.URL, Method: s.Job.Method, Rank: s.Job.Rank, Schedule: s.Name}
 }
 
 // Job is what each fire enqueues.

@@ -32,7 +32,9 @@ func NewStore(rdb redis.UniversalClient, keys keyspace.Keys) *Store {
 }
 
 // Put creates s, or returns ErrExists if its name is taken. A zero Created
-// becomes now. It returns the schedule as stored.
+// becomes now. It returns the schedule as stored. Put never replaces, so
+// it cannot undo a pause: a schedule created again after Delete starts as
+// s says (unpaused unless s.Paused).
 func (st *Store) Put(ctx context.Context, s Schedule) (Schedule, error) {
 	if err := s.Validate(); err != nil {
 		return Schedule{}, fmt.Errorf("schedule: put %q: %w", s.Name, err)
@@ -41,7 +43,7 @@ func (st *Store) Put(ctx context.Context, s Schedule) (Schedule, error) {
 		s.Created = time.Now()
 	}
 	s.Created = s.Created.UTC().Truncate(time.Millisecond)
-	b, err := json.Marshal(s)
+	b, err := encode(s)
 	if err != nil {
 		return Schedule{}, fmt.Errorf("schedule: put %q: encode: %w", s.Name, err)
 	}
@@ -64,9 +66,9 @@ func (st *Store) Get(ctx context.Context, name string) (Schedule, error) {
 	if err != nil {
 		return Schedule{}, fmt.Errorf("schedule: get %q: %w", name, keyspace.Classify(err))
 	}
-	var s Schedule
-	if err := json.Unmarshal([]byte(raw), &s); err != nil {
-		return Schedule{}, fmt.Errorf("schedule: get %q: decode: %w", name, err)
+	s, err := decode(raw)
+	if err != nil {
+		return Schedule{}, fmt.Errorf("schedule: get %q: %w", name, err)
 	}
 	return s, nil
 }
@@ -79,9 +81,9 @@ func (st *Store) List(ctx context.Context) ([]Schedule, error) {
 	}
 	out := make([]Schedule, 0, len(all))
 	for name, raw := range all {
-		var s Schedule
-		if err := json.Unmarshal([]byte(raw), &s); err != nil {
-			return nil, fmt.Errorf("schedule: list: decode %q: %w", name, err)
+		s, err := decode(raw)
+		if err != nil {
+			return nil, fmt.Errorf("schedule: list %q: %w", name, err)
 		}
 		out = append(out, s)
 	}
@@ -107,4 +109,31 @@ func (st *Store) Delete(ctx context.Context, name string) error {
 		return fmt.Errorf("schedule: delete %q: %w", name, ErrNotFound)
 	}
 	return nil
+}
+
+// stored is a schedule as the hash holds it: its JSON plus what the API
+// does not show.
+type stored struct {
+	Schedule
+	ResumedMS int64 `json:"resumed_ms,omitempty"`
+}
+
+func encode(s Schedule) ([]byte, error) {
+	st := stored{Schedule: s}
+	if !s.Resumed.IsZero() {
+		st.ResumedMS = s.Resumed.UnixMilli()
+	}
+	return json.Marshal(st)
+}
+
+func decode(raw string) (Schedule, error) {
+	var st stored
+	if err := json.Unmarshal([]byte(raw), &st); err != nil {
+		return Schedule{}, fmt.Errorf("decode: %w", err)
+	}
+	s := st.Schedule
+	if st.ResumedMS != 0 {
+		s.Resumed = time.UnixMilli(st.ResumedMS).UTC()
+	}
+	return s, nil
 }

@@ -125,6 +125,10 @@ func TestStoreRedisDown(t *testing.T) {
 		"list":   func() error { _, err := st.List(ctx); return err },
 		"get":    func() error { _, err := st.Get(ctx, "a"); return err },
 		"delete": func() error { return st.Delete(ctx, "a") },
+		"pause": func() error {
+			_, _, err := st.SetPaused(ctx, "a", true, time.Now())
+			return err
+		},
 		"results": func() error {
 			_, err := st.Results(ctx, "a", 1)
 			return err

@@ -33,6 +33,14 @@
 // repeat a fire another replica (or its former self) ran: the marker says
 // so.
 //
+// # Paused schedules
+//
+// A paused schedule does not fire. Its fires while paused are not missed
+// fires to catch up on: resuming records the time in the store
+// (schedule.Schedule.Resumed), and no fire at or before it runs, so the
+// first run after a resume is the schedule's next fire. An operator who
+// wants a run now triggers one through the API.
+//
 // Cron expressions are read in UTC unless they carry CRON_TZ=; schedules
 // with an empty cron follow Config.DefaultCron.
 package scheduler

@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/crawler-service/crawler/internal/crawler"
+	"github.com/crawler-service/crawler/internal/jobtrace"
 	"github.com/crawler-service/crawler/internal/queue"
 	"github.com/crawler-service/crawler/internal/schedule"
 )
@@ -33,6 +33,7 @@ type tracked struct {
 	cron    schedule.Cron
 	bad     bool      // the spec does not parse; reported once
 	done    time.Time // fires at or before this are handled
+	paused  bool      // as last seen, to log the changes only
 }
 
 // New returns a Scheduler. The store holds the schedules and their fire
@@ -108,8 +109,21 @@ func (s *Scheduler) handle(ctx context.Context, sch schedule.Schedule, now time.
 	if tr.bad {
 		return nil
 	}
+	if sch.Paused != tr.paused {
+		tr.paused = sch.Paused
+		msg := "scheduler: schedule resumed; firing from its next fire on"
+		if sch.Paused {
+			msg = "scheduler: schedule paused; not firing it"
+		}
+		s.log.Info(msg, "schedule", sch.Name)
+	}
+	if sch.Paused {
+		return nil
+	}
 	floor := now.Add(-s.cfg.CatchUpWindow)
-	from := latest(tr.done, floor, sch.Created)
+	// Fires at or before the last resume were missed while paused: the
+	// store's Resumed time says so to every replica, restarted or not.
+	from := latest(tr.done, floor, sch.Created, sch.Resumed)
 	fire, missed := lastFire(tr.cron, from, now)
 	if fire.IsZero() {
 		// No fire due; fires up to the floor are out of the window for good.
@@ -145,7 +159,7 @@ func (s *Scheduler) track(sch schedule.Schedule) *tracked {
 
 // fire enqueues one fire's job unless some replica already did; see the
 // package comment for why the order is enqueue, then marker.
-func (s *Scheduler) fire(ctx context.Context, sch schedule.Schedule, at time.Time, missed int) error {
+func (s *Scheduler) fire(ctx context.Context, sch schedule.Schedule, at time.Time, missed int) (err error) {
 	unix := strconv.FormatInt(at.Unix(), 10)
 	fired, err := s.store.Fired(ctx, sch.Name, at)
 	if err != nil {
@@ -154,8 +168,9 @@ func (s *Scheduler) fire(ctx context.Context, sch schedule.Schedule, at time.Tim
 	if fired {
 		return nil
 	}
-	job := crawler.Job{URL: sch.Job.URL, Method: sch.Job.Method, Rank: sch.Job.Rank, Schedule: sch.Name}
-	ids, err := s.enq.Enqueue(ctx, []queue.EnqueueRequest{{Job: job, IdempotencyKey: "schedule:" + sch.Name + ":" + unix}})
+	ctx, span := jobtrace.StartFire(ctx, sch.Name, at)
+	defer func() { jobtrace.End(span, err) }()
+	ids, err := s.enq.Enqueue(ctx, []queue.EnqueueRequest{{Job: sch.CrawlJob(), IdempotencyKey: "schedule:" + sch.Name + ":" + unix}})
 	if err != nil {
 		return fmt.Errorf("scheduler: %s at %s: %w", sch.Name, unix, err)
 	}
@@ -168,7 +183,7 @@ func (s *Scheduler) fire(ctx context.Context, sch schedule.Schedule, at time.Tim
 		return fmt.Errorf("scheduler: %w", err)
 	}
 	if won {
-		s.log.Info("scheduler: fired", "schedule", sch.Name, "fire", at, "job", ids[0], "missed_fires_skipped", missed)
+		s.log.InfoContext(ctx, "scheduler: fired", "schedule", sch.Name, "fire", at, "job", ids[0], "missed_fires_skipped", missed)
 	}
 	return nil
 }

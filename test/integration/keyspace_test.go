@@ -24,7 +24,9 @@ import (
 // once more at the end: each must be under "{prefix}:" and be one that
 // keyspace.Keys names. The cluster refuses a MULTI or a script whose keys
 // hash to different slots (CROSSSLOT), so the run also shows that every
-// transaction and script stays in the one slot of the hash tag. The
+// transaction and script stays in the one slot of the hash tag (the
+// failed set's indexes and the per-minute throughput counters among them,
+// which scripts name from the key base). The
 // schedule fires at a minute boundary, so the test takes 60 to 80 s.
 func TestEveryKeyInTheKeyspace(t *testing.T) {
 	t.Parallel()
@@ -108,6 +110,7 @@ func TestEveryKeyInTheKeyspace(t *testing.T) {
 	for _, want := range []string{
 		"stream", "failed", "workers", "worker_info", "job", "idempotency",
 		"schedules", "schedule_results", "fire", "host", "host_next",
+		"failed_by_type", "failed_index", "throughput",
 	} {
 		if kinds[want] == 0 {
 			t.Errorf("no %s key seen; the run should have made one (kinds seen: %v)", want, slices.Sorted(maps.Keys(kinds)))

@@ -5,15 +5,16 @@
 -- or it was parked) is left alone: whoever holds it now settles it.
 -- KEYS[1] stream; then for completion i, KEYS[2i] its record and
 -- KEYS[2i+1] its schedule's results list (its record again when it has none)
--- ARGV[1] group, ARGV[2] record TTL (ms), ARGV[3] most results per schedule;
+-- ARGV[1] group, ARGV[2] record TTL (ms), ARGV[3] most results per schedule,
+-- ARGV[4] key base (for the per-minute throughput counter);
 -- then four for each completion: consumer, stream entry id, record JSON,
 -- schedule entry JSON or ''.
 -- Returns one integer per completion: 1 completed, 0 lease lost.
 local stream, group, ttl = KEYS[1], ARGV[1], ARGV[2]
 local per = tonumber(ARGV[3])
 local done, sids, lists = {}, {}, {}
-for i = 1, (#ARGV - 3) / 4 do
-  local o = 3 + (i - 1) * 4
+for i = 1, (#ARGV - 4) / 4 do
+  local o = 4 + (i - 1) * 4
   local consumer, sid, entry = ARGV[o + 1], ARGV[o + 2], ARGV[o + 4]
   if redis.call('XPENDING', stream, group, sid, sid, 1, consumer)[1] then
     redis.call('SET', KEYS[2 * i], ARGV[o + 3], 'PX', ttl)
@@ -35,5 +36,7 @@ for list in pairs(lists) do
 end
 if #sids > 0 then
   redis.call('XDEL', stream, unpack(sids))
+  local t = redis.call('TIME')
+  tally(ARGV[4], t[1] * 1000 + math.floor(t[2] / 1000), 'completed', #sids)
 end
 return done

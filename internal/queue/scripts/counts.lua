@@ -1,8 +1,10 @@
 -- The queue's gauges in one round trip, without scanning anything.
--- KEYS[1] stream, KEYS[2] delayed, KEYS[3] failed, KEYS[4] workers, KEYS[5] paused
+-- KEYS[1] stream, KEYS[2] delayed, KEYS[3] failed, KEYS[4] workers, KEYS[5] paused,
+-- KEYS[6] failed jobs dropped
 -- ARGV[1] group
 -- Returns {waiting, active, delayed, failed, live workers,
--- id of the oldest waiting entry or '', server time (ms), paused (0/1)}.
+-- id of the oldest waiting entry or '', server time (ms), paused (0/1),
+-- failed jobs dropped (0 when the counter is missing)}.
 local t = redis.call('TIME')
 local now = t[1] * 1000 + math.floor(t[2] / 1000)
 
@@ -36,4 +38,5 @@ return {waiting, active,
   redis.call('ZCARD', KEYS[2]),
   redis.call('ZCARD', KEYS[3]),
   redis.call('ZCOUNT', KEYS[4], '(' .. now, '+inf'),
-  oldest, now, redis.call('EXISTS', KEYS[5])}
+  oldest, now, redis.call('EXISTS', KEYS[5]),
+  tonumber(redis.call('GET', KEYS[6]) or '0')}

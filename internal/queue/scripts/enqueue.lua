@@ -37,7 +37,13 @@ for i = 3, #ARGV, 4 do
     out[#out + 1] = t[1]
   else
     local sid = redis.call('XADD', stream, '*', 'i', id, 'a', '1', 'j', job)
-    redis.call('SET', base .. 'job:' .. id, '{"state":"waiting","sid":"' .. sid .. '","attempts":0}')
+    -- A scheduled job's record names its schedule. No string value of
+    -- the job's JSON can hold this pattern (its quotes are escaped), and a
+    -- schedule name needs no escaping.
+    local sched = string.match(job, '"schedule":"([%w_.%-]+)"')
+    local extra = ''
+    if sched then extra = ',"schedule":"' .. sched .. '"' end
+    redis.call('SET', base .. 'job:' .. id, '{"state":"waiting","sid":"' .. sid .. '","attempts":0' .. extra .. '}')
     if t then
       redis.call('SET', base .. 'idem:' .. key, id .. ' ' .. t[2], 'PX', window)
     end

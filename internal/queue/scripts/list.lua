@@ -1,13 +1,18 @@
--- One page of the jobs in one state, oldest first, with their records:
--- O(page) (plus ties skipped at the cursor's score), never O(queue).
--- KEYS[1] stream, KEYS[2] delayed, KEYS[3] failed
+-- One page of the jobs in one state, oldest or newest first, with their
+-- records: O(page) (plus ties skipped at the cursor's score), never
+-- O(queue). Failed jobs of one error type or one schedule are read from
+-- that index of the failed set; of both, from the schedule's index, the
+-- other type's jobs skipped.
+-- KEYS[1] stream, KEYS[2] delayed, KEYS[3] failed (or the index to read)
 -- ARGV[1] key base, ARGV[2] group, ARGV[3] state, ARGV[4] cursor or '',
--- ARGV[5] limit
+-- ARGV[5] limit, ARGV[6] 'oldest' or 'newest', ARGV[7] error type the
+-- jobs of KEYS[3] must have, or '' for any
 -- Returns {next cursor or '', {{job id, record JSON, deliveries held}...}}.
 -- A job whose record expired is left out; the cursor still moves past it.
 local stream, delayed, failed = KEYS[1], KEYS[2], KEYS[3]
 local base, group, state, cursor = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local limit = tonumber(ARGV[5])
+local newest, etype = ARGV[6] == 'newest', ARGV[7]
 local out, nxt = {}, ''
 
 local function field(flat, name)
@@ -33,26 +38,37 @@ end
 if state == 'failed' or state == 'delayed' then
   local key = failed
   if state == 'delayed' then key = delayed end
-  local min, cid = '-inf', nil
+  local from, cid = '-inf', nil
+  if newest then from = '+inf' end
   if cursor ~= '' then
-    min, cid = string.match(cursor, '^(%d+):(%w+)$')
-    if not min then return redis.error_reply('ERR invalid cursor') end
+    from, cid = string.match(cursor, '^(%d+):(%w+)$')
+    if not from then return redis.error_reply('ERR invalid cursor') end
   end
   -- Members of one score are in member order, which is id order: ids
   -- have one length and start the member. One more than the page is
   -- asked, for the cursor's own member at the start.
   local taken, offset, last = 0, 0, nil
   while taken < limit do
-    local batch = redis.call('ZRANGEBYSCORE', key, min, '+inf', 'WITHSCORES', 'LIMIT', offset, limit + 1)
+    local batch
+    if newest then
+      batch = redis.call('ZREVRANGEBYSCORE', key, from, '-inf', 'WITHSCORES', 'LIMIT', offset, limit + 1)
+    else
+      batch = redis.call('ZRANGEBYSCORE', key, from, '+inf', 'WITHSCORES', 'LIMIT', offset, limit + 1)
+    end
     if #batch == 0 then break end
     offset = offset + #batch / 2
     for j = 1, #batch, 2 do
       local id, score = string.match(batch[j], '^(%S+)'), batch[j + 1]
-      if not (cid and score == min and id <= cid) then
-        taken = taken + 1
-        add(id, 0)
+      local seen = cid and score == from and ((not newest and id <= cid) or (newest and id >= cid))
+      if not seen then
+        -- Past the cursor either way; a job of another type moves it too.
         last = score .. ':' .. id
-        if taken == limit then break end
+        local meta = etype ~= '' and redis.call('HGET', base .. 'failed:index', id)
+        if etype == '' or (meta and string.match(meta, '^(%S*) ') == etype) then
+          taken = taken + 1
+          add(id, 0)
+          if taken == limit then break end
+        end
       end
     end
   end
@@ -66,7 +82,21 @@ elseif state == 'waiting' or state == 'active' then
   for _, g in ipairs(redis.call('XINFO', 'GROUPS', stream)) do
     if field(g, 'name') == group then delivered = field(g, 'last-delivered-id') end
   end
-  if state == 'waiting' then
+  if state == 'waiting' and newest then
+    -- From the stream's end back to the group's last delivery.
+    if cursor ~= '' and delivered and not later(cursor, delivered) then return {'', out} end
+    local upto, floor = '+', '-'
+    if cursor ~= '' then upto = '(' .. cursor end
+    if delivered then floor = '(' .. delivered end
+    local entries = redis.call('XREVRANGE', stream, upto, floor, 'COUNT', limit)
+    for _, e in ipairs(entries) do
+      local id = field(e[2], 'i')
+      if id then add(id, 0) end
+    end
+    if #entries == limit then nxt = entries[#entries][1] end
+  elseif newest then
+    return redis.error_reply('ERR newest first: the pending list reads forward only')
+  elseif state == 'waiting' then
     -- Waiting entries are those past the group's last delivery.
     local after = delivered
     if cursor ~= '' and (not after or later(cursor, after)) then after = cursor end
