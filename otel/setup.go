@@ -185,7 +185,11 @@ func newPrometheus(b *readerBuilder) (sdkmetric.Reader, error) {
 	// client_golang has always used, so existing dashboards keep working.
 	// Only this endpoint is affected; OTLP keeps the semantic-convention name.
 	g := renamingGatherer{Gatherer: reg, names: map[string]string{"go_goroutine_count": "go_goroutines"}}
-	b.promHandler = promhttp.HandlerFor(g, promhttp.HandlerOpts{Timeout: 10 * time.Second})
+	// OpenMetrics when the scraper asks for it (Prometheus does): only that
+	// format carries exemplars, the trace ids of the job histograms'
+	// observations. No _created samples: Prometheus 2 would store them as
+	// series of their own.
+	b.promHandler = promhttp.HandlerFor(g, promhttp.HandlerOpts{Timeout: 10 * time.Second, EnableOpenMetrics: true})
 	return exp, nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/crawler-service/crawler/internal/crawler"
+	"github.com/crawler-service/crawler/internal/jobtrace"
 	"github.com/crawler-service/crawler/internal/keyspace"
 )
 
@@ -37,8 +38,13 @@ type EnqueueRequest struct {
 // job's ID and, when zero, its Created time. All chunks travel in one
 // pipeline; each chunk is atomic, the batch as a whole is not, except that
 // a batch with a conflicting idempotency key adds nothing (unless another
-// caller takes the key while it is under way).
-func (q *Queue) Enqueue(ctx context.Context, reqs []EnqueueRequest) ([]string, error) {
+// caller takes the key while it is under way). A job without a trace
+// context gets ctx's, under the batch's producer span, for its attempts to
+// continue.
+func (q *Queue) Enqueue(ctx context.Context, reqs []EnqueueRequest) (_ []string, err error) {
+	ctx, span := jobtrace.StartEnqueue(ctx, len(reqs))
+	defer func() { jobtrace.End(span, err) }()
+	carrier := jobtrace.Inject(ctx)
 	if len(reqs) > MaxBatch {
 		return nil, fmt.Errorf("queue: enqueue %d jobs (max %d): %w", len(reqs), MaxBatch, ErrBatchTooLarge)
 	}
@@ -68,6 +74,9 @@ func (q *Queue) Enqueue(ctx context.Context, reqs []EnqueueRequest) ([]string, e
 			job.ID = q.ids.next(now)
 			if job.Created.IsZero() {
 				job.Created = now
+			}
+			if job.Trace == nil {
+				job.Trace = carrier
 			}
 			b, err := json.Marshal(job)
 			if err != nil {
@@ -112,7 +121,8 @@ func fingerprints(reqs []EnqueueRequest) ([]string, error) {
 			continue
 		}
 		job := r.Job
-		job.ID, job.Created = "", time.Time{}
+		// Only what the job does: a repeat may come from another trace.
+		job.ID, job.Created, job.Trace = "", time.Time{}, nil
 		b, err := json.Marshal(job)
 		if err != nil {
 			return nil, fmt.Errorf("encode job: %w", err)

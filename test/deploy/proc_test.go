@@ -145,19 +145,19 @@ func lookPath(t *testing.T, name, install string) string {
 // runPrometheus runs Prometheus (bin) with the configuration cfg, written
 // into dir, its storage in dir too, on a free loopback port, and returns
 // its base URL once it is ready.
-func runPrometheus(t *testing.T, bin, dir, cfg string) string {
+func runPrometheus(t *testing.T, bin, dir, cfg string, flags ...string) string {
 	t.Helper()
 	path := filepath.Join(dir, "prometheus.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	p := startProc(t, "prometheus", bin, []string{
+	p := startProc(t, "prometheus", bin, append([]string{
 		"--config.file=" + path,
 		"--storage.tsdb.path=" + filepath.Join(dir, "data"),
 		"--web.listen-address=" + addr,
 		"--log.level=warn",
-	}, nil)
+	}, flags...), nil)
 	waitHTTP(t, p, "http://"+addr+"/-/ready", time.Minute)
 	return "http://" + addr
 }

@@ -46,22 +46,22 @@ type collector struct {
 
 // startCollector runs bin with the repository's collector-config.yaml,
 // every address moved to a free loopback port through the config's
-// ${env:...} defaults.
-func startCollector(t *testing.T, bin string) collector {
+// ${env:...} defaults, and env added to its environment.
+func startCollector(t *testing.T, bin string, env ...string) collector {
 	t.Helper()
 	c := collector{
 		otlpHTTP:   fmt.Sprintf("127.0.0.1:%d", freePort(t)),
 		prometheus: fmt.Sprintf("127.0.0.1:%d", freePort(t)),
 	}
 	telemetry := freePort(t)
-	p := startProc(t, "otelcol", bin, []string{"--config", repoPath(t, "collector-config.yaml")}, []string{
+	p := startProc(t, "otelcol", bin, []string{"--config", repoPath(t, "collector-config.yaml")}, append([]string{
 		fmt.Sprintf("OTLP_GRPC_ENDPOINT=127.0.0.1:%d", freePort(t)),
 		"OTLP_HTTP_ENDPOINT=" + c.otlpHTTP,
 		"PROMETHEUS_EXPORTER_ENDPOINT=" + c.prometheus,
 		"COLLECTOR_TELEMETRY_HOST=127.0.0.1",
 		fmt.Sprintf("COLLECTOR_TELEMETRY_PORT=%d", telemetry),
 		"DEPLOYMENT_ENVIRONMENT=test",
-	})
+	}, env...))
 	waitHTTP(t, p, "http://"+c.prometheus+"/metrics", time.Minute)
 	waitHTTP(t, p, fmt.Sprintf("http://127.0.0.1:%d/metrics", telemetry), time.Minute)
 	return c
