@@ -14,6 +14,7 @@
 #   PAGES=2000 CONCURRENCY=8 MARKUP=rich bench/service/run.sh
 #   PAGES=5000 bench/service/run.sh --latency 20   # or LATENCY_MS=20
 #   KEEP_LOGS=/tmp/logs WORKER_ENV="GODEBUG=gctrace=1" bench/service/run.sh
+#   COLLY=0 SERVICE_ENV="OTEL_TRACES_EXPORTER=otlp ..." bench/service/run.sh   # see traces.sh
 #
 # Targets (issue 3): ≥ 2× Colly's rate (Colly runs in the same script
 # against the same site process and does the same job; the issue quoted
@@ -49,6 +50,8 @@ TIMEOUT=${TIMEOUT:-180}
 LATENCY_MS=${LATENCY_MS:-0} # the site's delay before each page, in ms
 [[ $LATENCY_MS =~ ^[0-9]+$ ]] || { echo "LATENCY_MS=$LATENCY_MS: want whole milliseconds" >&2; exit 2; }
 WORKER_ENV=${WORKER_ENV:-} # extra NAME=value pairs for the worker, e.g. "GOGC=50 GODEBUG=gctrace=1"
+SERVICE_ENV=${SERVICE_ENV:-} # extra NAME=value pairs for the api and the worker (traces.sh sets tracing here)
+COLLY=${COLLY:-1} # 0: no Colly comparison (traces.sh compares the service with itself)
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 work=$(mktemp -d)
@@ -104,7 +107,7 @@ site_busy() { curl -sf "$site/stats" | json 'd["busy_s"]'; }
 # target.example/N), with nothing else running.
 colly='{}'
 colly_fetches=0
-if (cd "$root/bench/crawl/colly" && go build -o "$work/colly" .) 2>/dev/null; then
+if [[ $COLLY != 0 ]] && (cd "$root/bench/crawl/colly" && go build -o "$work/colly" .) 2>/dev/null; then
   site_cpu0=$(cpu_ticks "$site_pid")
   busy0=$(site_busy)
   colly=$("$work/colly" -site "$site" -pages "$PAGES" -concurrency "$CONCURRENCY")
@@ -113,20 +116,20 @@ if (cd "$root/bench/crawl/colly" && go build -o "$work/colly" .) 2>/dev/null; th
   echo "$colly" >&2
   colly_fetches=$PAGES
 else
-  echo "colly module did not build; no Colly comparison" >&2
+  echo "no Colly comparison (COLLY=0, or its module did not build)" >&2
 fi
 
 token=bench-$RANDOM$RANDOM
 api_addr=127.0.0.1:$(free_port)
 metrics_addr=127.0.0.1:$(free_port)
 common=(REDIS_URL="redis://127.0.0.1:$redis_port" API_TOKEN="$token" LOG_FORMAT=json OTEL_METRICS_EXPORTER=prometheus CRAWL_ALLOW_PRIVATE=true)
-env -i "${common[@]}" API_ADDR="$api_addr" "$work/crawler" --process=api 2>"$work/api.log" &
+env -i "${common[@]}" API_ADDR="$api_addr" $SERVICE_ENV "$work/crawler" --process=api 2>"$work/api.log" &
 api_pid=$!
 pids+=("$api_pid")
 # Every page is on one host, so the per-host limit (default 2) is raised
 # to the worker's concurrency: this measures the worker, not politeness.
 env -i "${common[@]}" METRICS_ADDR="$metrics_addr" \
-  WORKER_CONCURRENCY="$CONCURRENCY" CRAWL_PER_HOST_CONCURRENCY="$CONCURRENCY" $WORKER_ENV \
+  WORKER_CONCURRENCY="$CONCURRENCY" CRAWL_PER_HOST_CONCURRENCY="$CONCURRENCY" $SERVICE_ENV $WORKER_ENV \
   "$work/crawler" --process=worker 2>"$work/worker.log" &
 worker_pid=$!
 pids+=("$worker_pid")

@@ -115,7 +115,7 @@ func (s *server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	e := toError(err)
 	status := statusOf(e.Code)
 	if status >= http.StatusInternalServerError {
-		s.log.Error("api: request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
+		s.log.ErrorContext(r.Context(), "api: request failed", "method", r.Method, "path", r.URL.Path, "status", status, "err", err)
 	}
 	writeJSON(w, status, struct {
 		Error *Error `json:"error"`

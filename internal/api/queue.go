@@ -56,7 +56,7 @@ func (s *server) handleSetPaused(paused bool) http.Handler {
 // what, and how many things it changed; attrs add to the log line (the
 // operator's declared name).
 func (s *server) operatorAction(ctx context.Context, action, target string, n int, attrs ...any) {
-	s.log.Info("operator action", append([]any{"action", action, "target", target, "count", n}, attrs...)...)
+	s.log.InfoContext(ctx, "operator action", append([]any{"action", action, "target", target, "count", n}, attrs...)...)
 	s.ops.Action(context.WithoutCancel(ctx), action, n)
 }
 

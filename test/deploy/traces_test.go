@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -115,6 +116,12 @@ scrape_configs:
 		checkJobTrace(t, id, tr, attempts)
 	}
 
+	// Logs: the worker's line for each job carries the job's trace id and
+	// the attempt's span id.
+	for id := range ids {
+		checkJobLogged(t, worker.output(), id, sink)
+	}
+
 	// Exemplars: the worker records the job histogram in the attempt's
 	// context, so its scrape carries trace ids Prometheus keeps.
 	want := map[string]bool{}
@@ -192,6 +199,33 @@ func checkJobTrace(t *testing.T, jobID string, tr []span, attempts int) {
 			t.Errorf("job %s attempt %s: no fetch http span with an HTTP client span under it", jobID, p.attrs["crawler.job.attempt"])
 		}
 	}
+}
+
+// checkJobLogged finds the worker's "job done" line of jobID and checks
+// that its trace_id and span_id are those of the job's last attempt.
+func checkJobLogged(t *testing.T, output, jobID string, sink *traceSink) {
+	t.Helper()
+	for _, line := range strings.Split(output, "\n") {
+		var l struct {
+			Msg     string `json:"msg"`
+			JobID   string `json:"job_id"`
+			TraceID string `json:"trace_id"`
+			SpanID  string `json:"span_id"`
+		}
+		if json.Unmarshal([]byte(line), &l) != nil || l.Msg != "job done" || l.JobID != jobID {
+			continue
+		}
+		sink.mu.Lock()
+		defer sink.mu.Unlock()
+		for _, sp := range sink.spans {
+			if sp.kind == tracepb.Span_SPAN_KIND_CONSUMER && sp.attrs["messaging.message.id"] == jobID && sp.id == l.SpanID && sp.trace == l.TraceID {
+				return
+			}
+		}
+		t.Errorf("job %s: log line has trace_id %q span_id %q, which is none of its attempts", jobID, l.TraceID, l.SpanID)
+		return
+	}
+	t.Errorf("job %s: no \"job done\" line in the worker's log", jobID)
 }
 
 // span is what the test reads of an exported span.
