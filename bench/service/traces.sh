@@ -9,11 +9,14 @@
 #
 #   bench/service/traces.sh                 # 3 pairs of 5,000 pages
 #   PAIRS=5 PAGES=10000 bench/service/traces.sh
+#   SAMPLER=traceidratio SAMPLER_ARG=0.05 bench/service/traces.sh   # 5 % of jobs traced
 #
 # Needs what run.sh needs, and the collector build (scripts/build-otelcol.sh).
 set -euo pipefail
 
 PAIRS=${PAIRS:-3}
+SAMPLER=${SAMPLER:-always_on}
+SAMPLER_ARG=${SAMPLER_ARG:-1}
 export PAGES=${PAGES:-5000} COLLY=0
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -34,7 +37,7 @@ col_pid=$!
 for _ in $(seq 200); do curl -sf "http://127.0.0.1:$telemetry/metrics" >/dev/null && break; sleep 0.05; done
 spans() { curl -sf "http://127.0.0.1:$telemetry/metrics" | awk '/^otelcol_receiver_accepted_spans/ {s += $NF} END {print s + 0}'; }
 
-traced="OTEL_TRACES_EXPORTER=otlp OTEL_TRACES_SAMPLER=always_on OTEL_EXPORTER_OTLP_ENDPOINT=http://$otlp OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf"
+traced="OTEL_TRACES_EXPORTER=otlp OTEL_TRACES_SAMPLER=$SAMPLER OTEL_TRACES_SAMPLER_ARG=$SAMPLER_ARG OTEL_EXPORTER_OTLP_ENDPOINT=http://$otlp OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf"
 # run LABEL ENV: one run.sh; prints "pages/s cpu_ms_per_page".
 run() {
   local out
@@ -48,7 +51,7 @@ print(rate, cpu)
 PY
 }
 
-echo "# $(nproc) cores, $PAGES pages per run, $PAIRS pairs (off, on), collector at $otlp" >&2
+echo "# $(nproc) cores, $PAGES pages per run, $PAIRS pairs (off, on with $SAMPLER $SAMPLER_ARG), collector at $otlp" >&2
 printf '%-5s %12s %12s %14s %14s %9s %9s %10s\n' pair "off pages/s" "on pages/s" "off CPU ms/pg" "on CPU ms/pg" "rate on/off" "CPU on/off" "spans"
 for i in $(seq "$PAIRS"); do
   read -r off_rate off_cpu < <(run off "")
