@@ -160,15 +160,8 @@ func (s *server) handleSetSchedulePaused(paused bool) http.Handler {
 		action = metrics.ActionSchedulePause
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		name := r.PathValue("name")
-		if schedule.ValidateName(name) != nil {
-			s.writeError(w, r, schedule.ErrNotFound)
-			return
-		}
-		// The body is a job action's: {"operator"?}.
-		operator, err := s.actionOperator(w, r)
-		if err != nil {
-			s.writeError(w, r, err)
+		name, operator, ok := s.scheduleAction(w, r)
+		if !ok {
 			return
 		}
 		sch, changed, err := s.deps.Schedules.SetPaused(r.Context(), name, paused, time.Now())
@@ -185,6 +178,23 @@ func (s *server) handleSetSchedulePaused(paused bool) http.Handler {
 	})
 }
 
+// scheduleAction reads what a schedule's action names: the schedule, and
+// the operator from the optional body. A name that could never be stored
+// is 404 before the body is read. On false the error is written.
+func (s *server) scheduleAction(w http.ResponseWriter, r *http.Request) (name, operator string, ok bool) {
+	name = r.PathValue("name")
+	if schedule.ValidateName(name) != nil {
+		s.writeError(w, r, schedule.ErrNotFound)
+		return "", "", false
+	}
+	operator, err := s.actionOperator(w, r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return "", "", false
+	}
+	return name, operator, true
+}
+
 // handleTriggerSchedule answers POST /v1/schedules/{name}/trigger: it
 // enqueues the schedule's job now, paused or not, as a fire would, so the
 // job's end joins the schedule's results. Each call is a new job.
@@ -193,15 +203,8 @@ func (s *server) handleTriggerSchedule() http.Handler {
 		ID string `json:"id"`
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		name := r.PathValue("name")
-		if schedule.ValidateName(name) != nil {
-			s.writeError(w, r, schedule.ErrNotFound)
-			return
-		}
-		// The body is a job action's: {"operator"?}.
-		operator, err := s.actionOperator(w, r)
-		if err != nil {
-			s.writeError(w, r, err)
+		name, operator, ok := s.scheduleAction(w, r)
+		if !ok {
 			return
 		}
 		sch, err := s.deps.Schedules.Get(r.Context(), name)

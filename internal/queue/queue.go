@@ -26,12 +26,6 @@ type scripts struct {
 	failedOps, remove, cancel *redis.Script
 }
 
-// withFailedLib are the scripts that add to or take from the failed set:
-// each starts with scripts/lib/failed.lua, which keeps its indexes.
-var withFailedLib = map[string]bool{
-	"fail": true, "reclaim": true, "complete": true, "failedops": true, "remove": true, "cancel": true,
-}
-
 func loadScripts() scripts {
 	read := func(path string) string {
 		src, err := scriptFS.ReadFile(path)
@@ -42,11 +36,10 @@ func loadScripts() scripts {
 	}
 	lib := read("scripts/lib/failed.lua")
 	load := func(name string) *redis.Script {
-		src := read("scripts/" + name + ".lua")
-		if withFailedLib[name] {
-			src = lib + "\n" + src
-		}
-		return redis.NewScript(src)
+		// Every script starts with the library: the failed set's index
+		// keeping, which every script that adds to or takes from that set
+		// must use, and the helpers they share.
+		return redis.NewScript(lib + "\n" + read("scripts/"+name+".lua"))
 	}
 	return scripts{
 		enqueue:   load("enqueue"),

@@ -8,13 +8,6 @@
 local t = redis.call('TIME')
 local now = t[1] * 1000 + math.floor(t[2] / 1000)
 
-local function field(flat, name)
-  for i = 1, #flat, 2 do
-    if flat[i] == name then return flat[i + 1] end
-  end
-  return nil
-end
-
 local waiting, active, oldest = 0, 0, ''
 if redis.call('EXISTS', KEYS[1]) == 1 then
   local len = redis.call('XLEN', KEYS[1])

@@ -15,24 +15,9 @@ local limit = tonumber(ARGV[5])
 local newest, etype = ARGV[6] == 'newest', ARGV[7]
 local out, nxt = {}, ''
 
-local function field(flat, name)
-  for i = 1, #flat, 2 do
-    if flat[i] == name then return flat[i + 1] end
-  end
-  return nil
-end
-
 local function add(id, held)
   local raw = redis.call('GET', base .. 'job:' .. id)
   if raw then out[#out + 1] = {id, raw, held} end
-end
-
--- Stream ids compare by their two numbers, not as strings.
-local function later(a, b)
-  local am, as = string.match(a, '^(%d+)%-(%d+)$')
-  local bm, bs = string.match(b, '^(%d+)%-(%d+)$')
-  am, as, bm, bs = tonumber(am), tonumber(as), tonumber(bm), tonumber(bs)
-  return am > bm or (am == bm and as > bs)
 end
 
 if state == 'failed' or state == 'delayed' then

@@ -1,5 +1,6 @@
--- Prepended to every script that adds to or takes from the failed set, so
--- that all of them keep its indexes alike. Next to the failed set (id,
+-- Prepended to every script of the queue. Every one that adds to or takes
+-- from the failed set does it with park, unpark and trim, so that all of
+-- them keep its indexes alike; the helpers at the end serve them all. Next to the failed set (id,
 -- scored by the time it was parked) live a ZSET per error type and one per
 -- schedule, scored the same, and the hash failed:index, id -> "<error
 -- type> <schedule>", which says which indexes hold a job: a job leaves
@@ -66,7 +67,9 @@ local function later(a, b)
   return am > bm or (am == bm and as > bs)
 end
 
-local function groupField(flat, name)
+-- field is the value of name in a flat reply of Redis (XINFO's, a stream
+-- entry's fields), or nil.
+local function field(flat, name)
   for i = 1, #flat, 2 do
     if flat[i] == name then return flat[i + 1] end
   end
@@ -77,7 +80,7 @@ end
 local function lastDelivered(stream, group)
   if redis.call('EXISTS', stream) == 0 then return nil end
   for _, g in ipairs(redis.call('XINFO', 'GROUPS', stream)) do
-    if groupField(g, 'name') == group then return groupField(g, 'last-delivered-id') end
+    if field(g, 'name') == group then return field(g, 'last-delivered-id') end
   end
   return nil
 end
