@@ -58,9 +58,13 @@ type Job struct {
 	Created  time.Time `json:"created"`
 	// Trace is the trace context of what enqueued the job (the API request,
 	// a schedule's fire), as the configured propagators write it
-	// (traceparent, tracestate): each attempt's span continues it. Empty
-	// when tracing is off.
+	// (traceparent, tracestate). Each attempt's span continues it or, with
+	// TraceLink, starts a trace of its own that links to it. Empty when
+	// tracing is off.
 	Trace map[string]string `json:"trace,omitempty"`
+	// TraceLink is set on the jobs of a batch: one trace per job, each
+	// sampled on its own, rather than one trace holding the whole batch.
+	TraceLink bool `json:"trace_link,omitempty"`
 }
 
 // Result is what a successful fetch produced.

@@ -23,16 +23,31 @@ import (
 //     whole URL, and query strings hold secrets);
 //   - connection phases are events on the request's span, not spans, and
 //     no header is recorded;
-//   - no metrics: the worker's own instruments measure fetches.
+//   - no metrics: the worker's own instruments measure fetches;
+//   - a request of a job that is not sampled skips all of it.
 func traced(base http.RoundTripper) http.RoundTripper {
-	return otelhttp.NewTransport(redactingTransport{base},
+	return sampledOnly{base: base, traced: otelhttp.NewTransport(redactingTransport{base},
 		otelhttp.WithPropagators(propagation.NewCompositeTextMapPropagator()),
 		otelhttp.WithMeterProvider(noop.NewMeterProvider()),
 		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return "HTTP " + r.Method }),
 		otelhttp.WithClientTrace(func(ctx context.Context) *httptrace.ClientTrace {
 			return otelhttptrace.NewClientTrace(ctx, otelhttptrace.WithoutSubSpans(), otelhttptrace.WithoutHeaders())
 		}),
-	)
+	)}
+}
+
+// sampledOnly sends a request whose job is not sampled straight to base,
+// without otelhttp's span, attributes and connection hooks: with a ratio
+// sampler most jobs are not traced and should not pay for it. (The
+// samplers a process takes decide a child as its parent was decided, so
+// no span is lost.)
+type sampledOnly struct{ traced, base http.RoundTripper }
+
+func (t sampledOnly) RoundTrip(r *http.Request) (*http.Response, error) {
+	if trace.SpanFromContext(r.Context()).IsRecording() {
+		return t.traced.RoundTrip(r)
+	}
+	return t.base.RoundTrip(r)
 }
 
 // redactingTransport runs inside otelhttp's span and overwrites the

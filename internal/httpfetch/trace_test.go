@@ -11,6 +11,7 @@ import (
 	"go.opentelemetry.io/otel"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/crawler-service/crawler/internal/crawler"
 	"github.com/crawler-service/crawler/internal/httpfetch"
@@ -113,8 +114,20 @@ func TestTracedFetch(t *testing.T) {
 		t.Errorf("%d connect phases in the two requests, want 1", connects)
 	}
 	mu.Lock()
-	defer mu.Unlock()
 	if len(leaked) > 0 {
 		t.Errorf("the site saw trace headers: %v", leaked)
+	}
+	mu.Unlock()
+
+	// A job that was not sampled records nothing and still fetches.
+	unsampled := trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{
+		TraceID: trace.TraceID{1}, SpanID: trace.SpanID{2}}))
+	ended := len(rec.Ended())
+	res, _, err = f.jobs.Run(unsampled, crawler.Job{ID: "j2", URL: srv.URL + "/start?token=s3cret-one", Method: crawler.MethodHTTP})
+	if err != nil || res.Status != 200 {
+		t.Fatalf("unsampled Run: %+v, %v", res, err)
+	}
+	if n := len(rec.Ended()) - ended; n != 0 {
+		t.Errorf("an unsampled job recorded %d spans", n)
 	}
 }

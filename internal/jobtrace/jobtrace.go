@@ -101,16 +101,26 @@ func StartEnqueue(ctx context.Context, n int) (context.Context, trace.Span) {
 	return ctx, span
 }
 
-// StartAttempt starts the consumer span of one attempt at job, a child of
-// the context the job carries (OpenTelemetry's messaging conventions for a
-// message processed alone), so every attempt of a job is in the trace of
-// the request that enqueued it. wait is how long the job's current queue
-// entry waited for a worker.
+// StartAttempt starts the consumer span of one attempt at job. A job
+// enqueued alone carries the context of its enqueue, and the attempt is
+// its child (OpenTelemetry's messaging conventions for a message processed
+// alone): every attempt is in the trace of the request that enqueued the
+// job. A job of a batch (TraceLink) starts a trace of its own that links
+// to the enqueue: a 10,000-job batch is not one trace of 50,000 spans,
+// and the sampler decides job by job. wait is how long the job's current
+// queue entry waited for a worker.
 func StartAttempt(ctx context.Context, job crawler.Job, attempt int, wait time.Duration) (context.Context, trace.Span) {
+	opts := consumer
 	if len(job.Trace) > 0 {
-		ctx = otel.GetTextMapPropagator().Extract(ctx, propagation.MapCarrier(job.Trace))
+		enqueued := otel.GetTextMapPropagator().Extract(ctx, propagation.MapCarrier(job.Trace))
+		if job.TraceLink {
+			sc := trace.SpanContextFromContext(enqueued)
+			opts = []trace.SpanStartOption{consumer[0], root[0], trace.WithLinks(trace.Link{SpanContext: sc})}
+		} else {
+			ctx = enqueued
+		}
 	}
-	ctx, span := tracer().Start(ctx, "process "+Destination, consumer...)
+	ctx, span := tracer().Start(ctx, "process "+Destination, opts...)
 	if span.IsRecording() {
 		attrs := []attribute.KeyValue{
 			attribute.String(AttrSystem, System),

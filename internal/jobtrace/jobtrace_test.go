@@ -84,6 +84,37 @@ func TestAttemptsContinueTheEnqueuersTrace(t *testing.T) {
 	}
 }
 
+// TestBatchAttemptsLinkTheEnqueue: a job of a batch starts a trace of its
+// own whose attempt links to the batch's enqueue span.
+func TestBatchAttemptsLinkTheEnqueue(t *testing.T) {
+	rec := record(t)
+	ctx, send := jobtrace.StartEnqueue(context.Background(), 2)
+	jobs := []crawler.Job{{ID: "a", Trace: jobtrace.Inject(ctx), TraceLink: true}, {ID: "b", Trace: jobtrace.Inject(ctx), TraceLink: true}}
+	send.End()
+	for _, j := range jobs {
+		_, span := jobtrace.StartAttempt(context.Background(), j, 1, 0)
+		jobtrace.End(span, nil)
+	}
+	spans := rec.Ended()
+	if len(spans) != 3 {
+		t.Fatalf("%d spans, want send and two attempts", len(spans))
+	}
+	sendSC := spans[0].SpanContext()
+	traces := map[trace.TraceID]bool{}
+	for _, s := range spans[1:] {
+		traces[s.SpanContext().TraceID()] = true
+		if s.Parent().IsValid() || s.SpanContext().TraceID() == sendSC.TraceID() {
+			t.Errorf("attempt of %v: parent %v, trace %s: want a root in a trace of its own", s.Attributes(), s.Parent(), s.SpanContext().TraceID())
+		}
+		if l := s.Links(); len(l) != 1 || l[0].SpanContext.SpanID() != sendSC.SpanID() || l[0].SpanContext.TraceID() != sendSC.TraceID() {
+			t.Errorf("attempt links %v, want the enqueue span %s", l, sendSC.SpanID())
+		}
+	}
+	if len(traces) != 2 {
+		t.Errorf("the two jobs' attempts are in %d traces, want 2", len(traces))
+	}
+}
+
 // TestInjectBounded: a caller's oversized baggage is not copied into every
 // job; the trace context still is.
 func TestInjectBounded(t *testing.T) {

@@ -39,8 +39,9 @@ type EnqueueRequest struct {
 // pipeline; each chunk is atomic, the batch as a whole is not, except that
 // a batch with a conflicting idempotency key adds nothing (unless another
 // caller takes the key while it is under way). A job without a trace
-// context gets ctx's, under the batch's producer span, for its attempts to
-// continue.
+// context gets the context of the batch's producer span: a job enqueued
+// alone for its attempts to continue, the jobs of a batch for theirs to
+// link to (jobtrace.StartAttempt).
 func (q *Queue) Enqueue(ctx context.Context, reqs []EnqueueRequest) (_ []string, err error) {
 	ctx, span := jobtrace.StartEnqueue(ctx, len(reqs))
 	defer func() { jobtrace.End(span, err) }()
@@ -75,8 +76,8 @@ func (q *Queue) Enqueue(ctx context.Context, reqs []EnqueueRequest) (_ []string,
 			if job.Created.IsZero() {
 				job.Created = now
 			}
-			if job.Trace == nil {
-				job.Trace = carrier
+			if job.Trace == nil && carrier != nil {
+				job.Trace, job.TraceLink = carrier, len(reqs) > 1
 			}
 			b, err := json.Marshal(job)
 			if err != nil {
@@ -122,7 +123,7 @@ func fingerprints(reqs []EnqueueRequest) ([]string, error) {
 		}
 		job := r.Job
 		// Only what the job does: a repeat may come from another trace.
-		job.ID, job.Created, job.Trace = "", time.Time{}, nil
+		job.ID, job.Created, job.Trace, job.TraceLink = "", time.Time{}, nil, false
 		b, err := json.Marshal(job)
 		if err != nil {
 			return nil, fmt.Errorf("encode job: %w", err)
