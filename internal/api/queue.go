@@ -34,6 +34,11 @@ func (s *server) handleSetPaused(paused bool) http.Handler {
 		action = metrics.ActionPause
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		operator, err := s.actionOperator(w, r)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
 		set := s.deps.Jobs.Resume
 		if paused {
 			set = s.deps.Jobs.Pause
@@ -47,7 +52,7 @@ func (s *server) handleSetPaused(paused bool) http.Handler {
 		if changed {
 			n = 1
 		}
-		s.operatorAction(r.Context(), action, "queue", n)
+		s.operatorAction(r.Context(), action, "queue", n, "operator", operator)
 		writeJSON(w, http.StatusOK, queueState{Paused: paused, Changed: changed})
 	})
 }

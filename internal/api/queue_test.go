@@ -78,11 +78,24 @@ func TestPauseResume(t *testing.T) {
 			t.Fatalf("step %d: crawler.operator.actions = %v, want %v", i, c, st.wantCounted)
 		}
 	}
+	// The body names the operator, whom the log line shows; a name that
+	// could inject a line is refused and changes nothing.
+	var got queueState
+	e.call(t, "POST", "/v1/queue/pause", map[string]string{"operator": "dave"}, http.StatusOK, &got)
+	r := e.call(t, "POST", "/v1/queue/resume", map[string]string{"operator": "mallory\nlevel=ERROR"}, http.StatusUnprocessableEntity, nil)
+	if r.err.Fields["operator"] == "" {
+		t.Errorf("bad operator: %+v, want a reason on operator", r.err)
+	}
+	e.call(t, "GET", "/v1/queue", nil, http.StatusOK, &got)
+	if !got.Paused {
+		t.Error("a refused resume resumed the queue")
+	}
 	logs := e.logs.String()
 	for _, want := range []string{
-		`msg="operator action" action=pause target=queue count=1`,
-		`msg="operator action" action=pause target=queue count=0`,
-		`msg="operator action" action=resume target=queue count=1`,
+		`msg="operator action" action=pause target=queue count=1 operator=api`,
+		`msg="operator action" action=pause target=queue count=0 operator=api`,
+		`msg="operator action" action=resume target=queue count=1 operator=api`,
+		`msg="operator action" action=pause target=queue count=1 operator=dave`,
 	} {
 		if !strings.Contains(logs, want) {
 			t.Errorf("logs lack %q:\n%s", want, logs)

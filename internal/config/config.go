@@ -181,7 +181,9 @@ func Load(process string, getenv func(string) string) (Config, error) {
 	c.Worker.HeartbeatInterval = r.duration("HEARTBEAT_INTERVAL", 5*time.Minute)
 	c.Worker.MaxAttempts = r.intRange("JOB_MAX_ATTEMPTS", 5, 1, 100)
 	c.Worker.Lease = r.duration("JOB_LEASE", 30*time.Second)
-	c.Queue.FailedRetention = r.duration("QUEUE_FAILED_RETENTION", 7*24*time.Hour)
+	// Under a minute a failed job would be gone before anyone could look;
+	// under a millisecond Redis refuses the expiry and the job stays active.
+	c.Queue.FailedRetention = r.durationAtLeast("QUEUE_FAILED_RETENTION", 7*24*time.Hour, time.Minute)
 	c.Queue.FailedMax = r.intRange("QUEUE_FAILED_MAX", 10_000, 1, 1_000_000)
 
 	c.Fetch.AllowPrivate = r.boolean("CRAWL_ALLOW_PRIVATE", false)

@@ -65,7 +65,9 @@ func TestLoadRejects(t *testing.T) {
 		// httpproxy would send traffic direct for these: start-up stops instead.
 		{"proxy env unparsable", ProcessAll, map[string]string{"HTTP_PROXY": "http://u:pw@127.0.0.1:3128/%zz"}, []string{"HTTP_PROXY", "proxy URL"}},
 		{"proxy env scheme", ProcessAll, map[string]string{"https_proxy": "ftp://proxy:21"}, []string{"https_proxy", "proxy URL"}},
-		{"failed retention", ProcessAll, map[string]string{"QUEUE_FAILED_RETENTION": "-1h"}, []string{"QUEUE_FAILED_RETENTION", "positive duration"}},
+		{"failed retention", ProcessAll, map[string]string{"QUEUE_FAILED_RETENTION": "-1h"}, []string{"QUEUE_FAILED_RETENTION", "at least 1m0s"}},
+		// 500µs would be SET … PX 0, which Redis refuses: the job would stay active.
+		{"failed retention under a minute", ProcessAll, map[string]string{"QUEUE_FAILED_RETENTION": "500us"}, []string{"QUEUE_FAILED_RETENTION", "at least 1m0s"}},
 		{"failed max", ProcessAll, map[string]string{"QUEUE_FAILED_MAX": "0"}, []string{"QUEUE_FAILED_MAX", "from 1 to 1000000"}},
 		{"two at once", ProcessAll, map[string]string{"WORKER_CONCURRENCY": "0", "METRIC_PUBLISH_INTERVAL_MS": "x"}, []string{"WORKER_CONCURRENCY", "METRIC_PUBLISH_INTERVAL_MS"}},
 	}
