@@ -139,9 +139,10 @@ func StartAttempt(ctx context.Context, job crawler.Job, attempt int, wait time.D
 }
 
 // StartFire starts the root span of a schedule's fire: its job's trace
-// begins there.
+// begins there. One span name for every schedule (the name is an
+// attribute): trace stores index span names, and schedules are many.
 func StartFire(ctx context.Context, schedule string, at time.Time) (context.Context, trace.Span) {
-	ctx, span := tracer().Start(ctx, "fire "+schedule, root...)
+	ctx, span := tracer().Start(ctx, "fire schedule", root...)
 	if span.IsRecording() {
 		span.SetAttributes(attribute.String(AttrSchedule, schedule), attribute.String(AttrFireTime, at.UTC().Format(time.RFC3339)))
 	}
