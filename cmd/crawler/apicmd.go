@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/crawler-service/crawler/internal/apiclient"
+	"github.com/crawler-service/crawler/internal/termtext"
 )
 
 // apiCommand is one command of the API's client, `crawler GROUP NAME
@@ -181,8 +182,26 @@ func runAPICommand(ctx context.Context, args []string, getenv func(string) strin
 		fmt.Fprintf(stderr, "%s: %s\n", name, ue)
 		return errUsage
 	}
-	return explain(err, cl, getenv("API_TOKEN") != "")
+	if err = explain(err, cl, getenv("API_TOKEN") != ""); err != nil {
+		return printableError{err}
+	}
+	return nil
 }
+
+// printableError is err with each line of its message made safe for a
+// terminal (termtext.Line). apiclient.Error is already, but a decode
+// error or a wrapped one may quote what the API sent.
+type printableError struct{ err error }
+
+func (e printableError) Error() string {
+	lines := strings.Split(e.err.Error(), "\n")
+	for i, l := range lines {
+		lines[i] = termtext.Line(l)
+	}
+	return strings.Join(lines, "\n")
+}
+
+func (e printableError) Unwrap() error { return e.err }
 
 // usageError is a command-line mistake a command's body finds: printed
 // with the command's name, exit status 2.

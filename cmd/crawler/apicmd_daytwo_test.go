@@ -130,7 +130,7 @@ func testDayTwo(t *testing.T, bin string) {
 		}
 
 		// Mistakes: the command's own (exit 2), and the API's 422 naming the field (exit 1).
-		if _, errOut, code := cli(t, "jobs", "list"); code != 2 || !strings.Contains(errOut, "--state is required: waiting, active, delayed, failed, canceled") {
+		if _, errOut, code := cli(t, "jobs", "list"); code != 2 || !strings.Contains(errOut, "--state is required: waiting, active, delayed, failed") {
 			t.Errorf("no --state: exit %d, %q", code, errOut)
 		}
 		if _, errOut, code := cli(t, "jobs", "list", "--state=failed", "--limit=5000"); code != 2 || !strings.Contains(errOut, "--limit=5000: want 1 to 1000") {

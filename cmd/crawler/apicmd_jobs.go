@@ -6,12 +6,15 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/crawler-service/crawler/internal/apiclient"
 	"github.com/crawler-service/crawler/internal/crawler"
+	"github.com/crawler-service/crawler/internal/queue"
+	"github.com/crawler-service/crawler/internal/termtext"
 )
 
 // maxListAll bounds jobs list --all: past it the list is a job for
@@ -22,8 +25,9 @@ const maxListAll = 100_000
 // the fewest round trips.
 const maxPage = 1000
 
-// listStates are the states jobs list takes, for its usage.
-var listStates = []crawler.State{crawler.StateWaiting, crawler.StateActive, crawler.StateDelayed, crawler.StateFailed, crawler.StateCanceled}
+// listStates are the states jobs list takes: the API's. Completed and
+// canceled jobs are found by id only (crawler jobs get ID).
+var listStates = queue.ListableStates
 
 func setupJobsList(fs *flag.FlagSet) apiRun {
 	names := make([]string, len(listStates))
@@ -41,6 +45,10 @@ func setupJobsList(fs *flag.FlagSet) apiRun {
 		switch {
 		case *state == "":
 			return usageError("--state is required: " + strings.Join(names, ", "))
+		case crawler.State(*state) == crawler.StateCompleted, crawler.State(*state) == crawler.StateCanceled:
+			return usageError(fmt.Sprintf("--state=%s: %s jobs are not listed, only found by id: crawler jobs get ID", *state, *state))
+		case !slices.Contains(listStates, crawler.State(*state)):
+			return usageError(fmt.Sprintf("--state=%q: want %s", *state, strings.Join(names, ", ")))
 		case *limit < 0 || *limit > maxPage:
 			return usageError(fmt.Sprintf("--limit=%d: want 1 to %d", *limit, maxPage))
 		}
@@ -63,7 +71,7 @@ func setupJobsList(fs *flag.FlagSet) apiRun {
 			if *all {
 				fmt.Fprintf(o.errw, "stopped after %d jobs; ", len(page.Jobs))
 			}
-			fmt.Fprintf(o.errw, "more: %s --cursor=%s\n", listCommandLine(q, *all), shellQuote(page.NextCursor))
+			fmt.Fprintf(o.errw, "more: %s --cursor=%s\n", listCommandLine(q, *all), shellQuote(termtext.Line(page.NextCursor)))
 		}
 		return nil
 	}
@@ -135,9 +143,9 @@ func printJobList(o output, jobs []apiclient.JobStatus, now time.Time) error {
 	for _, j := range jobs {
 		errType, msg := "-", "-"
 		if e := j.Error; e != nil {
-			errType, msg = string(e.Type), truncateRunes(cell(e.Message), 59)
+			errType, msg = cell(string(e.Type)), truncateRunes(cell(e.Message), 59)
 		}
-		row(tw, j.ID, string(j.State), strconv.Itoa(j.Attempts), errType, operatorCell(j.Operator, now), msg)
+		row(tw, cell(j.ID), cell(string(j.State)), strconv.Itoa(j.Attempts), errType, operatorCell(j.Operator, now), msg)
 	}
 	return tw.Flush()
 }
@@ -226,7 +234,7 @@ func (a jobAction) run(ctx context.Context, cl *apiclient.Client, o output, ids 
 			}
 		case o.json:
 		case s != nil:
-			fmt.Fprintf(o.w, "%s: %s (now %s)\n", id, a.done, s.State)
+			fmt.Fprintf(o.w, "%s: %s (now %s)\n", id, a.done, cell(string(s.State)))
 		default:
 			fmt.Fprintf(o.w, "%s: %s\n", id, a.done)
 		}

@@ -10,15 +10,17 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
-	"unicode"
 
 	"github.com/crawler-service/crawler/internal/apiclient"
 	"github.com/crawler-service/crawler/internal/crawler"
 	"github.com/crawler-service/crawler/internal/schedule"
+	"github.com/crawler-service/crawler/internal/termtext"
 )
 
 // The bodies of apiCommands. Each prints the API's JSON with --json, else
-// an aligned table; printed URLs have no query string.
+// an aligned table; printed URLs have no query string. Every string the
+// API sent goes through cell (or termtext.Line) on its way to a table or
+// a sentence: the API, or what answers in its place, may be hostile.
 
 func setupJobsSubmit(fs *flag.FlagSet) apiRun {
 	method := fs.String("method", "", "auto, http or browser (the API's default: auto)")
@@ -52,7 +54,7 @@ func setupJobsSubmit(fs *flag.FlagSet) apiRun {
 		}
 		tw := newTable(o, "ID", "URL")
 		for i, id := range ids {
-			row(tw, id, crawler.RedactURL(urls[i]))
+			row(tw, cell(id), cell(crawler.RedactURL(urls[i])))
 		}
 		return tw.Flush()
 	}
@@ -86,16 +88,16 @@ func runJobsGet(ctx context.Context, cl *apiclient.Client, o output, ids []strin
 		for _, s := range statuses {
 			method, status, rank, took, detail := "-", "-", "-", "-", "-"
 			if r := s.Result; r != nil {
-				method, status, took = string(r.Method), strconv.Itoa(r.Status), (time.Duration(r.DurationMS) * time.Millisecond).String()
+				method, status, took = cell(string(r.Method)), strconv.Itoa(r.Status), (time.Duration(r.DurationMS) * time.Millisecond).String()
 				if r.Rank != nil {
 					rank = strconv.Itoa(*r.Rank)
 				}
-				detail = strconv.Quote(cell(r.Title)) + " " + crawler.RedactURL(r.FinalURL)
+				detail = strconv.Quote(cell(r.Title)) + " " + cell(crawler.RedactURL(r.FinalURL))
 			}
 			if e := s.Error; e != nil {
-				detail = string(e.Type) + ": " + cell(e.Message)
+				detail = cell(string(e.Type)) + ": " + cell(e.Message)
 			}
-			row(tw, s.ID, string(s.State), strconv.Itoa(s.Attempts), method, status, rank, took, detail)
+			row(tw, cell(s.ID), cell(string(s.State)), strconv.Itoa(s.Attempts), method, status, rank, took, detail)
 		}
 		if err := tw.Flush(); err != nil {
 			return err
@@ -168,7 +170,7 @@ func printSchedules(o output, ss []schedule.Schedule) error {
 	}
 	tw := newTable(o, "NAME", "CRON", "PAUSED", "METHOD", "URL", "RANK", "CREATED")
 	for _, s := range ss {
-		cron, method, rank, paused := s.Cron, string(s.Job.Method), "-", "no"
+		cron, method, rank, paused := cell(s.Cron), cell(string(s.Job.Method)), "-", "no"
 		if cron == "" {
 			cron = "(default)"
 		}
@@ -181,17 +183,21 @@ func printSchedules(o output, ss []schedule.Schedule) error {
 		if s.Paused {
 			paused = "yes"
 		}
-		row(tw, s.Name, cron, paused, method, crawler.RedactURL(s.Job.URL), rank, s.Created.UTC().Format(time.RFC3339))
+		row(tw, cell(s.Name), cron, paused, method, cell(crawler.RedactURL(s.Job.URL)), rank, s.Created.UTC().Format(time.RFC3339))
 	}
 	return tw.Flush()
 }
 
+// printJSON prints v as one line of JSON. encoding/json escapes C0
+// controls but not DEL, C1 controls or bidi characters, and a job is
+// printed from the API's own bytes (apiclient.JobStatus), so termtext.JSON
+// escapes those: the same values, nothing raw for the terminal.
 func printJSON(o output, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(o.w, "%s\n", b)
+	_, err = fmt.Fprintf(o.w, "%s\n", termtext.JSON(b))
 	return err
 }
 
@@ -205,16 +211,10 @@ func row(tw *tabwriter.Writer, cells ...string) {
 	fmt.Fprintln(tw, strings.Join(cells, "\t"))
 }
 
-// cell makes text from the API one table cell: no tabs, newlines or other
-// control characters, at most 80 characters.
+// cell makes text from the API one table cell: one line with no control
+// or bidi characters (termtext.Line), at most 80 characters.
 func cell(s string) string {
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, s)
-	return truncateRunes(s, 80)
+	return truncateRunes(termtext.Line(s), 80)
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -15,7 +15,7 @@ func runSchedulesPause(ctx context.Context, cl *apiclient.Client, o output, args
 	if o.json {
 		return printJSON(o, s)
 	}
-	fmt.Fprintf(o.w, "paused schedule %s: it does not fire until resumed\n", s.Name)
+	fmt.Fprintf(o.w, "paused schedule %s: it does not fire until resumed\n", cell(s.Name))
 	return nil
 }
 
@@ -27,7 +27,7 @@ func runSchedulesResume(ctx context.Context, cl *apiclient.Client, o output, arg
 	if o.json {
 		return printJSON(o, s)
 	}
-	fmt.Fprintf(o.w, "resumed schedule %s: it fires from its next time on\n", s.Name)
+	fmt.Fprintf(o.w, "resumed schedule %s: it fires from its next time on\n", cell(s.Name))
 	return nil
 }
 
@@ -39,6 +39,7 @@ func runSchedulesTrigger(ctx context.Context, cl *apiclient.Client, o output, ar
 	if o.json {
 		return printJSON(o, map[string]string{"id": id})
 	}
-	fmt.Fprintf(o.w, "triggered schedule %s: job %s (crawler jobs get %s)\n", args[0], id, id)
+	id = cell(id)
+	fmt.Fprintf(o.w, "triggered schedule %s: job %s (crawler jobs get %s)\n", cell(args[0]), id, shellQuote(id))
 	return nil
 }

@@ -184,6 +184,8 @@ func TestAPICommands(t *testing.T) {
 
 	t.Run("day two", func(t *testing.T) { testDayTwo(t, bin) })
 
+	t.Run("hostile API", func(t *testing.T) { testHostileAPI(t, bin) })
+
 	t.Run("stopped API", func(t *testing.T) {
 		stopAPI()
 		_, errOut, code := cli(t, env, "queue", "stats")

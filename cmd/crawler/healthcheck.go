@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/crawler-service/crawler/internal/termtext"
 )
 
 // defaultHealthURL is the metrics listener's default address (METRICS_ADDR
@@ -93,19 +95,24 @@ Flags:
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, healthBodyLimit))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		msg := fmt.Sprintf("%s answered %s", u.Redacted(), resp.Status)
+		msg := fmt.Sprintf("%s answered %s", u.Redacted(), termtext.Line(resp.Status))
 		if why := reasonOf(body); why != "" {
 			msg += ": " + why
 		}
 		return fmt.Errorf("%w: %s", errUnhealthy, msg)
 	}
-	fmt.Fprintf(stdout, "healthy: %s answered %s\n", u.Redacted(), resp.Status)
+	fmt.Fprintf(stdout, "healthy: %s answered %s\n", u.Redacted(), termtext.Line(resp.Status))
 	return nil
 }
 
 // reasonOf is what a /healthz answer says: the reason of our JSON, the
-// message of the API's error JSON, or the first line of anything else.
+// message of the API's error JSON, or the first line of anything else,
+// made one printable line (whatever answers may be hostile).
 func reasonOf(body []byte) string {
+	return termtext.Line(rawReason(body))
+}
+
+func rawReason(body []byte) string {
 	var v struct {
 		Reason string `json:"reason"`
 		Error  struct {

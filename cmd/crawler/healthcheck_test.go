@@ -28,6 +28,10 @@ func TestHealthcheck(t *testing.T) {
 		w.WriteHeader(503)
 		_, _ = w.Write([]byte(`{"error":{"code":"unavailable","message":"redis is unreachable"}}`))
 	})
+	mux.HandleFunc("/hostile", func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(503)
+		_, _ = w.Write([]byte("{\"reason\":\"\\u001b]0;HACKED\\u0007\\u001b[2Jdown\\u202e\"}"))
+	})
 	mux.HandleFunc("/redirect", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/ok", http.StatusFound) })
 	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
 		select {
@@ -59,6 +63,7 @@ func TestHealthcheck(t *testing.T) {
 		{"from HEALTHCHECK_URL", nil, map[string]string{"HEALTHCHECK_URL": srv.URL + "/ok"}, ""},
 		{"argument over HEALTHCHECK_URL", []string{srv.URL + "/unhealthy"}, map[string]string{"HEALTHCHECK_URL": srv.URL + "/ok"}, "answered 503 Service Unavailable: redis has not answered for 31s"},
 		{"the API's error", []string{srv.URL + "/api-error"}, nil, "503 Service Unavailable: redis is unreachable"},
+		{"a hostile reason is printed without its controls", []string{srv.URL + "/hostile"}, nil, "503 Service Unavailable: ]0;HACKED[2Jdown"},
 		{"a redirect is not followed", []string{srv.URL + "/redirect"}, nil, "answered 302 Found"},
 		{"no answer in time", []string{"--timeout=200ms", srv.URL + "/slow"}, nil, "no answer from " + srv.URL + "/slow within 200ms"},
 		{"nothing listening", []string{"http://127.0.0.1:1/healthz"}, nil, "connection refused"},

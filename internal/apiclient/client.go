@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/crawler-service/crawler/internal/crawler"
 )
 
 // Defaults of Config's zero fields.
@@ -51,7 +53,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || u.RawQuery != "" || u.Fragment != "" {
-		return nil, fmt.Errorf("%w: URL %q: want http:// or https://, a host, an optional path, no credentials or query", ErrInvalidConfig, raw)
+		return nil, fmt.Errorf("%w: URL %q: want http:// or https://, a host, an optional path, no credentials or query", ErrInvalidConfig, redactURL(raw))
 	}
 	u.Path = strings.TrimSuffix(u.Path, "/")
 	if cfg.Timeout < 0 || cfg.MaxResponseBytes < 0 {
@@ -77,6 +79,26 @@ func New(cfg Config) (*Client, error) {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	return c, nil
+}
+
+// redactURL is raw for an error message: without its credentials, query
+// and fragment, which may hold secrets, even when it does not parse.
+func redactURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.Opaque == "" {
+		return crawler.Redact(u)
+	}
+	// Unparsable, or opaque as "user:pw@host" is (scheme "user"): cut by
+	// hand, and rather too much than too little.
+	raw, _, _ = strings.Cut(raw, "#")
+	raw, _, _ = strings.Cut(raw, "?")
+	if i := strings.LastIndex(raw, "@"); i >= 0 {
+		scheme := ""
+		if j := strings.Index(raw, "://"); j >= 0 && j < i {
+			scheme = raw[:j+3]
+		}
+		raw = scheme + raw[i+1:]
+	}
+	return raw
 }
 
 // URL is the API's base URL, for messages.

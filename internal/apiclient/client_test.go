@@ -2,6 +2,7 @@ package apiclient
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net"
 	"net/http"
@@ -74,6 +75,45 @@ func TestErrors(t *testing.T) {
 	}
 }
 
+// TestHostileErrors checks that an error answer's control and bidi
+// characters, in the API's message and fields or in a foreign body's
+// first line, never reach Error(): it is what a CLI prints.
+func TestHostileErrors(t *testing.T) {
+	t.Parallel()
+	const evil = "\x1b]0;HACKED\x07\x1b[2J\x1b[31m\u009b1m\x7f\u202eevil\u2066\u200f\r"
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/v1/queue":
+			w.WriteHeader(http.StatusBadGateway)
+			w.Write([]byte(evil + "gateway\nsecond line"))
+		default:
+			w.WriteHeader(http.StatusUnprocessableEntity)
+			b, _ := json.Marshal(map[string]any{"error": map[string]any{"code": "invalid", "message": evil + "msg",
+				"fields": map[string]string{"f" + evil: "reason" + evil}}})
+			w.Write(b)
+		}
+	}))
+	defer srv.Close()
+	c := mustNew(t, Config{URL: srv.URL})
+	_, err1 := c.Queue(context.Background())
+	_, err2 := c.Job(context.Background(), "abc")
+	for _, tc := range []struct {
+		err  error
+		want string
+	}{
+		{err1, "502 Bad Gateway: ]0;HACKED[2J[31m1mevil gateway"},
+		{err2, "422 Unprocessable Entity: ]0;HACKED[2J[31m1mevil msg; f]0;HACKED[2J[31m1mevil : reason]0;HACKED[2J[31m1mevil "},
+	} {
+		if tc.err == nil || !strings.HasSuffix(tc.err.Error(), tc.want) {
+			t.Errorf("hostile answer: %q; want it to end %q", tc.err, tc.want)
+		}
+	}
+	var e *Error
+	if !errors.As(err2, &e) || e.Message != evil+"msg" {
+		t.Errorf("Error.Message = %q; want the API's message as it came", e.Message)
+	}
+}
+
 func TestRefused(t *testing.T) {
 	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -91,10 +131,19 @@ func TestRefused(t *testing.T) {
 
 func TestNewRefusesBadURL(t *testing.T) {
 	t.Parallel()
-	for _, u := range []string{"127.0.0.1:8080", "ftp://h/", "http://", "http://u:p@h/", "http://h/?a=1", "://"} {
-		if _, err := New(Config{URL: u}); !errors.Is(err, ErrInvalidConfig) {
+	for _, u := range []string{"127.0.0.1:8080", "ftp://h/", "http://", "http://u:p@h/", "http://h/?a=1", "://",
+		"http://user:pw@api.example:8080/base?token=tq#f", "user:pw@api.example:8080", "http://user:pw@api\x7f.example/?token=tq", "//user:pw@h"} {
+		_, err := New(Config{URL: u})
+		if !errors.Is(err, ErrInvalidConfig) {
 			t.Errorf("New(%q) = %v; want ErrInvalidConfig", u, err)
 		}
+		// The message names the URL without what may be secret in it.
+		if err != nil && (strings.Contains(err.Error(), "pw") || strings.Contains(err.Error(), "tq") || strings.Contains(err.Error(), "user:")) {
+			t.Errorf("New(%q) = %v: shows its credentials or query", u, err)
+		}
+	}
+	if _, err := New(Config{URL: "http://user:pw@api.example:8080/base?token=tq"}); err == nil || !strings.Contains(err.Error(), `"http://api.example:8080/base"`) {
+		t.Errorf("New(URL with credentials) = %v; want it named as http://api.example:8080/base", err)
 	}
 	c := mustNew(t, Config{})
 	if c.URL() != DefaultURL {

@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"sort"
 	"strings"
+
+	"github.com/crawler-service/crawler/internal/termtext"
 )
 
 var (
@@ -38,11 +40,14 @@ type Error struct {
 	Fields  map[string]string // field path → reason, when particular fields are at fault
 }
 
+// Error is one line: the message and fields come from the server, so
+// their control and bidi characters are dropped (termtext.Line) before
+// they can reach a terminal.
 func (e *Error) Error() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%d %s", e.Status, http.StatusText(e.Status))
 	if e.Message != "" {
-		b.WriteString(": " + e.Message)
+		b.WriteString(": " + termtext.Line(e.Message))
 	}
 	keys := make([]string, 0, len(e.Fields))
 	for k := range e.Fields {
@@ -50,7 +55,7 @@ func (e *Error) Error() string {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		fmt.Fprintf(&b, "; %s: %s", k, e.Fields[k])
+		fmt.Fprintf(&b, "; %s: %s", termtext.Line(k), termtext.Line(e.Fields[k]))
 	}
 	return b.String()
 }

@@ -43,7 +43,7 @@ func TestConsoleInChromium(t *testing.T) {
 		waitState(ctx, t, c, id, crawler.StateFailed)
 	}
 	if _, err := c.api.createSchedule(ctx, scheduleRequest{Name: "console-yearly", Cron: "0 0 1 1 *",
-		Job: jobRequest{URL: s.url("/p/console-sched"), Method: "http"}}); err != nil {
+		Job: jobRequest{URL: s.url("/p/console-sched?token=console-query-secret"), Method: "http"}}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -201,6 +201,14 @@ func (b *consoleBrowser) schedules(ctx context.Context, t *testing.T, c *cluster
 	}
 	b.step(t, "refresh schedules", pg.Locator("#schedules-refresh").Click())
 	b.step(t, "triggered result", pg.Locator(`#schedules [data-name="console-yearly"] td:text-is("completed")`).WaitFor())
+	// The schedule's URL shows without its query string, which holds a
+	// token.
+	text, err := pg.Locator("body").InnerText()
+	b.step(t, "page text", err)
+	if !strings.Contains(text, "/p/console-sched") || strings.Contains(text, "console-query-secret") {
+		t.Errorf("schedules view: want the URL /p/console-sched without its query; page shows the query: %v",
+			strings.Contains(text, "console-query-secret"))
+	}
 }
 
 // narrow sets a 375 px wide viewport: no view scrolls sideways; wide

@@ -30,6 +30,17 @@
     return e;
   }
 
+  // redactURL shows a URL without credentials, query or fragment, as the
+  // CLI and the logs do: query strings carry tokens.
+  function redactURL(u) {
+    try {
+      const p = new URL(u);
+      return p.origin + p.pathname;
+    } catch (_) {
+      return String(u).split(/[?#]/)[0];
+    }
+  }
+
   function button(label, onClick, cls) {
     const b = el("button", { type: "button", class: cls });
     b.textContent = label;
@@ -438,7 +449,7 @@
       bits.push(r.rank === null || r.rank === undefined ? "no rank" : "rank " + r.rank);
       parts.push(el("div", {}, bits.join(" · ")));
       if (r.title) parts.push(el("div", { class: "muted wrap" }, r.title));
-      if (r.final_url) parts.push(el("div", { class: "muted wrap small" }, r.final_url));
+      if (r.final_url) parts.push(el("div", { class: "muted wrap small" }, redactURL(r.final_url)));
     }
     const meta = [];
     if (j.schedule) meta.push("schedule " + j.schedule);
@@ -554,7 +565,7 @@
         el("h3", { class: "wrap" }, name),
         el("span", { class: isPaused ? "badge warn" : "badge ok" }, isPaused ? "Paused" : "Active")),
       el("p", { class: "small" }, el("code", {}, s.cron), " · ", job.method || "", job.rank ? " · rank of " + job.rank.match : ""),
-      el("p", { class: "muted small wrap" }, job.url || ""),
+      el("p", { class: "muted small wrap" }, job.url ? redactURL(job.url) : ""),
       el("div", { class: "row" },
         button(isPaused ? "Resume" : "Pause", () => scheduleAction(name, isPaused ? "resume" : "pause")),
         button("Trigger now", () => scheduleAction(name, "trigger"))),
