@@ -79,6 +79,10 @@ func setupRetryFailed(fs *flag.FlagSet) apiRun {
 		}
 		fmt.Fprintf(o.w, "moved %s%s back to waiting; %d still failed%s\n",
 			failedJobs(m.Moved), describeFilter(f), m.Remaining, again(m.Remaining, m.Moved))
+		if m.Skipped > 0 {
+			fmt.Fprintf(o.w, "%s could not be retried: parked by an older version, which kept no job to run (crawler queue purge-failed removes them)\n",
+				failedJobs(m.Skipped))
+		}
 		return nil
 	}
 }

@@ -117,7 +117,8 @@ func (s *server) handleDeleteJob() http.Handler {
 }
 
 // handleFailedAction answers POST /v1/queue/failed/retry and /purge: the
-// jobs taken, under key ("moved" or "deleted"), and those still matching.
+// jobs taken, under key ("moved" or "deleted"), and those still matching;
+// a retry also the matching jobs it could not retry ("skipped").
 func (s *server) handleFailedAction(action, key string, act func(r *http.Request, f queue.FailedFilter, operator string) (queue.Taken, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var in failedActionInput
@@ -137,7 +138,11 @@ func (s *server) handleFailedAction(action, key string, act func(r *http.Request
 			s.writeError(w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, map[string]int64{key: int64(got.Jobs), "remaining": got.Remaining})
+		out := map[string]int64{key: int64(got.Jobs), "remaining": got.Remaining}
+		if action == metrics.ActionRetryFailed {
+			out["skipped"] = int64(got.Skipped)
+		}
+		writeJSON(w, http.StatusOK, out)
 	})
 }
 
@@ -185,6 +190,8 @@ func stateConflict(e *queue.StateError) string {
 	switch {
 	case e.Op == "retry":
 		return fmt.Sprintf("job %s is %s; only a failed job can be retried", e.ID, e.State)
+	case e.Op == "delete" && e.State == crawler.StateActive:
+		return fmt.Sprintf("job %s is active; a worker holds it: delete it once it has ended", e.ID)
 	case e.Op == "delete":
 		return fmt.Sprintf("job %s is %s; only a failed, completed or canceled job can be deleted (cancel it first)", e.ID, e.State)
 	case e.Op == "cancel" && e.State == crawler.StateActive:

@@ -115,7 +115,7 @@ func TestCancelAndDeleteRoutes(t *testing.T) {
 		t.Errorf("GET after cancel: %s", st.State)
 	}
 	r = e.call(t, "DELETE", "/v1/jobs/"+ids[0], nil, http.StatusConflict, nil)
-	if !strings.Contains(r.err.Message, "cancel it first") {
+	if !strings.Contains(r.err.Message, "a worker holds it") {
 		t.Errorf("delete of an active job: %q", r.err.Message)
 	}
 	e.call(t, "DELETE", "/v1/jobs/"+ids[1]+"?operator=bad%20name", nil, http.StatusUnprocessableEntity, nil)

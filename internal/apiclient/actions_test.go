@@ -32,7 +32,7 @@ func TestClientActions(t *testing.T) {
 		case r.URL.Path == "/v1/jobs":
 			w.Write([]byte(`{"jobs":[{"id":"a","state":"failed","attempts":2,"result":null,"error":{"type":"dns","message":"x"},"operator":{"name":"bob","action":"retry","at":"2026-12-07T08:00:00Z"}}],"next_cursor":"n1"}`))
 		case r.URL.Path == "/v1/queue/failed/retry":
-			w.Write([]byte(`{"moved":3,"remaining":7}`))
+			w.Write([]byte(`{"moved":3,"remaining":7,"skipped":1}`))
 		case r.URL.Path == "/v1/queue/failed/purge":
 			w.Write([]byte(`{"deleted":2,"remaining":0}`))
 		case r.URL.Path == "/v1/queue/throughput":
@@ -66,7 +66,7 @@ func TestClientActions(t *testing.T) {
 	if err := c.DeleteJob(ctx, "a"); err != nil {
 		t.Error(err)
 	}
-	if m, err := c.RetryFailed(ctx, FailedFilter{ErrorType: crawler.ErrDNS, Limit: 10}); err != nil || m != (Moved{3, 7}) {
+	if m, err := c.RetryFailed(ctx, FailedFilter{ErrorType: crawler.ErrDNS, Limit: 10}); err != nil || m != (Moved{Moved: 3, Remaining: 7, Skipped: 1}) {
 		t.Errorf("RetryFailed = %+v, %v", m, err)
 	}
 	if p, err := c.PurgeFailed(ctx, FailedFilter{Schedule: "daily"}); err != nil || p != (Purged{2, 0}) {

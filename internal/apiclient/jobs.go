@@ -119,6 +119,9 @@ type FailedFilter struct {
 type Moved struct {
 	Moved     int64 `json:"moved"`
 	Remaining int64 `json:"remaining"` // failed jobs still matching the filter
+	// Skipped counts failed jobs that cannot be retried (parked by a
+	// version that did not keep the job): purge them.
+	Skipped int64 `json:"skipped"`
 }
 
 // Purged is the answer of PurgeFailed.

@@ -36,5 +36,9 @@ func outage(err error) bool {
 		errors.Is(err, context.DeadlineExceeded) ||
 		errors.Is(err, redis.ErrClosed) || errors.Is(err, redis.ErrPoolTimeout) || errors.Is(err, redis.ErrPoolExhausted) ||
 		redis.IsLoadingError(err) || redis.IsReadOnlyError(err) || redis.IsClusterDownError(err) ||
-		redis.IsTryAgainError(err) || redis.IsMasterDownError(err) || redis.IsMaxClientsError(err) || redis.IsOOMError(err)
+		redis.IsTryAgainError(err) || redis.IsMasterDownError(err) || redis.IsMaxClientsError(err) || redis.IsOOMError(err) ||
+		// A script over its time holds the server: it answers every other
+		// call BUSY until the script ends or is killed ("BUSYKEY" is a
+		// RESTORE's own refusal).
+		redis.HasErrorPrefix(err, "BUSY ")
 }

@@ -12,7 +12,9 @@
 // and PurgeFailed take jobs out. Next to the failed ZSET, a ZSET per error
 // type and per schedule and a hash of each job's entries index it, kept by
 // every script that adds to or takes from it (scripts/lib/failed.lua), so
-// a filtered page costs O(page). Retention (FailedRetention, FailedMax)
+// a filtered page costs O(page), and no call reads more than a bounded
+// stretch of an index: pages and bulk batches go on from a (score, id)
+// cursor, never from an offset. Retention (FailedRetention, FailedMax)
 // drops the oldest failed jobs on every park and on the reclaim sweep and
 // counts them; complete and park add to per-minute throughput counters.
 //

@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"math"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -23,7 +26,8 @@ var ListableStates = []crawler.State{crawler.StateWaiting, crawler.StateActive, 
 type JobPage struct {
 	Jobs []crawler.Status
 	// Next is the cursor of the following page; "" when this page was the
-	// last (a full page may still be followed by an empty one).
+	// last (a full page may still be followed by an empty one). A page may
+	// be short, even empty, while Next is set: see ListJobs.
 	Next string
 }
 
@@ -52,8 +56,12 @@ func (q *Queue) List(ctx context.Context, state crawler.State, cursor string, li
 // ListJobs is List with the order and the failed set's filters. A page of
 // failed jobs of one error type or one schedule reads that index, so it
 // costs O(limit) too; of both, the schedule's index is read and the jobs of
-// other types are skipped over. Options that do not go together are
-// ErrInvalidListOptions.
+// other types are skipped over, at most 10 × limit + 1000 jobs looked at a
+// call: when that bound ends a call, its page is short (even empty) and
+// Next goes on from the last job looked at. A cursor resumes in O(log² n)
+// however many jobs share its score. Options that do not go together are
+// ErrInvalidListOptions; a waiting or active cursor that is not a usable
+// stream id, like any cursor List did not make, is ErrInvalidCursor.
 func (q *Queue) ListJobs(ctx context.Context, o ListOptions) (JobPage, error) {
 	state := o.State
 	if (o.ErrorType != "" || o.Schedule != "") && state != crawler.StateFailed {
@@ -61,6 +69,9 @@ func (q *Queue) ListJobs(ctx context.Context, o ListOptions) (JobPage, error) {
 	}
 	if o.Newest && state == crawler.StateActive {
 		return JobPage{}, fmt.Errorf("queue: list %s newest first: %w", state, ErrInvalidListOptions)
+	}
+	if (state == crawler.StateWaiting || state == crawler.StateActive) && o.Cursor != "" && !validStreamCursor(o.Cursor) {
+		return JobPage{}, fmt.Errorf("queue: list %s: %w", state, ErrInvalidCursor)
 	}
 	limit := min(max(o.Limit, 1), MaxListLimit)
 	set := q.keys.failed
@@ -81,7 +92,7 @@ func (q *Queue) ListJobs(ctx context.Context, o ListOptions) (JobPage, error) {
 	res, err := q.scripts.list.Run(ctx, q.rdb, []string{q.keys.stream, q.keys.delayed, set},
 		q.keys.base, group, string(state), o.Cursor, limit, order, filter).Slice()
 	if err != nil {
-		if redis.HasErrorPrefix(err, "invalid cursor") {
+		if redis.HasErrorPrefix(err, "invalid cursor") || o.Cursor != "" && streamIDError(err) {
 			return JobPage{}, fmt.Errorf("queue: list %s: %w", state, ErrInvalidCursor)
 		}
 		return JobPage{}, fmt.Errorf("queue: list %s: %w", state, keyspace.Classify(err))
@@ -107,6 +118,27 @@ func (q *Queue) ListJobs(ctx context.Context, o ListOptions) (JobPage, error) {
 		page.Jobs = append(page.Jobs, st)
 	}
 	return page, nil
+}
+
+// validStreamCursor says whether cursor is a stream id that can start an
+// exclusive range: two numbers that fit 64 bits, not the largest id.
+// Lua would read them as floats, and Redis refuses the rest mid-script.
+func validStreamCursor(cursor string) bool {
+	ms, seq, ok := strings.Cut(cursor, "-")
+	if !ok {
+		return false
+	}
+	m, err1 := strconv.ParseUint(ms, 10, 64)
+	n, err2 := strconv.ParseUint(seq, 10, 64)
+	return err1 == nil && err2 == nil && !(m == math.MaxUint64 && n == math.MaxUint64)
+}
+
+// streamIDError says whether Redis refused a stream id the cursor gave:
+// a cursor that passed validStreamCursor but not Redis is still the
+// caller's.
+func streamIDError(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "Invalid stream ID") || strings.Contains(s, "ID for the interval")
 }
 
 // statusOf is a job's public view from its record and the deliveries of

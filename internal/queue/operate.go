@@ -37,6 +37,10 @@ type Taken struct {
 	Jobs int
 	// Remaining is how many failed jobs still match the filter.
 	Remaining int64
+	// Skipped is how many matching jobs a retry left in place because
+	// they cannot be retried: parked by an older version, their records
+	// hold no job (a purge takes them).
+	Skipped int
 }
 
 // Retry puts failed job id back in the stream for a fresh budget of
@@ -84,14 +88,18 @@ func (q *Queue) Cancel(ctx context.Context, id, operator string) (crawler.Status
 }
 
 // RetryFailed retries, as Retry does each, the oldest failed jobs that f
-// matches, in script calls of at most 500 jobs. Failed jobs parked by an
-// older version, without their job in the record, are left in place.
+// matches, in script calls that each move at most 500 jobs and look at
+// most at 2,100. One call goes on where the last stopped, until f.Limit
+// jobs moved or every job of the index read was looked at once (with both
+// filters, the smaller index is read). Failed jobs parked by an older
+// version, without their job in the record, are left in place and counted
+// in Skipped.
 func (q *Queue) RetryFailed(ctx context.Context, f FailedFilter, operator string) (Taken, error) {
 	return q.failedBulk(ctx, "retry", f, operator)
 }
 
 // PurgeFailed deletes the oldest failed jobs that f matches, records and
-// all, in script calls of at most 500 jobs.
+// all, in script calls as RetryFailed's.
 func (q *Queue) PurgeFailed(ctx context.Context, f FailedFilter) (Taken, error) {
 	return q.failedBulk(ctx, "purge", f, "")
 }
@@ -102,7 +110,7 @@ func (q *Queue) failedOne(ctx context.Context, op, id, operator string) error {
 		return fmt.Errorf("queue: %s %s: %w", op, id, err)
 	}
 	res, err := q.scripts.failedOps.Run(ctx, q.rdb, []string{q.keys.stream},
-		q.keys.base, group, op, opJSON, id, "", "", 0).StringSlice()
+		q.keys.base, group, op, opJSON, id, "", "", 0, "", 0).StringSlice()
 	if err != nil {
 		return fmt.Errorf("queue: %s %s: %w", op, id, keyspace.Classify(err))
 	}
@@ -118,24 +126,87 @@ func (q *Queue) failedBulk(ctx context.Context, op string, f FailedFilter, opera
 	if err != nil {
 		return Taken{}, fmt.Errorf("queue: %s failed jobs: %w", op, err)
 	}
+	// One pass from the oldest: each call goes on from the cursor where the
+	// last stopped, so jobs left in place are looked at once. The pass ends
+	// at limit jobs taken, at the index's end, or once it has looked at as
+	// many jobs as the index held at the start plus limit (jobs parked
+	// meanwhile are newer: the pass need not chase them).
 	var t Taken
-	for {
+	cursor, looked, bound := "", 0, -1
+	for t.Jobs < limit && (bound < 0 || looked < bound) {
 		most := min(failedBatch, limit-t.Jobs)
-		res, err := q.scripts.failedOps.Run(ctx, q.rdb, []string{q.keys.stream},
-			q.keys.base, group, op, opJSON, "", string(f.ErrorType), f.Schedule, most).Int64Slice()
-		if err == nil && len(res) != 2 {
-			err = fmt.Errorf("unexpected reply %v", res)
-		}
+		r, err := q.failedCall(ctx, op, opJSON, f, most, cursor, failedLook)
 		if err != nil {
 			// What earlier calls took stays taken: report it with the error.
-			return t, fmt.Errorf("queue: %s failed jobs after %d: %w", op, t.Jobs, keyspace.Classify(err))
+			return t, fmt.Errorf("queue: %s failed jobs after %d: %w", op, t.Jobs, err)
 		}
-		t.Jobs += int(res[0])
-		t.Remaining = res[1]
-		if int(res[0]) < most || t.Jobs >= limit || t.Remaining == 0 {
-			return t, nil
+		t.Jobs += r.taken
+		t.Skipped += r.skipped
+		looked += r.looked
+		if bound < 0 {
+			bound = r.size + limit
+		}
+		if cursor = r.next; cursor == "" {
+			break
 		}
 	}
+	remaining, err := q.countFailed(ctx, f)
+	if err != nil {
+		return t, fmt.Errorf("queue: %s failed jobs after %d: %w", op, t.Jobs, err)
+	}
+	t.Remaining = remaining
+	return t, nil
+}
+
+// failedLook bounds the jobs one script call of a bulk action looks at:
+// those left in place cost a look each, and the next call goes on.
+const failedLook = 4*failedBatch + 100
+
+// countBatch bounds the jobs one counting call looks at.
+const countBatch = 5000
+
+// countFailed counts the failed jobs f matches: the size of its index, or
+// with both filters, the jobs of the smaller index that match the other,
+// counted countBatch at a time (the embedded Redis has no ZINTERCARD).
+func (q *Queue) countFailed(ctx context.Context, f FailedFilter) (int64, error) {
+	var n int64
+	cursor, looked, bound := "", 0, -1
+	for bound < 0 || looked < bound {
+		r, err := q.failedCall(ctx, "count", "", f, 0, cursor, countBatch)
+		if err != nil {
+			return n, fmt.Errorf("count: %w", err)
+		}
+		n += int64(r.matched)
+		looked += r.looked
+		if bound < 0 {
+			bound = r.size + countBatch
+		}
+		if cursor = r.next; cursor == "" {
+			break
+		}
+	}
+	return n, nil
+}
+
+// bulkReply is one call of the failed-jobs script on the matching jobs.
+type bulkReply struct {
+	taken, skipped, looked, size, matched int
+	next                                  string
+}
+
+func (q *Queue) failedCall(ctx context.Context, op, opJSON string, f FailedFilter, most int, cursor string, look int) (bulkReply, error) {
+	res, err := q.scripts.failedOps.Run(ctx, q.rdb, []string{q.keys.stream},
+		q.keys.base, group, op, opJSON, "", string(f.ErrorType), f.Schedule, most, cursor, look).Slice()
+	if err != nil {
+		return bulkReply{}, keyspace.Classify(err)
+	}
+	if len(res) != 6 {
+		return bulkReply{}, fmt.Errorf("unexpected reply %v", res)
+	}
+	num := func(v any) int { n, _ := v.(int64); return int(n) }
+	next, _ := res[2].(string)
+	return bulkReply{taken: num(res[0]), skipped: num(res[1]), next: next, looked: num(res[3]),
+		size: num(res[4]), matched: num(res[5])}, nil
 }
 
 // operatorJSON is the note an operator action leaves on a job's record.

@@ -7,10 +7,16 @@
 -- KEYS[1] stream
 -- ARGV[1] key base, ARGV[2] group, ARGV[3] 'retry' or 'purge',
 -- ARGV[4] operator JSON, ARGV[5] job id, or '' for the matching jobs,
--- ARGV[6] error type or '', ARGV[7] schedule or '', ARGV[8] most jobs.
+-- ARGV[6] error type or '', ARGV[7] schedule or '', ARGV[8] most jobs,
+-- ARGV[9] cursor ('score:id' of the last job looked at, or '' from the
+-- oldest), ARGV[10] most jobs to look at. ARGV[3] may also be 'count':
+-- the matching jobs are counted, nothing changes.
 -- One job: returns {'ok'}, {'missing'}, {'nospec'} (parked without its
 -- job by an older version: it cannot be retried) or {'state', state}.
--- Matching jobs: returns {jobs taken, matching jobs left}.
+-- Matching jobs: returns {jobs taken, jobs skipped as not retryable,
+-- cursor to go on from ('' at the end), jobs looked at, size of the index
+-- read, matching jobs counted}. Only commands the embedded Redis
+-- (miniredis) knows too.
 local stream, base, group, op, operator = KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local failed = base .. 'failed'
 
@@ -61,43 +67,61 @@ if ARGV[5] ~= '' then
   return {take(id)}
 end
 
-local etype, sched, most = ARGV[6], ARGV[7], tonumber(ARGV[8])
-local idx = failed
-if sched ~= '' then
-  idx = base .. 'failed:schedule:' .. sched
-elseif etype ~= '' then
-  idx = base .. 'failed:type:' .. etype
-end
+local etype, sched, most, cursor, budget = ARGV[6], ARGV[7], tonumber(ARGV[8]), ARGV[9], tonumber(ARGV[10])
+local byType, bySched = base .. 'failed:type:' .. etype, base .. 'failed:schedule:' .. sched
 local both = sched ~= '' and etype ~= ''
--- Jobs left in place (not matching, or not retryable) push the next range
--- further; the scan is bounded so that one call stays short.
-local taken, offset, looked = 0, 0, 0
-while taken < most and looked < 4 * most + 100 do
-  local ids = redis.call('ZRANGE', idx, offset, offset + (most - taken) - 1)
-  if #ids == 0 then break end
-  for _, id in ipairs(ids) do
+local idx = failed
+if both then
+  -- The smaller index is read; the other filter is checked on each job.
+  if redis.call('ZCARD', byType) < redis.call('ZCARD', bySched) then idx = byType else idx = bySched end
+elseif sched ~= '' then
+  idx = bySched
+elseif etype ~= '' then
+  idx = byType
+end
+local size = redis.call('ZCARD', idx)
+if op == 'count' and not both then return {0, 0, '', 0, size, size} end
+-- From the cursor on, oldest first, at most budget members: jobs left in
+-- place (of another type, or not retryable) cost a look each and no more,
+-- as the cursor carries the reading past them into the next call.
+local r = 0
+if cursor ~= '' then
+  local from, cid = string.match(cursor, '^(%d+):(%w+)$')
+  if not from then return redis.error_reply('ERR invalid cursor') end
+  r = resume(idx, from, cid, false)
+end
+local taken, skipped, looked, matched, last = 0, 0, 0, 0, ''
+while looked < budget and (op == 'count' or taken < most) do
+  local batch = redis.call('ZRANGE', idx, r, r + math.min(100, budget - looked) - 1, 'WITHSCORES')
+  if #batch == 0 then
+    last = '' -- the end of the index
+    break
+  end
+  for j = 1, #batch, 2 do
+    local id = batch[j]
     looked = looked + 1
+    last = batch[j + 1] .. ':' .. id
     local fits = true
     if both then
       local meta = redis.call('HGET', base .. 'failed:index', id)
-      fits = meta and string.match(meta, '^(%S*) ') == etype
+      local t, s = string.match(meta or '', '^(%S*) (.*)$')
+      fits = t == etype and s == sched
     end
-    if fits then
-      local r = take(id)
-      if r == 'ok' then
-        taken = taken + 1
-      elseif r == 'nospec' then
-        offset = offset + 1
+    local kept = true -- a member left in place keeps its rank
+    if fits and op == 'count' then
+      matched = matched + 1
+    elseif fits then
+      local res = take(id)
+      if res == 'ok' then
+        taken, kept = taken + 1, false
+      elseif res == 'nospec' then
+        skipped = skipped + 1
+      else
+        kept = false -- its record expired: it left the failed set
       end
-    else
-      offset = offset + 1
     end
+    if kept then r = r + 1 end
+    if op ~= 'count' and taken == most then break end
   end
 end
-local remaining
-if both then
-  remaining = redis.call('ZINTERCARD', 2, base .. 'failed:type:' .. etype, idx)
-else
-  remaining = redis.call('ZCARD', idx)
-end
-return {taken, remaining}
+return {taken, skipped, last, looked, size, matched}

@@ -1,8 +1,9 @@
 -- One page of the jobs in one state, oldest or newest first, with their
--- records: O(page) (plus ties skipped at the cursor's score), never
--- O(queue). Failed jobs of one error type or one schedule are read from
--- that index of the failed set; of both, from the schedule's index, the
--- other type's jobs skipped.
+-- records: O(page), never O(queue). Failed jobs of one error type or one
+-- schedule are read from that index of the failed set; of both, from the
+-- schedule's index, the other type's jobs skipped, at most 10 × limit +
+-- 1000 members a call (a short page, with a cursor, when that bound ends
+-- it).
 -- KEYS[1] stream, KEYS[2] delayed, KEYS[3] failed (or the index to read)
 -- ARGV[1] key base, ARGV[2] group, ARGV[3] state, ARGV[4] cursor or '',
 -- ARGV[5] limit, ARGV[6] 'oldest' or 'newest', ARGV[7] error type the
@@ -23,41 +24,48 @@ end
 if state == 'failed' or state == 'delayed' then
   local key = failed
   if state == 'delayed' then key = delayed end
-  local from, cid = '-inf', nil
-  if newest then from = '+inf' end
+  -- Read by rank from the cursor's (score, id), looking at no more than
+  -- cap members: a rare type among many others ends a call with a short
+  -- (even empty) page and the position reached as its cursor.
+  local cap = 10 * limit + 1000
+  local r = 0
+  if newest then r = redis.call('ZCARD', key) - 1 end
   if cursor ~= '' then
-    from, cid = string.match(cursor, '^(%d+):(%w+)$')
+    local from, cid = string.match(cursor, '^(%d+):(%w+)$')
     if not from then return redis.error_reply('ERR invalid cursor') end
+    r = resume(key, from, cid, newest)
   end
-  -- Members of one score are in member order, which is id order: ids
-  -- have one length and start the member. One more than the page is
-  -- asked, for the cursor's own member at the start.
-  local taken, offset, last = 0, 0, nil
-  while taken < limit do
+  local taken, looked, last = 0, 0, nil
+  while taken < limit and looked < cap and r >= 0 do
+    -- Filtered, most members may be skipped: read them 100 at least.
+    local n = limit - taken
+    if etype ~= '' then n = math.max(n, 100) end
+    n = math.min(cap - looked, n)
     local batch
     if newest then
-      batch = redis.call('ZREVRANGEBYSCORE', key, from, '-inf', 'WITHSCORES', 'LIMIT', offset, limit + 1)
+      batch = redis.call('ZRANGE', key, math.max(0, r - n + 1), r, 'WITHSCORES')
     else
-      batch = redis.call('ZRANGEBYSCORE', key, from, '+inf', 'WITHSCORES', 'LIMIT', offset, limit + 1)
+      batch = redis.call('ZRANGE', key, r, r + n - 1, 'WITHSCORES')
     end
-    if #batch == 0 then break end
-    offset = offset + #batch / 2
-    for j = 1, #batch, 2 do
-      local id, score = string.match(batch[j], '^(%S+)'), batch[j + 1]
-      local seen = cid and score == from and ((not newest and id <= cid) or (newest and id >= cid))
-      if not seen then
-        -- Past the cursor either way; a job of another type moves it too.
-        last = score .. ':' .. id
-        local meta = etype ~= '' and redis.call('HGET', base .. 'failed:index', id)
-        if etype == '' or (meta and string.match(meta, '^(%S*) ') == etype) then
-          taken = taken + 1
-          add(id, 0)
-          if taken == limit then break end
-        end
+    local k = #batch / 2
+    if k == 0 then break end
+    for j = 1, k do
+      local at = j
+      if newest then at = k - j + 1 end
+      local id, score = string.match(batch[2 * at - 1], '^(%S+)'), batch[2 * at]
+      looked = looked + 1
+      if newest then r = r - 1 else r = r + 1 end
+      -- Past the cursor either way; a job of another type moves it too.
+      last = score .. ':' .. id
+      local meta = etype ~= '' and redis.call('HGET', base .. 'failed:index', id)
+      if etype == '' or (meta and string.match(meta, '^(%S*) ') == etype) then
+        taken = taken + 1
+        add(id, 0)
+        if taken == limit then break end
       end
     end
   end
-  if taken == limit then nxt = last end
+  if last and (taken == limit or (looked >= cap and r >= 0)) then nxt = last end
 elseif state == 'waiting' or state == 'active' then
   if cursor ~= '' and not string.match(cursor, '^%d+%-%d+$') then
     return redis.error_reply('ERR invalid cursor')

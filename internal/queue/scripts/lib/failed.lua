@@ -84,3 +84,23 @@ local function lastDelivered(stream, group)
   end
   return nil
 end
+
+-- resume is where a reading of the sorted set key goes on after the
+-- member at (score, id), in ascending ranks: oldest first, the rank of the
+-- first member past it; newest first, of the last member before it (-1
+-- when none). The member itself may be gone. Members of one score are in
+-- member order, which is id order (ids have one length and start the
+-- member), so the ties at score are found by bisection: O(log² n) however
+-- many jobs share the score, where paging by offset costs O(offset).
+local function resume(key, score, id, newest)
+  local a = redis.call('ZCOUNT', key, '-inf', '(' .. score)
+  local b = a + redis.call('ZCOUNT', key, score, score)
+  while a < b do
+    local mid = math.floor((a + b) / 2)
+    local m = redis.call('ZRANGE', key, mid, mid)[1]
+    local mid_id = string.match(m or '', '^(%S*)')
+    if mid_id < id or (not newest and mid_id == id) then a = mid + 1 else b = mid end
+  end
+  if newest then return a - 1 end
+  return a
+end
