@@ -48,12 +48,12 @@ func TestFailedRetrySkipped(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	var got struct {
+	var res struct {
 		Moved, Remaining, Skipped int64
 	}
-	e.call(t, "POST", "/v1/queue/failed/retry", map[string]any{"error_type": "dns"}, http.StatusOK, &got)
-	if got.Moved != 1 || got.Skipped != 2 || got.Remaining != 2 {
-		t.Errorf("retry = %+v; want 1 moved, 2 skipped and still failed", got)
+	e.call(t, "POST", "/v1/queue/failed/retry", map[string]any{"error_type": "dns"}, http.StatusOK, &res)
+	if res.Moved != 1 || res.Skipped != 2 || res.Remaining != 2 {
+		t.Errorf("retry = %+v; want 1 moved, 2 skipped and still failed", res)
 	}
 }
 

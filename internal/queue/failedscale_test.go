@@ -125,9 +125,9 @@ func TestListRareTypeIsBoundedPerCall(t *testing.T) {
 		if !newest && (len(p.Jobs) != 0 || p.Next == "") {
 			t.Errorf("first page = %d jobs, next %q; want an empty page that goes on (no call reads all %d)", len(p.Jobs), p.Next, n)
 		}
-		got, pages, _ := followPages(t, e.q, o)
-		if len(got) != 1 || got[0] != ids[n-1] {
-			t.Errorf("newest=%v: listed %v, want only %s", newest, got, ids[n-1])
+		res, pages, _ := followPages(t, e.q, o)
+		if len(res) != 1 || res[0] != ids[n-1] {
+			t.Errorf("newest=%v: listed %v, want only %s", newest, res, ids[n-1])
 		}
 		if !newest && pages < 5 {
 			t.Errorf("%d pages; want the index read in bounded steps", pages)
@@ -165,13 +165,13 @@ func TestListTiesPageThrough(t *testing.T) {
 		for _, newest := range []bool{false, true} {
 			o := c.o
 			o.State, o.Newest = crawler.StateFailed, newest
-			got, _, _ := followPages(t, e.q, o)
+			res, _, _ := followPages(t, e.q, o)
 			want := c.want
 			if newest {
 				want = reversed(want)
 			}
-			if fmt.Sprint(got) != fmt.Sprint(want) {
-				t.Errorf("%+v: listed %d jobs, want %d in order", o, len(got), len(want))
+			if fmt.Sprint(res) != fmt.Sprint(want) {
+				t.Errorf("%+v: listed %d jobs, want %d in order", o, len(res), len(want))
 			}
 		}
 	}
@@ -260,15 +260,15 @@ func TestFailedBulkPastOtherTypes(t *testing.T) {
 			return parked{etype: crawler.ErrHTTP4xx, sched: "s"}
 		})
 		f := queue.FailedFilter{ErrorType: crawler.ErrDNS, Schedule: "s"}
-		var got queue.Taken
+		var res queue.Taken
 		var err error
 		if op == "retry" {
-			got, err = e.q.RetryFailed(ctx, f, "ops")
+			res, err = e.q.RetryFailed(ctx, f, "ops")
 		} else {
-			got, err = e.q.PurgeFailed(ctx, f)
+			res, err = e.q.PurgeFailed(ctx, f)
 		}
-		if err != nil || got.Jobs != 10 || got.Remaining != 0 || got.Skipped != 0 {
-			t.Fatalf("%s dns of s = %+v, %v; want 10 taken, none left", op, got, err)
+		if err != nil || res.Jobs != 10 || res.Remaining != 0 || res.Skipped != 0 {
+			t.Fatalf("%s dns of s = %+v, %v; want 10 taken, none left", op, res, err)
 		}
 		if op == "retry" {
 			if st := status(t, e.q, ids[3005]); st.State != crawler.StateWaiting {
@@ -292,20 +292,20 @@ func TestFailedRetryPastOldRecords(t *testing.T) {
 	seedFailed(t, e.rdb, e.q, 4100, 1, func(i int) parked {
 		return parked{etype: crawler.ErrTimeout, old: i < 2200}
 	})
-	got, err := e.q.RetryFailed(ctx, queue.FailedFilter{}, "ops")
-	if err != nil || got.Jobs != 1900 || got.Skipped != 2200 || got.Remaining != 2200 {
-		t.Fatalf("retry all = %+v, %v; want 1900 moved, 2200 skipped and left", got, err)
+	res, err := e.q.RetryFailed(ctx, queue.FailedFilter{}, "ops")
+	if err != nil || res.Jobs != 1900 || res.Skipped != 2200 || res.Remaining != 2200 {
+		t.Fatalf("retry all = %+v, %v; want 1900 moved, 2200 skipped and left", res, err)
 	}
-	got, err = e.q.RetryFailed(ctx, queue.FailedFilter{Limit: 5}, "ops")
-	if err != nil || got.Jobs != 0 || got.Skipped != 2200 || got.Remaining != 2200 {
-		t.Errorf("repeat = %+v, %v; want nothing moved", got, err)
+	res, err = e.q.RetryFailed(ctx, queue.FailedFilter{Limit: 5}, "ops")
+	if err != nil || res.Jobs != 0 || res.Skipped != 2200 || res.Remaining != 2200 {
+		t.Errorf("repeat = %+v, %v; want nothing moved", res, err)
 	}
 	if c := counts(t, e.q); c.Failed != 2200 || c.Waiting != 1900 {
 		t.Errorf("counts = %+v", c)
 	}
-	got, err = e.q.PurgeFailed(ctx, queue.FailedFilter{ErrorType: crawler.ErrTimeout})
-	if err != nil || got.Jobs != 2200 || got.Remaining != 0 {
-		t.Errorf("purge = %+v, %v", got, err)
+	res, err = e.q.PurgeFailed(ctx, queue.FailedFilter{ErrorType: crawler.ErrTimeout})
+	if err != nil || res.Jobs != 2200 || res.Remaining != 0 {
+		t.Errorf("purge = %+v, %v", res, err)
 	}
 	checkIndexes(t, e)
 }
@@ -325,17 +325,17 @@ func TestFailedBulkOnMiniredis(t *testing.T) {
 		}
 		return parked{etype: crawler.ErrHTTP4xx, sched: "s", old: i%2 == 0}
 	})
-	got, err := q.RetryFailed(ctx, queue.FailedFilter{ErrorType: crawler.ErrDNS, Schedule: "s", Limit: 4}, "ops")
-	if err != nil || got.Jobs != 4 || got.Remaining != 6 {
-		t.Fatalf("retry 4 dns of s = %+v, %v; want 4 moved, 6 left", got, err)
+	res, err := q.RetryFailed(ctx, queue.FailedFilter{ErrorType: crawler.ErrDNS, Schedule: "s", Limit: 4}, "ops")
+	if err != nil || res.Jobs != 4 || res.Remaining != 6 {
+		t.Fatalf("retry 4 dns of s = %+v, %v; want 4 moved, 6 left", res, err)
 	}
-	got, err = q.RetryFailed(ctx, queue.FailedFilter{ErrorType: crawler.ErrHTTP4xx, Schedule: "s"}, "ops")
-	if err != nil || got.Jobs != 10 || got.Skipped != 10 || got.Remaining != 10 {
-		t.Fatalf("retry http_4xx of s = %+v, %v; want 10 moved, 10 skipped", got, err)
+	res, err = q.RetryFailed(ctx, queue.FailedFilter{ErrorType: crawler.ErrHTTP4xx, Schedule: "s"}, "ops")
+	if err != nil || res.Jobs != 10 || res.Skipped != 10 || res.Remaining != 10 {
+		t.Fatalf("retry http_4xx of s = %+v, %v; want 10 moved, 10 skipped", res, err)
 	}
-	got, err = q.PurgeFailed(ctx, queue.FailedFilter{Schedule: "s", ErrorType: crawler.ErrDNS})
-	if err != nil || got.Jobs != 6 || got.Remaining != 0 {
-		t.Fatalf("purge dns of s = %+v, %v", got, err)
+	res, err = q.PurgeFailed(ctx, queue.FailedFilter{Schedule: "s", ErrorType: crawler.ErrDNS})
+	if err != nil || res.Jobs != 6 || res.Remaining != 0 {
+		t.Fatalf("purge dns of s = %+v, %v", res, err)
 	}
 	p, err := q.ListJobs(ctx, queue.ListOptions{State: crawler.StateFailed, Schedule: "s", ErrorType: crawler.ErrHTTP4xx, Limit: 3})
 	if err != nil || len(p.Jobs) != 3 || p.Next == "" {
