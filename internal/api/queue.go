@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/crawler-service/crawler/internal/crawler"
 	"github.com/crawler-service/crawler/internal/metrics"
 )
 
@@ -66,18 +65,21 @@ func (s *server) operatorAction(ctx context.Context, action, target string, n in
 }
 
 func (s *server) handleWorkers() http.Handler {
-	type response struct {
-		Workers []crawler.WorkerInfo `json:"workers"`
-	}
+	return handleWholeList(s, "workers", s.deps.Jobs.Workers)
+}
+
+// handleWholeList answers a GET of a whole list as {key: [...]}, an empty
+// list as [] (never null).
+func handleWholeList[T any](s *server, key string, list func(context.Context) ([]T, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ws, err := s.deps.Jobs.Workers(r.Context())
+		items, err := list(r.Context())
 		if err != nil {
 			s.writeError(w, r, err)
 			return
 		}
-		if ws == nil {
-			ws = []crawler.WorkerInfo{}
+		if items == nil {
+			items = []T{}
 		}
-		writeJSON(w, http.StatusOK, response{Workers: ws})
+		writeJSON(w, http.StatusOK, map[string][]T{key: items})
 	})
 }

@@ -67,20 +67,7 @@ func (s *server) handleCreateSchedule() http.Handler {
 }
 
 func (s *server) handleListSchedules() http.Handler {
-	type response struct {
-		Schedules []schedule.Schedule `json:"schedules"`
-	}
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		list, err := s.deps.Schedules.List(r.Context())
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		if list == nil {
-			list = []schedule.Schedule{}
-		}
-		writeJSON(w, http.StatusOK, response{Schedules: list})
-	})
+	return handleWholeList(s, "schedules", s.deps.Schedules.List)
 }
 
 func (s *server) handleGetSchedule() http.Handler {
