@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 )
 
 // Mount is where the API serves the console; the page's links are
@@ -42,10 +43,10 @@ type asset struct {
 }
 
 // assets maps a path below Mount ("" for the page) to its file. They are
-// prepared once: the files only change with the binary.
-var assets = mustLoad()
-
-func mustLoad() map[string]*asset {
+// prepared on the first request, once: the files only change with the
+// binary, and a process that never serves the console (a worker) never
+// compresses them.
+var assets = sync.OnceValue(func() map[string]*asset {
 	m, err := load(files)
 	if err != nil {
 		// The files are embedded at build time; a fault here is a fault
@@ -53,7 +54,7 @@ func mustLoad() map[string]*asset {
 		panic(err)
 	}
 	return m
-}
+})
 
 func load(fsys fs.FS) (map[string]*asset, error) {
 	m := map[string]*asset{}
@@ -111,7 +112,7 @@ func serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	name, ok := strings.CutPrefix(r.URL.Path, Mount)
-	a := assets[name]
+	a := assets()[name]
 	if !ok || a == nil {
 		h.Set("Cache-Control", "no-store")
 		http.Error(w, "404 page not found", http.StatusNotFound)

@@ -135,7 +135,7 @@ func TestRedirectAndNotFound(t *testing.T) {
 // every form control has its label.
 func TestPageHasNothingInline(t *testing.T) {
 	t.Parallel()
-	doc, err := html.Parse(bytes.NewReader(assets[""].body))
+	doc, err := html.Parse(bytes.NewReader(assets()[""].body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -193,7 +193,7 @@ func TestPageHasNothingInline(t *testing.T) {
 		}
 	}
 	for _, ref := range []string{"app.js", "app.css"} {
-		if assets[ref] == nil {
+		if assets()[ref] == nil {
 			t.Errorf("the page refers to %s, which is not embedded", ref)
 		}
 	}
@@ -204,7 +204,7 @@ func TestPageHasNothingInline(t *testing.T) {
 // sends the token only in the Authorization header.
 func TestScriptBuildsNoMarkup(t *testing.T) {
 	t.Parallel()
-	js := string(assets["app.js"].body)
+	js := string(assets()["app.js"].body)
 	for _, bad := range []string{"innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval(",
 		"new Function", "setAttribute(\"style\"", ".style.", "localStorage", "document.cookie", "?token=", "&token="} {
 		if strings.Contains(js, bad) {
@@ -215,7 +215,7 @@ func TestScriptBuildsNoMarkup(t *testing.T) {
 	if m := regexp.MustCompile(`setTimeout\(\s*["'\x60]`).FindString(js); m != "" {
 		t.Errorf("app.js passes a string to setTimeout: %s", m)
 	}
-	for _, u := range regexp.MustCompile(`https?://[^"'\s)]+`).FindAllString(js+string(assets["app.css"].body), -1) {
+	for _, u := range regexp.MustCompile(`https?://[^"'\s)]+`).FindAllString(js+string(assets()["app.css"].body), -1) {
 		if u != "http://www.w3.org/2000/svg" {
 			t.Errorf("the console names an outside URL: %s", u)
 		}
@@ -230,7 +230,7 @@ func TestScriptBuildsNoMarkup(t *testing.T) {
 func TestFirstLoadBudget(t *testing.T) {
 	t.Parallel()
 	raw, gz := 0, 0
-	for name, a := range assets {
+	for name, a := range assets() {
 		t.Logf("%-10q %6d bytes, %6d gzipped", name, len(a.body), len(a.gz))
 		raw += len(a.body)
 		gz += len(a.gz)
