@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/crawler-service/crawler/internal/crawler"
 	"github.com/crawler-service/crawler/internal/termtext"
 )
 
@@ -69,10 +70,13 @@ Flags:
 	}
 	u, err := url.Parse(target)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		fmt.Fprintf(stderr, "crawler healthcheck: %q: want an http:// or https:// URL\n", target)
+		// Shown without credentials or query: the output lands in
+		// `docker inspect` and in ECS's health reports.
+		fmt.Fprintf(stderr, "crawler healthcheck: %s: want an http:// or https:// URL\n", crawler.RedactURL(target))
 		return errUsage
 	}
 
+	shown := crawler.Redact(u)
 	ctx, cancel := context.WithTimeout(ctx, *timeout)
 	defer cancel()
 	client := &http.Client{
@@ -83,25 +87,25 @@ Flags:
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
-		return fmt.Errorf("%w: %v", errUnhealthy, err)
+		return fmt.Errorf("%w: %v", errUnhealthy, crawler.RedactError(err))
 	}
 	resp, err := client.Do(req)
 	if err != nil {
 		if ctx.Err() != nil {
-			return fmt.Errorf("%w: no answer from %s within %s", errUnhealthy, u.Redacted(), *timeout)
+			return fmt.Errorf("%w: no answer from %s within %s", errUnhealthy, shown, *timeout)
 		}
-		return fmt.Errorf("%w: %v", errUnhealthy, err)
+		return fmt.Errorf("%w: %v", errUnhealthy, crawler.RedactError(err))
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, healthBodyLimit))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		msg := fmt.Sprintf("%s answered %s", u.Redacted(), termtext.Line(resp.Status))
+		msg := fmt.Sprintf("%s answered %s", shown, termtext.Line(resp.Status))
 		if why := reasonOf(body); why != "" {
 			msg += ": " + why
 		}
 		return fmt.Errorf("%w: %s", errUnhealthy, msg)
 	}
-	fmt.Fprintf(stdout, "healthy: %s answered %s\n", u.Redacted(), termtext.Line(resp.Status))
+	fmt.Fprintf(stdout, "healthy: %s answered %s\n", shown, termtext.Line(resp.Status))
 	return nil
 }
 

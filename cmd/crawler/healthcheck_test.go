@@ -109,6 +109,28 @@ func TestHealthcheckUsage(t *testing.T) {
 	}
 }
 
+// TestHealthcheckHidesSecrets: whatever the check prints (it lands in
+// `docker inspect`) holds no password or query of the URL it was given,
+// parsable or not.
+func TestHealthcheckHidesSecrets(t *testing.T) {
+	t.Parallel()
+	for _, target := range []string{
+		"http://u:SECRETPW@127.0.0.1:1/healthz?t=SECRETQ",
+		"http://u:SECRETPW@127.0.0.1:1/%zz?t=SECRETQ",
+		"ftp://u:SECRETPW@127.0.0.1:1/?t=SECRETQ",
+	} {
+		var out, errOut bytes.Buffer
+		err := run(context.Background(), []string{"healthcheck", "--timeout=2s", target}, envOf(nil), &out, &errOut)
+		printed := out.String() + errOut.String()
+		if err != nil {
+			printed += err.Error()
+		}
+		if err == nil || strings.Contains(printed, "SECRET") {
+			t.Errorf("healthcheck %s: err %v, printed %q: want a failure that shows no secret", target, err, printed)
+		}
+	}
+}
+
 // TestWorkerHealthWithEMF runs a worker as on ECS (emf, no Prometheus)
 // against a real redis-server: it serves /healthz on METRICS_ADDR and no
 // /metrics, and `crawler healthcheck` turns unhealthy once Redis has been

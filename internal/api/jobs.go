@@ -131,13 +131,15 @@ func (s *server) handleGetJob() http.Handler {
 }
 
 // validJobID accepts the queue's ids (26 lower-case base32 characters)
-// with room to change their length, and keeps junk out of Redis keys.
+// with room to change their length, and the stream ids ("1733…-0") under
+// which a queue entry that could not be decoded was parked as failed, so
+// every id a list shows can be asked for; and keeps junk out of Redis keys.
 func validJobID(id string) bool {
 	if id == "" || len(id) > 64 {
 		return false
 	}
 	for _, c := range id {
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z') {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c == '-') {
 			return false
 		}
 	}

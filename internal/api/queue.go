@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/crawler-service/crawler/internal/crawler"
 	"github.com/crawler-service/crawler/internal/metrics"
 )
 
@@ -65,7 +66,7 @@ func (s *server) operatorAction(ctx context.Context, action, target string, n in
 }
 
 func (s *server) handleWorkers() http.Handler {
-	return handleWholeList(s, "workers", s.deps.Jobs.Workers)
+	return handleWholeList(s, "workers", func(ctx context.Context) ([]crawler.WorkerInfo, error) { return s.deps.Jobs.Workers(ctx) })
 }
 
 // handleWholeList answers a GET of a whole list as {key: [...]}, an empty

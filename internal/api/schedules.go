@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -67,7 +68,7 @@ func (s *server) handleCreateSchedule() http.Handler {
 }
 
 func (s *server) handleListSchedules() http.Handler {
-	return handleWholeList(s, "schedules", s.deps.Schedules.List)
+	return handleWholeList(s, "schedules", func(ctx context.Context) ([]schedule.Schedule, error) { return s.deps.Schedules.List(ctx) })
 }
 
 func (s *server) handleGetSchedule() http.Handler {

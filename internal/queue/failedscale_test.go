@@ -71,12 +71,19 @@ func seedFailed(t testing.TB, rdb redis.UniversalClient, q *queue.Queue, n, tie 
 }
 
 // rare is a schedule's n failed jobs, all http_4xx but the newest, a dns.
+// rare parks n jobs so that both filters' indexes are large and only the
+// newest job matches both: half are http_4xx of schedule "big", half dns
+// of schedule "other", the last dns of "big". Whichever index the list
+// reads, it must skip half of n to find the one.
 func rare(n int) func(int) parked {
 	return func(i int) parked {
-		if i == n-1 {
+		switch {
+		case i == n-1:
 			return parked{etype: crawler.ErrDNS, sched: "big"}
+		case i%2 == 0:
+			return parked{etype: crawler.ErrHTTP4xx, sched: "big"}
 		}
-		return parked{etype: crawler.ErrHTTP4xx, sched: "big"}
+		return parked{etype: crawler.ErrDNS, sched: "other"}
 	}
 }
 
@@ -108,13 +115,13 @@ func followPages(t testing.TB, q *queue.Queue, o queue.ListOptions) (ids []strin
 	}
 }
 
-// A rare type among a schedule's many failed jobs: no call reads the
+// One job of a type and a schedule among many of each: no call reads a
 // whole index; short (even empty) pages carry a cursor on to the match,
 // oldest and newest first.
 func TestListRareTypeIsBoundedPerCall(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, queue.Config{})
-	const n = 10_000
+	const n = 20_000
 	ids := seedFailed(t, e.rdb, e.q, n, 1, rare(n))
 	for _, newest := range []bool{false, true} {
 		o := queue.ListOptions{State: crawler.StateFailed, Schedule: "big", ErrorType: crawler.ErrDNS, Limit: 1, Newest: newest}

@@ -55,9 +55,9 @@ func (q *Queue) List(ctx context.Context, state crawler.State, cursor string, li
 
 // ListJobs is List with the order and the failed set's filters. A page of
 // failed jobs of one error type or one schedule reads that index, so it
-// costs O(limit) too; of both, the schedule's index is read and the jobs of
-// other types are skipped over, at most 10 × limit + 1000 jobs looked at a
-// call: when that bound ends a call, its page is short (even empty) and
+// costs O(limit) too; of both, the smaller index is read and its jobs that
+// miss the other filter are skipped over, at most limit + 2000 jobs looked
+// at a call: when that bound ends a call, its page is short (even empty) and
 // Next goes on from the last job looked at. A cursor resumes in O(log² n)
 // however many jobs share its score. Options that do not go together are
 // ErrInvalidListOptions; a waiting or active cursor that is not a usable
@@ -74,23 +74,27 @@ func (q *Queue) ListJobs(ctx context.Context, o ListOptions) (JobPage, error) {
 		return JobPage{}, fmt.Errorf("queue: list %s: %w", state, ErrInvalidCursor)
 	}
 	limit := min(max(o.Limit, 1), MaxListLimit)
-	set := q.keys.failed
+	// The set to read: the failed set, or one filter's index; with both
+	// filters the script reads the smaller index and checks the other.
+	set, other := q.keys.failed, ""
 	switch {
+	case o.Schedule != "" && o.ErrorType != "":
+		set, other = q.keys.space.FailedBySchedule(o.Schedule), q.keys.space.FailedByType(string(o.ErrorType))
 	case o.Schedule != "":
 		set = q.keys.space.FailedBySchedule(o.Schedule)
 	case o.ErrorType != "":
 		set = q.keys.space.FailedByType(string(o.ErrorType))
 	}
-	filter := ""
-	if o.Schedule != "" {
-		filter = string(o.ErrorType)
+	keys := []string{q.keys.stream, q.keys.delayed, set}
+	if other != "" {
+		keys = append(keys, other)
 	}
 	order := "oldest"
 	if o.Newest {
 		order = "newest"
 	}
-	res, err := q.scripts.list.Run(ctx, q.rdb, []string{q.keys.stream, q.keys.delayed, set},
-		q.keys.base, group, string(state), o.Cursor, limit, order, filter).Slice()
+	res, err := q.scripts.list.Run(ctx, q.rdb, keys,
+		q.keys.base, group, string(state), o.Cursor, limit, order, string(o.ErrorType), o.Schedule).Slice()
 	if err != nil {
 		if redis.HasErrorPrefix(err, "invalid cursor") || o.Cursor != "" && streamIDError(err) {
 			return JobPage{}, fmt.Errorf("queue: list %s: %w", state, ErrInvalidCursor)
@@ -121,8 +125,8 @@ func (q *Queue) ListJobs(ctx context.Context, o ListOptions) (JobPage, error) {
 }
 
 // validStreamCursor says whether cursor is a stream id that can start an
-// exclusive range: two numbers that fit 64 bits, not the largest id.
-// Lua would read them as floats, and Redis refuses the rest mid-script.
+// exclusive range: two numbers that fit 64 bits, written without leading
+// zeros, not the largest id. Redis refuses the rest mid-script.
 func validStreamCursor(cursor string) bool {
 	ms, seq, ok := strings.Cut(cursor, "-")
 	if !ok {
@@ -130,7 +134,10 @@ func validStreamCursor(cursor string) bool {
 	}
 	m, err1 := strconv.ParseUint(ms, 10, 64)
 	n, err2 := strconv.ParseUint(seq, 10, 64)
-	return err1 == nil && err2 == nil && !(m == math.MaxUint64 && n == math.MaxUint64)
+	// Written as Redis writes ids (no sign, no leading zero): the scripts
+	// compare them as digit strings.
+	canonical := strconv.FormatUint(m, 10) == ms && strconv.FormatUint(n, 10) == seq
+	return err1 == nil && err2 == nil && canonical && !(m == math.MaxUint64 && n == math.MaxUint64)
 }
 
 // streamIDError says whether Redis refused a stream id the cursor gave:

@@ -128,14 +128,15 @@ func (q *Queue) failedBulk(ctx context.Context, op string, f FailedFilter, opera
 	}
 	// One pass from the oldest: each call goes on from the cursor where the
 	// last stopped, so jobs left in place are looked at once. The pass ends
-	// at limit jobs taken, at the index's end, or once it has looked at as
-	// many jobs as the index held at the start plus limit (jobs parked
-	// meanwhile are newer: the pass need not chase them).
+	// at limit jobs taken, at the index's end, at the highest score the
+	// index held when it began (a job retried and failed again meanwhile is
+	// parked past it: it is not taken twice), or once it has looked at as
+	// many jobs as the index held at the start plus limit.
 	var t Taken
-	cursor, looked, bound := "", 0, -1
+	cursor, ceiling, looked, bound := "", "", 0, -1
 	for t.Jobs < limit && (bound < 0 || looked < bound) {
 		most := min(failedBatch, limit-t.Jobs)
-		r, err := q.failedCall(ctx, op, opJSON, f, most, cursor, failedLook)
+		r, err := q.failedCall(ctx, op, opJSON, f, most, cursor, ceiling, failedLook)
 		if err != nil {
 			// What earlier calls took stays taken: report it with the error.
 			return t, fmt.Errorf("queue: %s failed jobs after %d: %w", op, t.Jobs, err)
@@ -144,7 +145,7 @@ func (q *Queue) failedBulk(ctx context.Context, op string, f FailedFilter, opera
 		t.Skipped += r.skipped
 		looked += r.looked
 		if bound < 0 {
-			bound = r.size + limit
+			bound, ceiling = r.size+limit, r.ceiling
 		}
 		if cursor = r.next; cursor == "" {
 			break
@@ -172,7 +173,7 @@ func (q *Queue) countFailed(ctx context.Context, f FailedFilter) (int64, error) 
 	var n int64
 	cursor, looked, bound := "", 0, -1
 	for bound < 0 || looked < bound {
-		r, err := q.failedCall(ctx, "count", "", f, 0, cursor, countBatch)
+		r, err := q.failedCall(ctx, "count", "", f, 0, cursor, "", countBatch)
 		if err != nil {
 			return n, fmt.Errorf("count: %w", err)
 		}
@@ -191,22 +192,23 @@ func (q *Queue) countFailed(ctx context.Context, f FailedFilter) (int64, error) 
 // bulkReply is one call of the failed-jobs script on the matching jobs.
 type bulkReply struct {
 	taken, skipped, looked, size, matched int
-	next                                  string
+	next, ceiling                         string
 }
 
-func (q *Queue) failedCall(ctx context.Context, op, opJSON string, f FailedFilter, most int, cursor string, look int) (bulkReply, error) {
+func (q *Queue) failedCall(ctx context.Context, op, opJSON string, f FailedFilter, most int, cursor, ceiling string, look int) (bulkReply, error) {
 	res, err := q.scripts.failedOps.Run(ctx, q.rdb, []string{q.keys.stream},
-		q.keys.base, group, op, opJSON, "", string(f.ErrorType), f.Schedule, most, cursor, look).Slice()
+		q.keys.base, group, op, opJSON, "", string(f.ErrorType), f.Schedule, most, cursor, look, ceiling).Slice()
 	if err != nil {
 		return bulkReply{}, keyspace.Classify(err)
 	}
-	if len(res) != 6 {
+	if len(res) != 7 {
 		return bulkReply{}, fmt.Errorf("unexpected reply %v", res)
 	}
 	num := func(v any) int { n, _ := v.(int64); return int(n) }
 	next, _ := res[2].(string)
+	ceil, _ := res[6].(string)
 	return bulkReply{taken: num(res[0]), skipped: num(res[1]), next: next, looked: num(res[3]),
-		size: num(res[4]), matched: num(res[5])}, nil
+		size: num(res[4]), matched: num(res[5]), ceiling: ceil}, nil
 }
 
 // operatorJSON is the note an operator action leaves on a job's record.

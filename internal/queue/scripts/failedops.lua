@@ -9,13 +9,17 @@
 -- ARGV[4] operator JSON, ARGV[5] job id, or '' for the matching jobs,
 -- ARGV[6] error type or '', ARGV[7] schedule or '', ARGV[8] most jobs,
 -- ARGV[9] cursor ('score:id' of the last job looked at, or '' from the
--- oldest), ARGV[10] most jobs to look at. ARGV[3] may also be 'count':
--- the matching jobs are counted, nothing changes.
+-- oldest), ARGV[10] most jobs to look at, ARGV[11] the pass's ceiling:
+-- no job scored above it is looked at ('' on a pass's first call, which
+-- takes the highest score in the index then, so that a retried job that
+-- fails again, parked behind the cursor, is not taken twice in one pass).
+-- ARGV[3] may also be 'count': the matching jobs are counted, nothing
+-- changes, and there is no ceiling.
 -- One job: returns {'ok'}, {'missing'}, {'nospec'} (parked without its
 -- job by an older version: it cannot be retried) or {'state', state}.
 -- Matching jobs: returns {jobs taken, jobs skipped as not retryable,
 -- cursor to go on from ('' at the end), jobs looked at, size of the index
--- read, matching jobs counted}. Only commands the embedded Redis
+-- read, matching jobs counted, ceiling}. Only commands the embedded Redis
 -- (miniredis) knows too.
 local stream, base, group, op, operator = KEYS[1], ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local failed = base .. 'failed'
@@ -80,13 +84,18 @@ elseif etype ~= '' then
   idx = byType
 end
 local size = redis.call('ZCARD', idx)
-if op == 'count' and not both then return {0, 0, '', 0, size, size} end
+if op == 'count' and not both then return {0, 0, '', 0, size, size, ''} end
+local ceiling = ARGV[11]
+if ceiling == '' and op ~= 'count' then
+  local top = redis.call('ZRANGE', idx, -1, -1, 'WITHSCORES')
+  ceiling = top[2] or '0'
+end
 -- From the cursor on, oldest first, at most budget members: jobs left in
 -- place (of another type, or not retryable) cost a look each and no more,
 -- as the cursor carries the reading past them into the next call.
 local r = 0
 if cursor ~= '' then
-  local from, cid = string.match(cursor, '^(%d+):(%w+)$')
+  local from, cid = string.match(cursor, '^(%d+):(%S+)$')
   if not from then return redis.error_reply('ERR invalid cursor') end
   r = resume(idx, from, cid, false)
 end
@@ -97,8 +106,13 @@ while looked < budget and (op == 'count' or taken < most) do
     last = '' -- the end of the index
     break
   end
+  local over = false
   for j = 1, #batch, 2 do
     local id = batch[j]
+    if ceiling ~= '' and tonumber(batch[j + 1]) > tonumber(ceiling) then
+      over = true -- parked after the pass began
+      break
+    end
     looked = looked + 1
     last = batch[j + 1] .. ':' .. id
     local fits = true
@@ -123,5 +137,9 @@ while looked < budget and (op == 'count' or taken < most) do
     if kept then r = r + 1 end
     if op ~= 'count' and taken == most then break end
   end
+  if over then
+    last = '' -- the pass is over
+    break
+  end
 end
-return {taken, skipped, last, looked, size, matched}
+return {taken, skipped, last, looked, size, matched, ceiling}

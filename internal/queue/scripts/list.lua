@@ -1,19 +1,22 @@
 -- One page of the jobs in one state, oldest or newest first, with their
 -- records: O(page), never O(queue). Failed jobs of one error type or one
 -- schedule are read from that index of the failed set; of both, from the
--- schedule's index, the other type's jobs skipped, at most 10 × limit +
--- 1000 members a call (a short page, with a cursor, when that bound ends
--- it).
--- KEYS[1] stream, KEYS[2] delayed, KEYS[3] failed (or the index to read)
+-- smaller of the two indexes, the jobs that miss the other filter
+-- skipped, at most limit + 2000 members a call (a short page, with a
+-- cursor, when that bound ends it).
+-- KEYS[1] stream, KEYS[2] delayed, KEYS[3] failed (or the index to read),
+-- KEYS[4] with both filters, the type's index (KEYS[3] is the schedule's)
 -- ARGV[1] key base, ARGV[2] group, ARGV[3] state, ARGV[4] cursor or '',
--- ARGV[5] limit, ARGV[6] 'oldest' or 'newest', ARGV[7] error type the
--- jobs of KEYS[3] must have, or '' for any
+-- ARGV[5] limit, ARGV[6] 'oldest' or 'newest', ARGV[7] error type or '',
+-- ARGV[8] schedule or ''
 -- Returns {next cursor or '', {{job id, record JSON, deliveries held}...}}.
 -- A job whose record expired is left out; the cursor still moves past it.
 local stream, delayed, failed = KEYS[1], KEYS[2], KEYS[3]
 local base, group, state, cursor = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local limit = tonumber(ARGV[5])
-local newest, etype = ARGV[6] == 'newest', ARGV[7]
+local newest, etype, sched = ARGV[6] == 'newest', ARGV[7], ARGV[8] or ''
+local both = KEYS[4] ~= nil
+if both and redis.call('ZCARD', KEYS[4]) < redis.call('ZCARD', failed) then failed = KEYS[4] end
 local out, nxt = {}, ''
 
 local function add(id, held)
@@ -27,11 +30,11 @@ if state == 'failed' or state == 'delayed' then
   -- Read by rank from the cursor's (score, id), looking at no more than
   -- cap members: a rare type among many others ends a call with a short
   -- (even empty) page and the position reached as its cursor.
-  local cap = 10 * limit + 1000
+  local cap = limit + 2000
   local r = 0
   if newest then r = redis.call('ZCARD', key) - 1 end
   if cursor ~= '' then
-    local from, cid = string.match(cursor, '^(%d+):(%w+)$')
+    local from, cid = string.match(cursor, '^(%d+):(%S+)$')
     if not from then return redis.error_reply('ERR invalid cursor') end
     r = resume(key, from, cid, newest)
   end
@@ -39,7 +42,7 @@ if state == 'failed' or state == 'delayed' then
   while taken < limit and looked < cap and r >= 0 do
     -- Filtered, most members may be skipped: read them 100 at least.
     local n = limit - taken
-    if etype ~= '' then n = math.max(n, 100) end
+    if both then n = math.max(n, 100) end
     n = math.min(cap - looked, n)
     local batch
     if newest then
@@ -57,8 +60,12 @@ if state == 'failed' or state == 'delayed' then
       if newest then r = r - 1 else r = r + 1 end
       -- Past the cursor either way; a job of another type moves it too.
       last = score .. ':' .. id
-      local meta = etype ~= '' and redis.call('HGET', base .. 'failed:index', id)
-      if etype == '' or (meta and string.match(meta, '^(%S*) ') == etype) then
+      local fits = true
+      if both then
+        local t, s = string.match(redis.call('HGET', base .. 'failed:index', id) or '', '^(%S*) (.*)$')
+        fits = t == etype and s == sched
+      end
+      if fits then
         taken = taken + 1
         add(id, 0)
         if taken == limit then break end

@@ -59,12 +59,20 @@ local function tally(base, now, field, n)
   redis.call('EXPIRE', key, 7200)
 end
 
--- Stream ids compare by their two numbers, not as strings.
+-- Stream ids compare by their two numbers, not as strings; the numbers
+-- are compared as digit strings (the longer is larger, then by bytes), as
+-- they may pass what a Lua number holds exactly (2^53 here, 2^63 in the
+-- embedded Redis). Ids have no leading zeros: Redis writes them so, and
+-- the queue checks the cursors it is given.
+local function greater(x, y)
+  if #x ~= #y then return #x > #y end
+  return x > y
+end
+
 local function later(a, b)
   local am, as = string.match(a, '^(%d+)%-(%d+)$')
   local bm, bs = string.match(b, '^(%d+)%-(%d+)$')
-  am, as, bm, bs = tonumber(am), tonumber(as), tonumber(bm), tonumber(bs)
-  return am > bm or (am == bm and as > bs)
+  return greater(am, bm) or (am == bm and greater(as, bs))
 end
 
 -- field is the value of name in a flat reply of Redis (XINFO's, a stream
