@@ -103,6 +103,8 @@ func testHostileAPI(t *testing.T, bin string) {
 		{[]string{"jobs", "get", "good"}, 0, []string{"good" + evilShown, "http" + evilShown, `"` + evilShown + `" http://h.example/p%E2%80%AEevil`}},
 		{[]string{"jobs", "list", "--state=failed"}, 0, []string{"j" + evilShown, "failed" + evilShown, "dns" + evilShown, "bob" + evilShown,
 			`more: crawler jobs list --state=failed --cursor='c` + evilShown + `'\''; rm -rf ~ #'`}},
+		// The same cursor back every time: --all stops at the second page.
+		{[]string{"jobs", "list", "--state=failed", "--all"}, 1, []string{"the API gave back the cursor it was sent"}},
 		{[]string{"jobs", "submit", "http://a.example/", "http://b.example/"}, 0, []string{"id" + evilShown}},
 		{[]string{"schedules", "list"}, 0, []string{"s" + evilShown, "0 6 * * *" + evilShown, "browser" + evilShown}},
 		{[]string{"schedules", "pause", "x"}, 0, []string{"paused schedule s" + evilShown}},

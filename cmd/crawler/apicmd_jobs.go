@@ -91,6 +91,10 @@ func listJobs(ctx context.Context, cl *apiclient.Client, q apiclient.ListQuery, 
 		if !all || page.NextCursor == "" || len(out.Jobs) >= maxListAll {
 			break
 		}
+		if page.NextCursor == q.Cursor {
+			return apiclient.JobPage{}, fmt.Errorf("GET /v1/jobs: the API gave back the cursor it was sent (%s): stopping instead of asking forever",
+				termtext.Line(q.Cursor))
+		}
 		q.Cursor = page.NextCursor
 		q.Limit = min(q.Limit, maxListAll-len(out.Jobs))
 	}
