@@ -104,12 +104,13 @@ type server struct {
 	deps Deps
 	log  *slog.Logger
 	ops  *metrics.Operator // nil without a MeterProvider: counts nothing
+	bulk chan struct{}     // held by the one bulk action on failed jobs running
 }
 
 // New returns the API's handler; NewServer serves it within the limits a
 // public server needs.
 func New(cfg Config, deps Deps) http.Handler {
-	s := &server{cfg: cfg.withDefaults(), deps: deps, log: deps.Logger}
+	s := &server{cfg: cfg.withDefaults(), deps: deps, log: deps.Logger, bulk: make(chan struct{}, 1)}
 	if s.log == nil {
 		s.log = slog.Default()
 	}

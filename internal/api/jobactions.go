@@ -131,6 +131,16 @@ func (s *server) handleFailedAction(action, key string, act func(r *http.Request
 			s.writeError(w, r, err)
 			return
 		}
+		// One bulk action at a time per process: each reads up to the
+		// whole failed set (in bounded script calls), and a burst of them
+		// would only queue those calls in Redis behind each other.
+		select {
+		case s.bulk <- struct{}{}:
+			defer func() { <-s.bulk }()
+		case <-r.Context().Done():
+			s.writeError(w, r, errorf(codeUnavailable, "another bulk action on failed jobs ran past this request's time; retry later"))
+			return
+		}
 		got, err := act(r, f, operator)
 		// A batch that failed midway has moved what it moved: count it.
 		s.operatorAction(r.Context(), action, failedTarget(f), got.Jobs, "operator", operator)
