@@ -62,8 +62,11 @@ func newTracing(ctx context.Context, tc TracesConfig, res *resource.Resource) (*
 	procs = append(procs, tc.SpanProcessors...)
 	if len(procs) == 0 {
 		// Tracing off: the API's no-op, not an SDK provider without
-		// processors, which would still make IDs and sample every span.
+		// processors, which would still make IDs and sample every span;
+		// and no propagation, so that a client's traceparent is neither
+		// read nor carried into its jobs when nothing is traced.
 		t.provider = offTracerProvider{}
+		t.propagator = propagation.NewCompositeTextMapPropagator()
 		return t, nil
 	}
 	// WithSampler always: without it the SDK would read OTEL_TRACES_SAMPLER

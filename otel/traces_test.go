@@ -182,8 +182,10 @@ func TestTracesNone(t *testing.T) {
 	}
 }
 
-// Setup sets the configured propagator globally. Not parallel: it reads
-// global state the other tests' Setup calls write.
+// Setup sets the configured propagator globally while tracing is on, and
+// none while it is off (a client's traceparent is then neither read nor
+// carried into jobs). Not parallel: it reads global state the other
+// tests' Setup calls write.
 func TestSetupPropagators(t *testing.T) {
 	tests := []struct {
 		env  string
@@ -200,6 +202,7 @@ func TestSetupPropagators(t *testing.T) {
 			t.Fatal(err)
 		}
 		cfg.Exporters, cfg.NoRuntimeMetrics = []string{"none"}, true
+		cfg.Traces.Exporters, cfg.Traces.Console = []string{"console"}, io.Discard
 		p := setup(t, cfg)
 		// A composite propagator's fields come in map order.
 		slices.Sort(tt.want)
@@ -208,6 +211,15 @@ func TestSetupPropagators(t *testing.T) {
 		}
 		if got := slices.Sorted(slices.Values(p.Propagator().Fields())); !slices.Equal(got, tt.want) {
 			t.Errorf("OTEL_PROPAGATORS=%q: Propagator fields %v, want %v", tt.env, got, tt.want)
+		}
+
+		cfg.Traces.Exporters = nil // tracing off
+		p = setup(t, cfg)
+		if got := gootel.GetTextMapPropagator().Fields(); len(got) != 0 {
+			t.Errorf("OTEL_PROPAGATORS=%q with tracing off: global fields %v, want none", tt.env, got)
+		}
+		if got := p.Propagator().Fields(); len(got) != 0 {
+			t.Errorf("OTEL_PROPAGATORS=%q with tracing off: Propagator fields %v, want none", tt.env, got)
 		}
 	}
 	gootel.SetTextMapPropagator(nil) // back to the API's default
