@@ -51,10 +51,13 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, s
 		return fmt.Errorf("%w: %w", config.ErrInvalid, err)
 	}
 	defer func() {
-		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		// The last flush of metrics and spans takes its share of
+		// SHUTDOWN_TIMEOUT (the drain below leaves it): a collector that
+		// hangs must not keep the process past ECS's stop timeout.
+		fctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), telemetryFlush)
 		defer cancel()
 		if err := mp.Shutdown(fctx); err != nil {
-			log.Error("flushing metrics", "err", err)
+			log.Error("flushing telemetry", "err", err)
 		}
 	}()
 
@@ -104,9 +107,10 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, s
 		if err != nil {
 			return err
 		}
-		// The worker returns within about DrainTimeout + 5 s (release, liveness):
-		// keep the whole under SHUTDOWN_TIMEOUT.
-		drain := max(cfg.ShutdownTimeout-5*time.Second, time.Second)
+		// The worker returns within about DrainTimeout + 5 s (release,
+		// liveness), and the telemetry flush follows: keep the whole under
+		// SHUTDOWN_TIMEOUT.
+		drain := max(cfg.ShutdownTimeout-5*time.Second-telemetryFlush, time.Second)
 		w, err := worker.New(worker.Config{
 			ID: instanceID, Concurrency: cfg.Worker.Concurrency, Interval: cfg.Worker.Interval,
 			HeartbeatInterval: cfg.Worker.HeartbeatInterval, Lease: q.Config().Lease, DrainTimeout: drain,
@@ -143,6 +147,9 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, s
 	}
 	return err
 }
+
+// telemetryFlush bounds the last export of metrics and spans at shutdown.
+const telemetryFlush = 4 * time.Second
 
 // listen serves srv on addr until ctx ends, then stops accepting and lets
 // requests in flight finish for 10 s; a connection still busy after that

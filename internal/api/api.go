@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"crypto/sha256"
 	"log/slog"
 	"net/http"
 	"time"
@@ -99,18 +100,24 @@ type Deps struct {
 	Logger *slog.Logger
 }
 
+// serverName is server.address on the API's spans and HTTP metrics.
+const serverName = "crawler-api"
+
 type server struct {
 	cfg  Config
 	deps Deps
 	log  *slog.Logger
 	ops  *metrics.Operator // nil without a MeterProvider: counts nothing
 	bulk chan struct{}     // held by the one bulk action on failed jobs running
+	// tokenSum is the configured token's SHA-256, made once.
+	tokenSum [sha256.Size]byte
 }
 
 // New returns the API's handler; NewServer serves it within the limits a
 // public server needs.
 func New(cfg Config, deps Deps) http.Handler {
 	s := &server{cfg: cfg.withDefaults(), deps: deps, log: deps.Logger, bulk: make(chan struct{}, 1)}
+	s.tokenSum = sha256.Sum256([]byte(s.cfg.Token))
 	if s.log == nil {
 		s.log = slog.Default()
 	}
@@ -129,7 +136,14 @@ func New(cfg Config, deps Deps) http.Handler {
 	if deps.MeterProvider != nil {
 		// Outermost, so its duration covers everything, and after the mux
 		// has run, so http.route is the matched pattern (a bounded value).
-		h = otelhttp.NewHandler(h, "crawler-api", otelhttp.WithMeterProvider(deps.MeterProvider))
+		h = otelhttp.NewHandler(h, "crawler-api", otelhttp.WithMeterProvider(deps.MeterProvider),
+			// Only a caller with the token may make its trace ours (and so
+			// choose trace ids and sampling): anyone else's request starts
+			// a trace of its own that links to the context it sent.
+			otelhttp.WithPublicEndpointFn(func(r *http.Request) bool { return s.credential(r) != tokenValid }),
+			// server.address from the configuration, not the client's Host
+			// header (it became span attributes and exemplar labels).
+			otelhttp.WithServerName(serverName))
 	}
 	return h
 }

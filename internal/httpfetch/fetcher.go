@@ -109,6 +109,10 @@ func (f *Fetcher) Fetch(ctx context.Context, req fetch.Request) (*fetch.Page, er
 // robots.txt to each hop. The address policy needs nothing here: every new
 // connection is checked when dialed.
 func (f *Fetcher) checkRedirect(req *http.Request, via []*http.Request) error {
+	// net/http sends the previous URL, query and all, as the next hop's
+	// Referer: a token in one site's query would reach the site it
+	// redirects to. A crawler owes no site a Referer.
+	req.Header.Del("Referer")
 	if len(via) > f.cfg.MaxRedirects {
 		return crawler.Errorf(crawler.ErrHTTP4xx, "httpfetch: %w (%d)", ErrTooManyRedirects, len(via))
 	}

@@ -2,6 +2,7 @@ package httpfetch
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"net/http/httptrace"
 
@@ -50,15 +51,35 @@ func (t sampledOnly) RoundTrip(r *http.Request) (*http.Response, error) {
 	return t.base.RoundTrip(r)
 }
 
-// redactingTransport runs inside otelhttp's span and overwrites the
-// url.full it recorded with the redacted URL.
+// redactingTransport runs inside otelhttp's span: it overwrites the
+// url.full otelhttp recorded with the redacted URL, and hands otelhttp
+// (which puts an error's text in the span's status) errors with every URL
+// in them redacted, from the round trip and from reading the body. The
+// errors still unwrap to what they were, for the fetcher's classifying.
 type redactingTransport struct{ base http.RoundTripper }
 
 func (t redactingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	if span := trace.SpanFromContext(r.Context()); span.IsRecording() {
 		span.SetAttributes(urlFull.String(crawler.RedactURL(r.URL.String())))
 	}
-	return t.base.RoundTrip(r)
+	res, err := t.base.RoundTrip(r)
+	if err != nil {
+		return res, crawler.RedactError(err)
+	}
+	res.Body = redactingBody{res.Body}
+	return res, nil
+}
+
+// redactingBody redacts the URLs in its read errors; io.EOF passes as it
+// is, which readers compare by identity.
+type redactingBody struct{ io.ReadCloser }
+
+func (b redactingBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF {
+		err = crawler.RedactError(err)
+	}
+	return n, err
 }
 
 // urlFull is OpenTelemetry's url.full attribute key.

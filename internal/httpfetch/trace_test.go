@@ -1,7 +1,10 @@
 package httpfetch_test
 
 import (
+	"bufio"
 	"context"
+	"fmt"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -38,6 +41,12 @@ func TestTracedFetch(t *testing.T) {
 				leaked = append(leaked, h+": "+v)
 				mu.Unlock()
 			}
+		}
+		if ref := r.Header.Get("Referer"); ref != "" {
+			// Go would send the previous hop's URL, query and all.
+			mu.Lock()
+			leaked = append(leaked, "Referer: "+ref)
+			mu.Unlock()
 		}
 		if r.URL.Path == "/start" {
 			http.Redirect(w, r, "/page?session=s3cret-two", http.StatusFound)
@@ -115,9 +124,41 @@ func TestTracedFetch(t *testing.T) {
 	}
 	mu.Lock()
 	if len(leaked) > 0 {
-		t.Errorf("the site saw trace headers: %v", leaked)
+		t.Errorf("the site saw trace headers or a Referer: %v", leaked)
 	}
 	mu.Unlock()
+
+	// A server that answers garbage quoting the request line: otelhttp
+	// puts the transport's error text in the span's status, which must
+	// hold no query either.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			line, _ := bufio.NewReader(c).ReadString('\n')
+			parts := strings.Fields(line)
+			if len(parts) > 1 {
+				fmt.Fprintf(c, "BOGUS%s\r\n\r\n", parts[1])
+			}
+			c.Close()
+		}
+	}()
+	ended0 := len(rec.Ended())
+	if _, _, err := f.jobs.Run(ctx, crawler.Job{ID: "j3", URL: "http://" + ln.Addr().String() + "/page?apikey=s3cret-three", Method: crawler.MethodHTTP}); err == nil {
+		t.Fatal("a garbage answer fetched fine")
+	}
+	for _, sp := range rec.Ended()[ended0:] {
+		if strings.Contains(sp.Status().Description, "s3cret") {
+			t.Errorf("span %s status %q holds a query string", sp.Name(), sp.Status().Description)
+		}
+	}
 
 	// A job that was not sampled records nothing and still fetches.
 	unsampled := trace.ContextWithSpanContext(context.Background(), trace.NewSpanContext(trace.SpanContextConfig{

@@ -40,9 +40,15 @@ const (
 )
 
 // maxCarrierBytes bounds the trace context a job carries: traceparent is
-// 55 bytes and W3C caps tracestate at 512, but a client may send baggage
-// of any size, and every job of a batch would store it.
+// 55 bytes and W3C caps tracestate at 512, but a longer one is not
+// refused on the way in, and every job of a batch would store it.
 const maxCarrierBytes = 1024
+
+// carrierFormat writes and reads a job's trace context: W3C trace context
+// alone, whatever OTEL_PROPAGATORS says for HTTP. The queue is the
+// crawler's own channel; baggage would be stored in every job of a batch
+// and read by nothing.
+var carrierFormat = propagation.TraceContext{}
 
 // tracer is the crawler's tracer from the global provider as it is now
 // (not cached: a tracer taken before the provider is set would stay
@@ -57,28 +63,17 @@ var (
 	root     = []trace.SpanStartOption{trace.WithNewRoot()}
 )
 
-// Inject returns the trace context of ctx as the configured propagators
-// write it, for the job to carry; nil when ctx holds no span (tracing
-// off). Entries past maxCarrierBytes are left out, baggage first.
+// Inject returns the trace context of ctx (traceparent, tracestate) for
+// the job to carry; nil when ctx holds no span (tracing off). A
+// tracestate that would take the carrier past maxCarrierBytes is left out.
 func Inject(ctx context.Context) map[string]string {
 	if !trace.SpanContextFromContext(ctx).IsValid() {
 		return nil
 	}
 	c := propagation.MapCarrier{}
-	otel.GetTextMapPropagator().Inject(ctx, c)
-	total := 0
-	for k, v := range c {
-		total += len(k) + len(v)
-	}
-	if total > maxCarrierBytes {
-		delete(c, "baggage")
-		total = 0
-		for k, v := range c {
-			total += len(k) + len(v)
-		}
-		if total > maxCarrierBytes {
-			delete(c, "tracestate")
-		}
+	carrierFormat.Inject(ctx, c)
+	if len(c["traceparent"])+len(c["tracestate"]) > maxCarrierBytes {
+		delete(c, "tracestate")
 	}
 	if len(c) == 0 {
 		return nil
@@ -112,7 +107,7 @@ func StartEnqueue(ctx context.Context, n int) (context.Context, trace.Span) {
 func StartAttempt(ctx context.Context, job crawler.Job, attempt int, wait time.Duration) (context.Context, trace.Span) {
 	opts := consumer
 	if len(job.Trace) > 0 {
-		enqueued := otel.GetTextMapPropagator().Extract(ctx, propagation.MapCarrier(job.Trace))
+		enqueued := carrierFormat.Extract(ctx, propagation.MapCarrier(job.Trace))
 		if job.TraceLink {
 			sc := trace.SpanContextFromContext(enqueued)
 			opts = []trace.SpanStartOption{consumer[0], root[0], trace.WithLinks(trace.Link{SpanContext: sc})}

@@ -115,11 +115,12 @@ func TestBatchAttemptsLinkTheEnqueue(t *testing.T) {
 	}
 }
 
-// TestInjectBounded: a caller's oversized baggage is not copied into every
-// job; the trace context still is.
+// TestInjectBounded: a caller's baggage, however small, is not copied
+// into every job (nothing reads it there), nor an oversized tracestate;
+// the trace context still is.
 func TestInjectBounded(t *testing.T) {
 	record(t)
-	m, err := baggage.NewMember("big", strings.Repeat("x", 4000))
+	m, err := baggage.NewMember("small", "x")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,6 +136,15 @@ func TestInjectBounded(t *testing.T) {
 	}
 	if got := jobtrace.Inject(context.Background()); got != nil {
 		t.Errorf("no span: carrier %v, want nil", got)
+	}
+	long := trace.SpanContextFromContext(ctx)
+	ts, err := trace.ParseTraceState("k=" + strings.Repeat("v", 250) + ",l=" + strings.Repeat("w", 250) + ",m=" + strings.Repeat("y", 250) + ",n=" + strings.Repeat("z", 250))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c = jobtrace.Inject(trace.ContextWithSpanContext(context.Background(), long.WithTraceState(ts)))
+	if c["traceparent"] == "" || c["tracestate"] != "" {
+		t.Errorf("carrier with a 1 KB tracestate: %v, want traceparent alone", c)
 	}
 }
 

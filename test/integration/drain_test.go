@@ -19,7 +19,7 @@ func TestSIGTERMDrainsWorker(t *testing.T) {
 		// the worker must give its jobs back instead of finishing them.
 		hold bool
 	}{
-		{name: "in-flight jobs finish", shutdown: 10 * time.Second},
+		{name: "in-flight jobs finish", shutdown: 13 * time.Second}, // 4 s for jobs of 2 s: 13 less 9 (see docs/commands.md)
 		{name: "jobs outlasting the drain are given back", shutdown: 3 * time.Second, hold: true},
 	}
 	for _, tt := range tests {
