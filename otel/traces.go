@@ -70,14 +70,28 @@ func newTracing(ctx context.Context, tc TracesConfig, res *resource.Resource) (*
 		return t, nil
 	}
 	// WithSampler always: without it the SDK would read OTEL_TRACES_SAMPLER
-	// from the process environment behind the caller's getenv.
-	opts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res), sdktrace.WithSampler(sampler)}
+	// from the process environment behind the caller's getenv. Limits
+	// likewise, and lower for values: a client's 16 KB User-Agent or URL
+	// path would otherwise sit whole in each request's span.
+	opts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res), sdktrace.WithSampler(sampler),
+		sdktrace.WithRawSpanLimits(spanLimits)}
 	for _, p := range procs {
 		opts = append(opts, sdktrace.WithSpanProcessor(p))
 	}
 	t.sdk = sdktrace.NewTracerProvider(opts...)
 	t.provider = t.sdk
 	return t, nil
+}
+
+// spanLimits are the SDK's defaults (128 of each) but for attribute
+// values, cut at 1 KiB.
+var spanLimits = sdktrace.SpanLimits{
+	AttributeValueLengthLimit:   1024,
+	AttributeCountLimit:         128,
+	EventCountLimit:             128,
+	LinkCountLimit:              128,
+	AttributePerEventCountLimit: 128,
+	AttributePerLinkCountLimit:  128,
 }
 
 func newSpanExporter(ctx context.Context, tc TracesConfig, name string) (sdktrace.SpanExporter, error) {

@@ -1,6 +1,7 @@
 package otel_test
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -11,7 +12,9 @@ import (
 	"testing"
 
 	gootel "go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/attribute"
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	"go.opentelemetry.io/otel/trace"
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/protobuf/proto"
@@ -333,5 +336,27 @@ func TestTracesOTLP(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// A span's attribute values are cut at 1 KiB: a client's 16 KB header
+// does not sit whole in each request's span.
+func TestSpanAttributeValuesBounded(t *testing.T) {
+	t.Parallel()
+	rec := tracetest.NewSpanRecorder()
+	p := setup(t, otel.Config{Exporters: []string{"none"}, NoRuntimeMetrics: true,
+		Traces: otel.TracesConfig{SpanProcessors: []sdktrace.SpanProcessor{rec}}})
+	_, span := p.TracerProvider().Tracer("t").Start(context.Background(), "req")
+	span.SetAttributes(attribute.String("user_agent.original", strings.Repeat("u", 16<<10)))
+	span.End()
+	for _, s := range rec.Ended() {
+		for _, a := range s.Attributes() {
+			if n := len(a.Value.AsString()); n > 1024 {
+				t.Errorf("%s is %d bytes, want at most 1024", a.Key, n)
+			}
+		}
+	}
+	if len(rec.Ended()) != 1 {
+		t.Fatalf("%d spans recorded, want 1", len(rec.Ended()))
 	}
 }

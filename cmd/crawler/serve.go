@@ -139,7 +139,7 @@ func serve(ctx context.Context, cfg config.Config, getenv func(string) string, s
 		defer p.Close()
 		g.Go(func() error { return p.Run(gctx) })
 	}
-	log.Info("started", "exporters", mp.Exporters())
+	log.Info("started", "exporters", mp.Exporters(), "trace_exporters", mp.TraceExporters())
 	err = g.Wait()
 	log.Info("stopped", "err", err)
 	if errors.Is(err, context.Canceled) {
