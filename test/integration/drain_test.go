@@ -3,6 +3,8 @@ package integration
 import (
 	"context"
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -126,4 +128,42 @@ func sum(ns []int) int {
 		t += n
 	}
 	return t
+}
+
+// A collector that takes spans and never answers must not keep a
+// stopping worker past SHUTDOWN_TIMEOUT: the last export has its share of
+// the budget, not 10 s on top of it.
+func TestShutdownWithAHangingCollector(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	hang := make(chan struct{})
+	collector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-hang:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(func() { close(hang); collector.Close() })
+	s := newSite(t, 0, 0)
+	c := newCluster(t, s)
+	c.startAPI(nil)
+	const shutdown = 8 * time.Second
+	w := c.start("worker-1", "worker", map[string]string{
+		"SHUTDOWN_TIMEOUT":     shutdown.String(),
+		"OTEL_TRACES_EXPORTER": "otlp", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": collector.URL + "/v1/traces",
+		"OTEL_BSP_SCHEDULE_DELAY": "60000", // every span still queued at the stop
+	})
+	ids, err := c.api.postJobs(ctx, pageJobs(s, pagePaths("hang", 5)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range ids {
+		waitState(ctx, t, c, id, crawler.StateCompleted)
+	}
+	code, took := w.terminate(shutdown + 20*time.Second)
+	t.Logf("SIGTERM with spans queued for a hanging collector: exit %d after %s", code, took.Round(time.Millisecond))
+	if code != 0 || took > shutdown {
+		t.Errorf("exit %d after %s, want 0 within SHUTDOWN_TIMEOUT=%s", code, took.Round(time.Millisecond), shutdown)
+	}
 }
