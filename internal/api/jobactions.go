@@ -80,7 +80,7 @@ func (s *server) handleJobAction(action string, act func(r *http.Request, id, op
 			s.writeError(w, r, err)
 			return
 		}
-		s.operatorAction(r.Context(), action, "job "+id, n, "operator", operator)
+		s.operatorAction(r.Context(), action, operator, "job "+id, n)
 		if err != nil {
 			s.writeError(w, r, err)
 			return
@@ -111,7 +111,7 @@ func (s *server) handleDeleteJob() http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		s.operatorAction(r.Context(), metrics.ActionDelete, "job "+id, 1, "operator", operator)
+		s.operatorAction(r.Context(), metrics.ActionDelete, operator, "job "+id, 1)
 		w.WriteHeader(http.StatusNoContent)
 	})
 }
@@ -143,7 +143,7 @@ func (s *server) handleFailedAction(action, key string, act func(r *http.Request
 		}
 		got, err := act(r, f, operator)
 		// A batch that failed midway has moved what it moved: count it.
-		s.operatorAction(r.Context(), action, failedTarget(f), got.Jobs, "operator", operator)
+		s.operatorAction(r.Context(), action, operator, failedTarget(f), got.Jobs)
 		if err != nil {
 			s.writeError(w, r, err)
 			return

@@ -48,21 +48,25 @@ func (s *server) handleSetPaused(paused bool) http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		n := 0
-		if changed {
-			n = 1
-		}
-		s.operatorAction(r.Context(), action, "queue", n, "operator", operator)
+		s.operatorAction(r.Context(), action, operator, "queue", changes(changed))
 		writeJSON(w, http.StatusOK, queueState{Paused: paused, Changed: changed})
 	})
 }
 
-// operatorAction logs and counts an action an operator took: what, on
-// what, and how many things it changed; attrs add to the log line (the
-// operator's declared name).
-func (s *server) operatorAction(ctx context.Context, action, target string, n int, attrs ...any) {
-	s.log.InfoContext(ctx, "operator action", append([]any{"action", action, "target", target, "count", n}, attrs...)...)
+// operatorAction logs and counts an action an operator took: what, who
+// (the declared name), on what, and how many things it changed; attrs add
+// to the log line.
+func (s *server) operatorAction(ctx context.Context, action, operator, target string, n int, attrs ...any) {
+	s.log.InfoContext(ctx, "operator action", append([]any{"action", action, "target", target, "count", n, "operator", operator}, attrs...)...)
 	s.ops.Action(context.WithoutCancel(ctx), action, n)
+}
+
+// changes is how many things a pause or resume changed: one or none.
+func changes(changed bool) int {
+	if changed {
+		return 1
+	}
+	return 0
 }
 
 func (s *server) handleWorkers() http.Handler {

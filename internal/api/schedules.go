@@ -157,11 +157,7 @@ func (s *server) handleSetSchedulePaused(paused bool) http.Handler {
 			s.writeError(w, r, err)
 			return
 		}
-		n := 0
-		if changed {
-			n = 1
-		}
-		s.operatorAction(r.Context(), action, "schedule "+name, n, "operator", operator)
+		s.operatorAction(r.Context(), action, operator, "schedule "+name, changes(changed))
 		writeJSON(w, http.StatusOK, sch)
 	})
 }
@@ -209,7 +205,7 @@ func (s *server) handleTriggerSchedule() http.Handler {
 			s.writeError(w, r, errors.New("api: trigger: enqueue returned "+strconv.Itoa(len(ids))+" ids"))
 			return
 		}
-		s.operatorAction(r.Context(), metrics.ActionScheduleTrigger, "schedule "+name, 1, "operator", operator, "job", ids[0])
+		s.operatorAction(r.Context(), metrics.ActionScheduleTrigger, operator, "schedule "+name, 1, "job", ids[0])
 		writeJSON(w, http.StatusAccepted, response{ID: ids[0]})
 	})
 }
