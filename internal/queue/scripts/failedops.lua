@@ -61,12 +61,7 @@ if ARGV[5] ~= '' then
   end
   local rec = cjson.decode(raw)
   if rec.state ~= 'failed' then
-    local state = rec.state
-    if state == 'waiting' and type(rec.sid) == 'string' then
-      local p = redis.pcall('XPENDING', stream, group, rec.sid, rec.sid, 1)
-      if type(p) == 'table' and p[1] then state = 'active' end
-    end
-    return {'state', state}
+    return {'state', shownState(stream, group, rec)}
   end
   return {take(id)}
 end

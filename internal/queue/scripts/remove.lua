@@ -15,12 +15,7 @@ local rec = cjson.decode(raw)
 if rec.state == 'failed' then
   unpark(base, id)
 elseif rec.state ~= 'completed' and rec.state ~= 'canceled' then
-  local state = rec.state
-  if state == 'waiting' and type(rec.sid) == 'string' then
-    local p = redis.pcall('XPENDING', stream, group, rec.sid, rec.sid, 1)
-    if type(p) == 'table' and p[1] then state = 'active' end
-  end
-  return {'state', state}
+  return {'state', shownState(stream, group, rec)}
 end
 redis.call('DEL', key)
 return {'ok'}

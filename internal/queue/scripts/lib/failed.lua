@@ -112,3 +112,13 @@ local function resume(key, score, id, newest)
   if newest then return a - 1 end
   return a
 end
+
+-- shownState is a record's state as the API shows it: a waiting job whose
+-- entry a worker holds is active.
+local function shownState(stream, group, rec)
+  if rec.state == 'waiting' and type(rec.sid) == 'string' then
+    local p = redis.pcall('XPENDING', stream, group, rec.sid, rec.sid, 1)
+    if type(p) == 'table' and p[1] then return 'active' end
+  end
+  return rec.state
+end
