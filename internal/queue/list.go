@@ -45,15 +45,10 @@ type ListOptions struct {
 	Schedule  string
 }
 
-// List returns up to limit jobs in state, oldest first (delayed: due
-// soonest first), each as Status shows it, starting after cursor ("" for
-// the first page). One round trip, O(limit) work in Redis. A malformed
-// cursor is ErrInvalidCursor.
-func (q *Queue) List(ctx context.Context, state crawler.State, cursor string, limit int) (JobPage, error) {
-	return q.ListJobs(ctx, ListOptions{State: state, Cursor: cursor, Limit: limit})
-}
-
-// ListJobs is List with the order and the failed set's filters. A page of
+// ListJobs returns up to o.Limit jobs in o.State, each as Status shows it,
+// oldest first (delayed: due soonest first) or newest first, starting
+// after o.Cursor ("" for the first page); a malformed cursor is
+// ErrInvalidCursor. One round trip, O(limit) work in Redis. A page of
 // failed jobs of one error type or one schedule reads that index, so it
 // costs O(limit) too; of both, the smaller index is read and its jobs that
 // miss the other filter are skipped over, at most limit + 2000 jobs looked
@@ -61,7 +56,7 @@ func (q *Queue) List(ctx context.Context, state crawler.State, cursor string, li
 // Next goes on from the last job looked at. A cursor resumes in O(log² n)
 // however many jobs share its score. Options that do not go together are
 // ErrInvalidListOptions; a waiting or active cursor that is not a usable
-// stream id, like any cursor List did not make, is ErrInvalidCursor.
+// stream id, like any cursor ListJobs did not make, is ErrInvalidCursor.
 func (q *Queue) ListJobs(ctx context.Context, o ListOptions) (JobPage, error) {
 	state := o.State
 	if (o.ErrorType != "" || o.Schedule != "") && state != crawler.StateFailed {

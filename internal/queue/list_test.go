@@ -23,7 +23,7 @@ func listAll(t *testing.T, q *queue.Queue, state crawler.State, limit int) []cra
 		if pages > 100 {
 			t.Fatalf("list %s: no end after 100 pages", state)
 		}
-		p, err := q.List(context.Background(), state, cursor, limit)
+		p, err := q.ListJobs(context.Background(), queue.ListOptions{State: state, Cursor: cursor, Limit: limit})
 		if err != nil {
 			t.Fatalf("list %s after %q: %v", state, cursor, err)
 		}
@@ -89,10 +89,10 @@ func TestListByState(t *testing.T) {
 			}
 		}
 	}
-	if _, err := e.q.List(ctx, crawler.StateFailed, "not-a-cursor", 10); !errors.Is(err, queue.ErrInvalidCursor) {
+	if _, err := e.q.ListJobs(ctx, queue.ListOptions{State: crawler.StateFailed, Cursor: "not-a-cursor", Limit: 10}); !errors.Is(err, queue.ErrInvalidCursor) {
 		t.Errorf("list with a bad cursor = %v, want ErrInvalidCursor", err)
 	}
-	if _, err := e.q.List(ctx, crawler.StateWaiting, "1-x", 10); !errors.Is(err, queue.ErrInvalidCursor) {
+	if _, err := e.q.ListJobs(ctx, queue.ListOptions{State: crawler.StateWaiting, Cursor: "1-x", Limit: 10}); !errors.Is(err, queue.ErrInvalidCursor) {
 		t.Errorf("list with a bad stream cursor = %v, want ErrInvalidCursor", err)
 	}
 }
@@ -122,7 +122,7 @@ func TestListFailedTies(t *testing.T) {
 	// An empty queue lists nothing, in every state.
 	empty := newEnv(t, queue.Config{})
 	for _, state := range queue.ListableStates {
-		if p, err := empty.q.List(ctx, state, "", 10); err != nil || len(p.Jobs) != 0 || p.Next != "" {
+		if p, err := empty.q.ListJobs(ctx, queue.ListOptions{State: state, Cursor: "", Limit: 10}); err != nil || len(p.Jobs) != 0 || p.Next != "" {
 			t.Errorf("empty queue: %s = %+v, %v", state, p, err)
 		}
 	}
@@ -147,11 +147,11 @@ func TestListCostsAPage(t *testing.T) {
 	if err := e.rdb.ConfigResetStat(ctx).Err(); err != nil {
 		t.Fatal(err)
 	}
-	p, err := e.q.List(ctx, crawler.StateFailed, "", 10)
+	p, err := e.q.ListJobs(ctx, queue.ListOptions{State: crawler.StateFailed, Cursor: "", Limit: 10})
 	if err != nil || len(p.Jobs) != 10 {
 		t.Fatalf("list = %d jobs, %v", len(p.Jobs), err)
 	}
-	if _, err := e.q.List(ctx, crawler.StateFailed, p.Next, 10); err != nil {
+	if _, err := e.q.ListJobs(ctx, queue.ListOptions{State: crawler.StateFailed, Cursor: p.Next, Limit: 10}); err != nil {
 		t.Fatal(err)
 	}
 	stats := commandStats(t, e.rdb)
